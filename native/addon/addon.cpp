@@ -1,0 +1,14 @@
+// Entry point of the CPU addon: the NativeModel class and the standalone ops.
+#include <napi.h>
+
+#include "model_wrap.h"
+#include "ops.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  td::addon::RegisterOps(env, exports);
+  td::addon::ModelWrap::Register(env, exports);
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+NODE_API_MODULE(tabular_diffusion, Init)

@@ -1,0 +1,175 @@
+#include "jobs.h"
+
+#include <exception>
+
+#include "model_wrap.h"
+
+namespace td {
+namespace addon {
+
+Napi::Error MakeAbortError(Napi::Env env) {
+  Napi::Error err = Napi::Error::New(env, "The operation was aborted");
+  err.Set("name", "AbortError");
+  err.Set("code", "ABORT_ERR");
+  return err;
+}
+
+namespace {
+
+struct ProgressPoint {
+  double a;  // fit: optimiser step; sample: rows done
+  double b;  // fit: mean loss since the last report; sample: unused
+};
+
+// Shared shape of both jobs: progress callback, abort, promise, keeping the model alive.
+class JobBase : public Napi::AsyncProgressQueueWorker<ProgressPoint> {
+ public:
+  JobBase(Napi::Env env, ModelWrap* owner, Napi::Object self, Napi::Value on_progress)
+      : Napi::AsyncProgressQueueWorker<ProgressPoint>(env, "tabular-diffusion"),
+        owner_(owner),
+        self_(Napi::Persistent(self)),
+        deferred_(Napi::Promise::Deferred::New(env)) {
+    if (on_progress.IsFunction()) progress_ = Napi::Persistent(on_progress.As<Napi::Function>());
+  }
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void OnProgress(const ProgressPoint* points, size_t count) override {
+    if (progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
+    Napi::Env env = Env();
+    for (size_t i = 0; i < count; ++i) {
+      try {
+        progress_.Call({Napi::Number::New(env, points[i].a), Napi::Number::New(env, points[i].b)});
+      } catch (const Napi::Error& e) {
+        // A throwing callback stops the job and becomes its rejection.
+        progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+        owner_->abort_flag().store(true);
+        return;
+      }
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    owner_->FinishJob();
+    deferred_.Reject(e.Value());
+  }
+
+  // Settles the promise for a job that ran to its end or stopped on abort.
+  void Settle(bool aborted, Napi::Value value) {
+    owner_->FinishJob();
+    Napi::Env env = Env();
+    if (!progress_error_.IsEmpty()) deferred_.Reject(progress_error_.Value());
+    else if (aborted) deferred_.Reject(MakeAbortError(env).Value());
+    else deferred_.Resolve(value);
+  }
+
+  ModelWrap* owner_;
+
+ private:
+  Napi::ObjectReference self_;
+  Napi::Promise::Deferred deferred_;
+  Napi::FunctionReference progress_;
+  Napi::Reference<Napi::Value> progress_error_;
+};
+
+class FitJob : public JobBase {
+ public:
+  FitJob(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<FitInputs> in, Napi::Value on_progress)
+      : JobBase(env, owner, self, on_progress), in_(std::move(in)) {}
+
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      result_ = cpu::train(owner_->model(), in_->data, in_->options, owner_->pool(), owner_->abort_flag(),
+                           [&](int64_t step, double loss) {
+                             ProgressPoint p{static_cast<double>(step), loss};
+                             progress.Send(&p, 1);
+                           });
+    } catch (const std::exception& e) {
+      SetError(std::string("fit failed: ") + e.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("steps", static_cast<double>(result_.steps_done));
+    out.Set("lastLoss", result_.last_loss);
+    out.Set("totalSteps", static_cast<double>(owner_->model().step));
+    Settle(result_.aborted, out);
+  }
+
+ private:
+  std::unique_ptr<FitInputs> in_;
+  cpu::TrainResult result_;
+};
+
+class SampleJob : public JobBase {
+ public:
+  SampleJob(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<SampleInputs> in,
+            Napi::Value on_progress)
+      : JobBase(env, owner, self, on_progress), in_(std::move(in)) {}
+
+  ~SampleJob() override { delete[] out_; }
+
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      const size_t count = static_cast<size_t>(in_->n) * owner_->model().cfg.data_dim;
+      out_ = new float[count > 0 ? count : 1];
+      int64_t last_reported = 0;
+      const int64_t every = in_->progress_interval;
+      completed_ = cpu::sample(owner_->model(), in_->n, in_->options, out_, owner_->pool(), owner_->abort_flag(),
+                               [&](int64_t rows_done) {
+                                 if (every <= 0 || (rows_done - last_reported < every && rows_done < in_->n)) return;
+                                 last_reported = rows_done;
+                                 ProgressPoint p{static_cast<double>(rows_done), 0.0};
+                                 progress.Send(&p, 1);
+                               });
+    } catch (const std::bad_alloc&) {
+      SetError("sample failed: out of memory for " + std::to_string(in_->n) + " rows; sample in smaller batches");
+    } catch (const std::exception& e) {
+      SetError(std::string("sample failed: ") + e.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!completed_) {
+      Settle(true, env.Undefined());
+      return;
+    }
+    const size_t count = static_cast<size_t>(in_->n) * owner_->model().cfg.data_dim;
+    // Hand the buffer to JS without a copy; V8 frees it through the finaliser.
+    float* data = out_;
+    out_ = nullptr;
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, data, count * sizeof(float),
+                                                      [](Napi::Env, void* p) { delete[] static_cast<float*>(p); });
+    Settle(false, Napi::Float32Array::New(env, count, buffer, 0));
+  }
+
+ private:
+  std::unique_ptr<SampleInputs> in_;
+  float* out_ = nullptr;
+  bool completed_ = false;
+};
+
+}  // namespace
+
+Napi::Promise StartFit(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<FitInputs> inputs,
+                       Napi::Value on_progress) {
+  auto* job = new FitJob(env, owner, self, std::move(inputs), on_progress);
+  Napi::Promise promise = job->Promise();
+  job->Queue();
+  return promise;
+}
+
+Napi::Promise StartSample(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<SampleInputs> inputs,
+                          Napi::Value on_progress) {
+  auto* job = new SampleJob(env, owner, self, std::move(inputs), on_progress);
+  Napi::Promise promise = job->Promise();
+  job->Queue();
+  return promise;
+}
+
+}  // namespace addon
+}  // namespace td

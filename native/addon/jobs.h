@@ -1,0 +1,42 @@
+// The asynchronous fit and sample jobs: run on libuv's worker threads, report progress
+// through a thread-safe queue to an optional JS callback, and settle a Promise.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <vector>
+
+#include "../cpu/sampler.h"
+#include "../cpu/trainer.h"
+
+namespace td {
+namespace addon {
+
+class ModelWrap;
+
+// Inputs of a fit, copied out of JS memory so a detached or reused ArrayBuffer cannot
+// change them while the worker runs.
+struct FitInputs {
+  std::vector<float> x, context, sqrt_alpha_bars, sqrt_one_minus_alpha_bars;
+  cpu::TrainData data;
+  cpu::TrainOptions options;
+};
+
+struct SampleInputs {
+  std::vector<double> betas, alpha_bars;
+  std::vector<float> context;
+  cpu::SampleOptions options;
+  int64_t n = 0;
+  int64_t progress_interval = 0;  // report every k rows (0 = never)
+};
+
+Napi::Promise StartFit(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<FitInputs> inputs,
+                       Napi::Value on_progress);
+Napi::Promise StartSample(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<SampleInputs> inputs,
+                          Napi::Value on_progress);
+
+// An Error with name 'AbortError' and code 'ABORT_ERR', as Node's own APIs reject with.
+Napi::Error MakeAbortError(Napi::Env env);
+
+}  // namespace addon
+}  // namespace td

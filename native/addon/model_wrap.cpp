@@ -1,0 +1,391 @@
+#include "model_wrap.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "../cpu/mlp.h"
+#include "../cpu/sampler.h"
+#include "jobs.h"
+#include "validate.h"
+
+namespace td {
+namespace addon {
+
+namespace {
+
+constexpr size_t kAny = std::numeric_limits<size_t>::max();
+constexpr double kMaxWidth = 65536;
+constexpr double kMaxLayers = 64;
+constexpr double kMaxRows = 2147483647;
+constexpr double kMaxT = 100000;
+
+std::vector<int> GetHidden(const Napi::Object& o) {
+  Napi::Env env = o.Env();
+  if (!Has(o, "hidden")) ThrowType(env, "hidden", "is required (an array of layer widths)");
+  Napi::Value v = o.Get("hidden");
+  std::vector<int> widths;
+  if (v.IsArray()) {
+    Napi::Array arr = v.As<Napi::Array>();
+    if (arr.Length() > kMaxLayers) ThrowRange(env, "hidden", "at most 64 hidden layers");
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      widths.push_back(static_cast<int>(CheckNumber(env, arr.Get(i), "hidden[" + std::to_string(i) + "]", {1, kMaxWidth, true})));
+    }
+  } else if (v.IsTypedArray()) {
+    auto view = GetInt32(env, v, "hidden", kAny);
+    if (view.length > kMaxLayers) ThrowRange(env, "hidden", "at most 64 hidden layers");
+    for (size_t i = 0; i < view.length; ++i) {
+      if (view.data[i] < 1 || view.data[i] > kMaxWidth) ThrowRange(env, "hidden[" + std::to_string(i) + "]", "expected a width in [1, 65536]");
+      widths.push_back(view.data[i]);
+    }
+  } else {
+    ThrowType(env, "hidden", "expected an array of layer widths");
+  }
+  if (widths.empty()) ThrowRange(env, "hidden", "needs at least one hidden layer");
+  return widths;
+}
+
+cpu::DenoiserModel& Alive(Napi::Env env, std::unique_ptr<cpu::DenoiserModel>& model) {
+  if (!model) ThrowType(env, "model", "this model has been released");
+  return *model;
+}
+
+}  // namespace
+
+void ModelWrap::Register(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = DefineClass(env, "NativeModel",
+                                    {
+                                        InstanceMethod("fit", &ModelWrap::Fit),
+                                        InstanceMethod("sample", &ModelWrap::Sample),
+                                        InstanceMethod("predictEps", &ModelWrap::PredictEps),
+                                        InstanceMethod("forward", &ModelWrap::Forward),
+                                        InstanceMethod("backward", &ModelWrap::Backward),
+                                        InstanceMethod("getWeights", &ModelWrap::GetWeights),
+                                        InstanceMethod("setWeights", &ModelWrap::SetWeights),
+                                        InstanceMethod("layout", &ModelWrap::Layout),
+                                        InstanceMethod("info", &ModelWrap::Info),
+                                        InstanceMethod("abort", &ModelWrap::Abort),
+                                        InstanceMethod("release", &ModelWrap::Release),
+                                    });
+  exports.Set("NativeModel", ctor);
+}
+
+// new NativeModel({dataDim, contextDim, timeDim, hidden, outDim, activation, dropout, seed, threads})
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = OptionsArg(info, 0, "options");
+  MlpConfig cfg;
+  cfg.data_dim = static_cast<int>(GetNumber(o, "dataDim", {1, kMaxWidth, true}, NAN));
+  cfg.context_dim = static_cast<int>(GetNumber(o, "contextDim", {0, kMaxWidth, true}, 0));
+  cfg.time_dim = static_cast<int>(GetNumber(o, "timeDim", {2, kMaxWidth, true}, 64));
+  if (cfg.time_dim % 2 != 0) ThrowRange(env, "timeDim", "must be even (sine and cosine halves)");
+  cfg.hidden = GetHidden(o);
+  cfg.out_dim = static_cast<int>(GetNumber(o, "outDim", {1, kMaxWidth, true}, cfg.data_dim));
+  const std::string act = GetString(o, "activation", "silu");
+  if (act != "silu" && act != "relu") ThrowRange(env, "activation", "expected 'silu' or 'relu'");
+  cfg.activation = act == "relu" ? Activation::ReLU : Activation::SiLU;
+  cfg.dropout = static_cast<float>(GetNumber(o, "dropout", {0, 0.99, false}, 0));
+  const uint64_t seed = GetSeed(o, "seed", 0);
+  threads_ = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
+  // Parameter count guard: a typo like hidden [1e5, 1e5] must not try to allocate 40 GB.
+  double total = 0, in = cfg.input_dim();
+  for (size_t l = 0; l <= cfg.hidden.size(); ++l) {
+    const double out = l < cfg.hidden.size() ? cfg.hidden[l] : cfg.out_dim;
+    total += in * out + out;
+    in = out;
+  }
+  if (total > 268435456.0) ThrowRange(env, "hidden", "the network would have more than 2^28 parameters");
+  try {
+    model_.reset(new cpu::DenoiserModel(cfg, seed));
+    pool_.reset(new ThreadPool(threads_));
+  } catch (const std::bad_alloc&) {
+    ThrowRange(env, "hidden", "not enough memory for this network");
+  }
+}
+
+void ModelWrap::CheckUsable(Napi::Env env, bool claim) {
+  Alive(env, model_);
+  if (busy_.load()) throw Napi::Error::New(env, "model: a fit or sample is already running on this model");
+  if (claim) {
+    busy_.store(true);
+    abort_.store(false);
+  }
+}
+
+// fit({x, rows, context, sqrtAlphaBars, sqrtOneMinusAlphaBars, batchSize, steps, lr, beta1, beta2, eps,
+//      weightDecay, lrDecaySteps, maxGradNorm, emaDecay, seed, progressInterval}, onProgress?) -> Promise
+Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  Napi::Object o = OptionsArg(info, 0, "options");
+  const MlpConfig& cfg = model_->cfg;
+  auto in = std::unique_ptr<FitInputs>(new FitInputs());
+  const double rows = GetNumber(o, "rows", {1, kMaxRows, true}, NAN);
+  auto x = GetFloat32(env, o.Get("x"), "x", CheckedElements(env, "rows", rows, cfg.data_dim), true);
+  in->x.assign(x.data, x.data + x.length);
+  if (cfg.context_dim > 0) {
+    auto c = GetFloat32(env, o.Get("context"), "context", CheckedElements(env, "rows", rows, cfg.context_dim), true);
+    in->context.assign(c.data, c.data + c.length);
+  } else if (Has(o, "context")) {
+    ThrowRange(env, "context", "this model was built with contextDim 0");
+  }
+  auto sa = GetFloat32(env, o.Get("sqrtAlphaBars"), "sqrtAlphaBars", kAny, true);
+  if (sa.length < 1 || sa.length > kMaxT) ThrowRange(env, "sqrtAlphaBars", "length must be in [1, 100000]");
+  auto sb = GetFloat32(env, o.Get("sqrtOneMinusAlphaBars"), "sqrtOneMinusAlphaBars", sa.length, true);
+  in->sqrt_alpha_bars.assign(sa.data, sa.data + sa.length);
+  in->sqrt_one_minus_alpha_bars.assign(sb.data, sb.data + sb.length);
+  cpu::TrainOptions& t = in->options;
+  t.batch_size = static_cast<int>(GetNumber(o, "batchSize", {1, 1 << 20, true}, 256));
+  t.steps = static_cast<int64_t>(GetNumber(o, "steps", {0, 4294967295.0, true}, NAN));
+  if (static_cast<double>(model_->step) + t.steps > 4294967295.0) ThrowRange(env, "steps", "the model would pass 2^32 optimiser steps");
+  t.adam.lr = static_cast<float>(GetNumber(o, "lr", {0, 10, false}, 1e-3));
+  t.adam.beta1 = static_cast<float>(GetNumber(o, "beta1", {0, 0.999999, false}, 0.9));
+  t.adam.beta2 = static_cast<float>(GetNumber(o, "beta2", {0, 0.999999, false}, 0.999));
+  t.adam.eps = static_cast<float>(GetNumber(o, "eps", {1e-30, 1, false}, 1e-8));
+  t.adam.weight_decay = static_cast<float>(GetNumber(o, "weightDecay", {0, 1e3, false}, 0));
+  t.lr_decay_total = static_cast<int64_t>(GetNumber(o, "lrDecaySteps", {0, 4294967295.0, true}, 0));
+  t.max_grad_norm = GetNumber(o, "maxGradNorm", {0, 1e30, false}, 0);
+  t.ema_decay = static_cast<float>(GetNumber(o, "emaDecay", {0, 0.999999, false}, 0));
+  t.seed = GetSeed(o, "seed", 0);
+  t.progress_interval = static_cast<int>(GetNumber(o, "progressInterval", {0, 1e9, true}, 0));
+  Napi::Value on_progress = info.Length() > 1 ? info[1] : env.Undefined();
+  if (!on_progress.IsUndefined() && !on_progress.IsNull() && !on_progress.IsFunction()) {
+    ThrowType(env, "onProgress", "expected a function");
+  }
+  in->data.x = in->x.data();
+  in->data.context = in->context.empty() ? nullptr : in->context.data();
+  in->data.rows = static_cast<int64_t>(rows);
+  in->data.sqrt_alpha_bars = in->sqrt_alpha_bars.data();
+  in->data.sqrt_one_minus_alpha_bars = in->sqrt_one_minus_alpha_bars.data();
+  in->data.timesteps = static_cast<int>(sa.length);
+  CheckUsable(env, true);
+  return StartFit(env, this, info.This().As<Napi::Object>(), std::move(in), on_progress);
+}
+
+// Validates a decreasing timestep sequence for the chosen sampler.
+static std::vector<int> GetTimesteps(Napi::Env env, const Napi::Value& v, size_t T, cpu::SamplerKind kind) {
+  auto ts = GetInt32(env, v, "timesteps", kAny);
+  if (ts.length == 0) ThrowRange(env, "timesteps", "must not be empty");
+  std::vector<int> out(ts.data, ts.data + ts.length);
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (out[k] < 0 || static_cast<size_t>(out[k]) >= T) ThrowRange(env, "timesteps", "index " + std::to_string(k) + " is outside [0, T)");
+    if (k > 0 && out[k] >= out[k - 1]) ThrowRange(env, "timesteps", "must be strictly decreasing; index " + std::to_string(k) + " is not");
+  }
+  if (kind == cpu::SamplerKind::DDPM && (out.size() != T || out.front() != static_cast<int>(T) - 1)) {
+    ThrowRange(env, "timesteps", "DDPM runs every step: expected T-1 down to 0");
+  }
+  return out;
+}
+
+// sample({n, rowOffset, seed, sampler, timesteps, eta, variance, betas, alphaBars, chunkRows,
+//         context, contextRows, useEma, progressInterval}, onProgress?) -> Promise<Float32Array>
+Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  Napi::Object o = OptionsArg(info, 0, "options");
+  const MlpConfig& cfg = model_->cfg;
+  if (cfg.out_dim != cfg.data_dim) ThrowRange(env, "model", "sampling needs outDim == dataDim");
+  auto in = std::unique_ptr<SampleInputs>(new SampleInputs());
+  cpu::SampleOptions& s = in->options;
+  const double n = GetNumber(o, "n", {0, kMaxRows, true}, NAN);
+  CheckedElements(env, "n", n, cfg.data_dim);
+  in->n = static_cast<int64_t>(n);
+  s.row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - n, true}, 0));
+  s.seed = GetSeed(o, "seed", 0);
+  const std::string sampler = GetString(o, "sampler", "ddpm");
+  if (sampler == "ddpm") s.kind = cpu::SamplerKind::DDPM;
+  else if (sampler == "ddim") s.kind = cpu::SamplerKind::DDIM;
+  else if (sampler == "dpm-solver++") s.kind = cpu::SamplerKind::DPMSolver;
+  else ThrowRange(env, "sampler", "expected 'ddpm', 'ddim' or 'dpm-solver++'");
+  auto ab = GetFloat64(env, o.Get("alphaBars"), "alphaBars", kAny, true);
+  if (ab.length < 1 || ab.length > kMaxT) ThrowRange(env, "alphaBars", "length must be in [1, 100000]");
+  for (size_t i = 0; i < ab.length; ++i) {
+    if (!(ab.data[i] > 0.0 && ab.data[i] < 1.0) || (i > 0 && !(ab.data[i] < ab.data[i - 1]))) {
+      ThrowRange(env, "alphaBars", "must be strictly decreasing in (0, 1); index " + std::to_string(i) + " breaks it");
+    }
+  }
+  auto betas = GetFloat64(env, o.Get("betas"), "betas", ab.length, true);
+  for (size_t i = 0; i < betas.length; ++i) {
+    if (!(betas.data[i] > 0.0 && betas.data[i] < 1.0)) ThrowRange(env, "betas", "index " + std::to_string(i) + " is outside (0, 1)");
+  }
+  in->alpha_bars.assign(ab.data, ab.data + ab.length);
+  in->betas.assign(betas.data, betas.data + betas.length);
+  s.T = static_cast<int>(ab.length);
+  s.timesteps = GetTimesteps(env, o.Get("timesteps"), ab.length, s.kind);
+  s.eta = GetNumber(o, "eta", {0, 1e6, false}, 0);
+  const std::string variance = GetString(o, "variance", "beta");
+  if (variance != "beta" && variance != "posterior") ThrowRange(env, "variance", "expected 'beta' or 'posterior'");
+  s.variance = variance == "beta" ? cpu::Variance::Beta : cpu::Variance::Posterior;
+  s.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 20, true}, 1024));
+  if (cfg.context_dim > 0) {
+    const double context_rows = GetNumber(o, "contextRows", {1, kMaxRows, true}, NAN);
+    if (context_rows != 1 && context_rows != n) ThrowRange(env, "contextRows", "expected 1 (broadcast) or n");
+    auto c = GetFloat32(env, o.Get("context"), "context", CheckedElements(env, "contextRows", context_rows, cfg.context_dim), true);
+    in->context.assign(c.data, c.data + c.length);
+    s.context_rows = static_cast<int64_t>(context_rows);
+  } else if (Has(o, "context")) {
+    ThrowRange(env, "context", "this model was built with contextDim 0");
+  }
+  s.use_ema = GetBool(o, "useEma", true);
+  in->progress_interval = static_cast<int64_t>(GetNumber(o, "progressInterval", {0, kMaxRows, true}, 0));
+  Napi::Value on_progress = info.Length() > 1 ? info[1] : env.Undefined();
+  if (!on_progress.IsUndefined() && !on_progress.IsNull() && !on_progress.IsFunction()) {
+    ThrowType(env, "onProgress", "expected a function");
+  }
+  s.betas = in->betas.data();
+  s.alpha_bars = in->alpha_bars.data();
+  s.context = in->context.empty() ? nullptr : in->context.data();
+  CheckUsable(env, true);
+  return StartSample(env, this, info.This().As<Napi::Object>(), std::move(in), on_progress);
+}
+
+// predictEps(x, t, {rows, context, contextRows, useEma}) -> Float32Array [rows x outDim]
+Napi::Value ModelWrap::PredictEps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  Napi::Object o = OptionsArg(info, 2, "options");
+  const MlpConfig& cfg = model_->cfg;
+  const double rows = GetNumber(o, "rows", {1, kMaxRows, true}, NAN);
+  auto x = GetFloat32(env, info[0], "x", CheckedElements(env, "rows", rows, cfg.data_dim), true);
+  const int t = static_cast<int>(CheckNumber(env, info[1], "t", {0, kMaxT, true}));
+  const float* context = nullptr;
+  int64_t context_rows = 0;
+  if (cfg.context_dim > 0) {
+    const double cr = GetNumber(o, "contextRows", {1, kMaxRows, true}, NAN);
+    if (cr != 1 && cr != rows) ThrowRange(env, "contextRows", "expected 1 (broadcast) or rows");
+    context = GetFloat32(env, o.Get("context"), "context", CheckedElements(env, "contextRows", cr, cfg.context_dim), true).data;
+    context_rows = static_cast<int64_t>(cr);
+  }
+  const bool use_ema = GetBool(o, "useEma", true);
+  Napi::Float32Array out = Napi::Float32Array::New(env, CheckedElements(env, "rows", rows, cfg.out_dim));
+  const float* params = use_ema ? model_->sampling_params() : model_->params.data();
+  cpu::predict_eps(*model_, params, x.data, static_cast<int>(rows), t, context, context_rows, out.Data());
+  return out;
+}
+
+// forward(input, rows) -> Float32Array [rows x outDim]: the full (unfolded) pass on the training
+// weights, dropout off; input rows are [x | context | time embedding].
+Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  const MlpConfig& cfg = model_->cfg;
+  const double rows = info.Length() > 1 ? CheckNumber(env, info[1], "rows", {1, kMaxRows, true}) : NAN;
+  if (info.Length() < 2) ThrowType(env, "rows", "forward(input, rows) needs the row count");
+  auto input = GetFloat32(env, info[0], "input", CheckedElements(env, "rows", rows, cfg.input_dim()), true);
+  cpu::MlpWorkspace ws;
+  const float* out = cpu::mlp_forward(cfg, model_->layout, model_->params.data(), input.data, static_cast<int>(rows), ws, {}, pool_.get());
+  return NewFloat32(env, out, static_cast<size_t>(rows) * cfg.out_dim);
+}
+
+// backward(input, gradOutput, rows) -> {gradParams, gradInput}
+Napi::Value ModelWrap::Backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  const MlpConfig& cfg = model_->cfg;
+  if (info.Length() < 3) ThrowType(env, "rows", "backward(input, gradOutput, rows) needs three arguments");
+  const double rows = CheckNumber(env, info[2], "rows", {1, kMaxRows, true});
+  auto input = GetFloat32(env, info[0], "input", CheckedElements(env, "rows", rows, cfg.input_dim()), true);
+  auto grad_out = GetFloat32(env, info[1], "gradOutput", CheckedElements(env, "rows", rows, cfg.out_dim), true);
+  cpu::MlpWorkspace ws;
+  cpu::mlp_forward(cfg, model_->layout, model_->params.data(), input.data, static_cast<int>(rows), ws, {}, pool_.get());
+  Napi::Float32Array grad_params = Napi::Float32Array::New(env, model_->layout.total);
+  Napi::Float32Array grad_input = Napi::Float32Array::New(env, input.length);
+  cpu::mlp_backward(cfg, model_->layout, model_->params.data(), input.data, grad_out.data, ws, grad_params.Data(),
+                    grad_input.Data(), pool_.get());
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("gradParams", grad_params);
+  result.Set("gradInput", grad_input);
+  return result;
+}
+
+static std::vector<float>* WeightSlot(Napi::Env env, cpu::DenoiserModel& m, const std::string& which) {
+  if (which == "params") return &m.params;
+  if (which == "ema") return &m.ema;
+  if (which == "adamM") return &m.adam_m;
+  if (which == "adamV") return &m.adam_v;
+  ThrowRange(env, "which", "expected 'params', 'ema', 'adamM' or 'adamV'");
+}
+
+// getWeights(which) -> Float32Array copy, or null for an EMA that does not exist yet.
+Napi::Value ModelWrap::GetWeights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  if (info.Length() < 1 || !info[0].IsString()) ThrowType(env, "which", "expected a string");
+  std::vector<float>* slot = WeightSlot(env, *model_, info[0].As<Napi::String>().Utf8Value());
+  if (slot->empty()) return env.Null();
+  return NewFloat32(env, slot->data(), slot->size());
+}
+
+// setWeights({params?, ema?, adamM?, adamV?, step?}); ema: null clears it.
+Napi::Value ModelWrap::SetWeights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  Napi::Object o = OptionsArg(info, 0, "weights");
+  const size_t total = model_->layout.total;
+  // Validate everything first so a bad argument changes nothing.
+  const char* keys[] = {"params", "ema", "adamM", "adamV"};
+  std::vector<View<float>> views;
+  for (const char* key : keys) {
+    if (Has(o, key) && !(std::string(key) == "ema" && o.Get(key).IsNull())) views.push_back(GetFloat32(env, o.Get(key), key, total, true));
+    else views.push_back({nullptr, 0});
+  }
+  if (views[3].data) {
+    for (size_t i = 0; i < total; ++i) if (views[3].data[i] < 0.0f) ThrowRange(env, "adamV", "second moments must be >= 0");
+  }
+  const double step = GetNumber(o, "step", {0, 4294967295.0, true}, static_cast<double>(model_->step));
+  for (size_t k = 0; k < 4; ++k) {
+    std::vector<float>* slot = WeightSlot(env, *model_, keys[k]);
+    if (views[k].data) slot->assign(views[k].data, views[k].data + total);
+  }
+  if (Has(o, "ema") && o.Get("ema").IsNull()) model_->ema.clear();
+  model_->step = static_cast<int64_t>(step);
+  return env.Undefined();
+}
+
+// layout() -> [{name, rows, cols, offset}]
+Napi::Value ModelWrap::Layout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Alive(env, model_);
+  const auto entries = model_->layout.entries();
+  Napi::Array out = Napi::Array::New(env, entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("name", entries[i].name);
+    e.Set("rows", entries[i].rows);
+    e.Set("cols", entries[i].cols);
+    e.Set("offset", static_cast<double>(entries[i].offset));
+    out[i] = e;
+  }
+  return out;
+}
+
+Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("released", !model_);
+  out.Set("busy", busy_.load());
+  out.Set("threads", threads_);
+  if (model_) {
+    out.Set("paramCount", static_cast<double>(model_->layout.total));
+    out.Set("step", static_cast<double>(model_->step));
+    out.Set("hasEma", !model_->ema.empty());
+    out.Set("inputDim", model_->cfg.input_dim());
+  }
+  return out;
+}
+
+Napi::Value ModelWrap::Abort(const Napi::CallbackInfo& info) {
+  abort_.store(true);
+  return info.Env().Undefined();
+}
+
+Napi::Value ModelWrap::Release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (busy_.load()) throw Napi::Error::New(env, "model: cannot release while a fit or sample is running; abort it first");
+  model_.reset();
+  pool_.reset();
+  return env.Undefined();
+}
+
+}  // namespace addon
+}  // namespace td

@@ -1,0 +1,49 @@
+// NativeModel: the JS handle of one CPU denoiser. Owns the model and its thread pool,
+// runs fit/sample on worker threads (Promises), and refuses concurrent or post-release use.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+
+#include "../cpu/model.h"
+#include "../cpu/thread_pool.h"
+
+namespace td {
+namespace addon {
+
+class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
+ public:
+  static void Register(Napi::Env env, Napi::Object exports);
+  explicit ModelWrap(const Napi::CallbackInfo& info);
+
+  cpu::DenoiserModel& model() { return *model_; }
+  ThreadPool* pool() { return pool_.get(); }
+  std::atomic<bool>& abort_flag() { return abort_; }
+  void FinishJob() { busy_.store(false); }
+
+ private:
+  Napi::Value Fit(const Napi::CallbackInfo& info);
+  Napi::Value Sample(const Napi::CallbackInfo& info);
+  Napi::Value PredictEps(const Napi::CallbackInfo& info);
+  Napi::Value Forward(const Napi::CallbackInfo& info);
+  Napi::Value Backward(const Napi::CallbackInfo& info);
+  Napi::Value GetWeights(const Napi::CallbackInfo& info);
+  Napi::Value SetWeights(const Napi::CallbackInfo& info);
+  Napi::Value Layout(const Napi::CallbackInfo& info);
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value Abort(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
+
+  // Throws unless the model is alive and idle; marks it busy when `claim` is set.
+  void CheckUsable(Napi::Env env, bool claim);
+
+  std::unique_ptr<cpu::DenoiserModel> model_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::atomic<bool> busy_{false};
+  std::atomic<bool> abort_{false};
+  int threads_ = 1;
+};
+
+}  // namespace addon
+}  // namespace td

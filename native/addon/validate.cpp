@@ -1,0 +1,144 @@
+#include "validate.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace td {
+namespace addon {
+
+void ThrowType(Napi::Env env, const std::string& name, const std::string& what) {
+  throw Napi::TypeError::New(env, name + ": " + what);
+}
+
+void ThrowRange(Napi::Env env, const std::string& name, const std::string& what) {
+  throw Napi::RangeError::New(env, name + ": " + what);
+}
+
+Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (info.Length() <= index || !info[index].IsObject() || info[index].IsArray() || info[index].IsFunction()) {
+    ThrowType(info.Env(), name, "expected an options object");
+  }
+  return info[index].As<Napi::Object>();
+}
+
+bool Has(const Napi::Object& o, const char* key) {
+  if (!o.Has(key)) return false;
+  const Napi::Value v = o.Get(key);
+  return !v.IsUndefined();
+}
+
+static std::string Describe(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+double CheckNumber(Napi::Env env, const Napi::Value& v, const std::string& name, NumberRule rule) {
+  if (!v.IsNumber()) ThrowType(env, name, "expected a number");
+  const double x = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(x)) ThrowRange(env, name, "expected a finite number, got " + Describe(x));
+  if (rule.integer && std::floor(x) != x) ThrowRange(env, name, "expected an integer, got " + Describe(x));
+  if (x < rule.min || x > rule.max) {
+    ThrowRange(env, name, "expected a value in [" + Describe(rule.min) + ", " + Describe(rule.max) + "], got " + Describe(x));
+  }
+  return x;
+}
+
+double GetNumber(const Napi::Object& o, const char* key, NumberRule rule, double fallback) {
+  if (!Has(o, key)) {
+    if (std::isnan(fallback)) ThrowType(o.Env(), key, "is required");
+    return fallback;
+  }
+  return CheckNumber(o.Env(), o.Get(key), key, rule);
+}
+
+bool GetBool(const Napi::Object& o, const char* key, bool fallback) {
+  if (!Has(o, key)) return fallback;
+  const Napi::Value v = o.Get(key);
+  if (!v.IsBoolean()) ThrowType(o.Env(), key, "expected a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::string GetString(const Napi::Object& o, const char* key, const std::string& fallback) {
+  if (!Has(o, key)) return fallback;
+  const Napi::Value v = o.Get(key);
+  if (!v.IsString()) ThrowType(o.Env(), key, "expected a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+uint64_t GetSeed(const Napi::Object& o, const char* key, uint64_t fallback) {
+  if (!Has(o, key)) return fallback;
+  const Napi::Value v = o.Get(key);
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    const uint64_t s = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) ThrowRange(o.Env(), key, "expected a BigInt in [0, 2^64)");
+    return s;
+  }
+  return static_cast<uint64_t>(CheckNumber(o.Env(), v, key, {0, 9007199254740991.0, true}));
+}
+
+template <typename T, napi_typedarray_type Kind>
+static View<T> GetTyped(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected,
+                        const char* type_name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) {
+    ThrowType(env, name, std::string("expected a ") + type_name);
+  }
+  auto arr = v.As<Napi::TypedArrayOf<T>>();
+  const size_t length = arr.ElementLength();
+  if (expected != std::numeric_limits<size_t>::max() && length != expected) {
+    ThrowRange(env, name, "expected length " + std::to_string(expected) + ", got " + std::to_string(length));
+  }
+  // A detached buffer reports length 0 and no data.
+  if (length > 0 && arr.Data() == nullptr) ThrowType(env, name, "its ArrayBuffer is detached");
+  return {arr.Data(), length};
+}
+
+template <typename T>
+static void CheckFinite(Napi::Env env, const View<T>& view, const std::string& name) {
+  for (size_t i = 0; i < view.length; ++i) {
+    if (!std::isfinite(view.data[i])) {
+      ThrowRange(env, name, "non-finite value " + Describe(view.data[i]) + " at index " + std::to_string(i));
+    }
+  }
+}
+
+View<float> GetFloat32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite) {
+  auto view = GetTyped<float, napi_float32_array>(env, v, name, expected, "Float32Array");
+  if (finite) CheckFinite(env, view, name);
+  return view;
+}
+
+View<double> GetFloat64(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite) {
+  auto view = GetTyped<double, napi_float64_array>(env, v, name, expected, "Float64Array");
+  if (finite) CheckFinite(env, view, name);
+  return view;
+}
+
+View<int32_t> GetInt32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected) {
+  return GetTyped<int32_t, napi_int32_array>(env, v, name, expected, "Int32Array");
+}
+
+View<uint32_t> GetUint32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected) {
+  return GetTyped<uint32_t, napi_uint32_array>(env, v, name, expected, "Uint32Array");
+}
+
+size_t CheckedElements(Napi::Env env, const std::string& name, double rows, double cols) {
+  const double total = rows * cols;
+  if (total > 2147483647.0) {
+    ThrowRange(env, name, "rows * cols = " + Describe(total) + " exceeds the limit of 2^31 - 1 elements");
+  }
+  return static_cast<size_t>(total);
+}
+
+Napi::Float32Array NewFloat32(Napi::Env env, const float* src, size_t count) {
+  Napi::Float32Array out = Napi::Float32Array::New(env, count);
+  if (count > 0) std::memcpy(out.Data(), src, count * sizeof(float));
+  return out;
+}
+
+}  // namespace addon
+}  // namespace td

@@ -1,0 +1,57 @@
+// Argument checks for the N-API layer. Every value JS hands the addon goes through one of
+// these before any native memory is touched; a failure throws a TypeError (wrong type) or
+// RangeError (wrong size or value) whose message starts with the argument's name.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace td {
+namespace addon {
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& name, const std::string& what);
+[[noreturn]] void ThrowRange(Napi::Env env, const std::string& name, const std::string& what);
+
+// The options object passed as argument `index` (required).
+Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+
+bool Has(const Napi::Object& o, const char* key);
+
+struct NumberRule {
+  double min;
+  double max;
+  bool integer;
+};
+
+// A finite number within [min, max] (and an integer when asked). `fallback` is used when
+// the key is absent or undefined; pass NaN for a required value.
+double GetNumber(const Napi::Object& o, const char* key, NumberRule rule, double fallback);
+double CheckNumber(Napi::Env env, const Napi::Value& v, const std::string& name, NumberRule rule);
+bool GetBool(const Napi::Object& o, const char* key, bool fallback);
+std::string GetString(const Napi::Object& o, const char* key, const std::string& fallback);
+
+// A seed: an integer in [0, 2^53) (what a JS number holds exactly), or a BigInt below 2^64.
+uint64_t GetSeed(const Napi::Object& o, const char* key, uint64_t fallback);
+
+// Typed-array views. `expected` = SIZE_MAX skips the length check. Views alias JS memory:
+// only synchronous code may keep them.
+template <typename T>
+struct View {
+  T* data;
+  size_t length;
+};
+
+View<float> GetFloat32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite);
+View<double> GetFloat64(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite);
+View<int32_t> GetInt32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected);
+View<uint32_t> GetUint32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected);
+
+// rows * cols with an overflow and size check (at most 2^31 - 1 elements per array).
+size_t CheckedElements(Napi::Env env, const std::string& name, double rows, double cols);
+
+// A new Float32Array owning a copy of `count` floats.
+Napi::Float32Array NewFloat32(Napi::Env env, const float* src, size_t count);
+
+}  // namespace addon
+}  // namespace td

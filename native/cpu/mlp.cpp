@@ -1,0 +1,156 @@
+#include "mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "../core/philox.h"
+#include "gemm.h"
+
+namespace td {
+namespace cpu {
+
+namespace {
+
+inline float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
+
+// Y[rows x out] = bias broadcast; the GEMM then accumulates X W with beta = 1.
+void fill_bias(float* y, const float* bias, int rows, int out) {
+  for (int i = 0; i < rows; ++i) std::memcpy(y + static_cast<size_t>(i) * out, bias, sizeof(float) * out);
+}
+
+// The dropout mask of hidden layer `layer`, unit j of batch row i: a pure function of
+// (seed, step, row, unit), with units of all layers numbered consecutively.
+void draw_dropout_mask(float* mask, int rows, int width, int unit_offset, float p, const DropoutDraw& d) {
+  const float keep_scale = 1.0f / (1.0f - p);
+  for (int i = 0; i < rows; ++i) {
+    for (int j = 0; j < width; ++j) {
+      const float u = uniform_at(d.seed, kStreamDropout, static_cast<uint64_t>(i), d.step, static_cast<uint32_t>(unit_offset + j));
+      mask[static_cast<size_t>(i) * width + j] = u >= p ? keep_scale : 0.0f;
+    }
+  }
+}
+
+}  // namespace
+
+void apply_activation(Activation act, const float* z, float* h, size_t n) {
+  if (act == Activation::ReLU) {
+    for (size_t i = 0; i < n; ++i) h[i] = z[i] > 0.0f ? z[i] : 0.0f;
+  } else {
+    for (size_t i = 0; i < n; ++i) h[i] = z[i] * sigmoid(z[i]);
+  }
+}
+
+void MlpWorkspace::reserve(const MlpConfig& cfg, const MlpLayout& layout, int rows_) {
+  rows = rows_;
+  const size_t n_layers = layout.layers.size();
+  pre.resize(n_layers);
+  post.resize(n_layers);
+  mask.resize(n_layers);
+  for (size_t l = 0; l < n_layers; ++l) {
+    const size_t size = static_cast<size_t>(rows) * layout.layers[l].out;
+    pre[l].resize(size);
+    if (l + 1 < n_layers) post[l].resize(size);
+    if (l + 1 < n_layers && cfg.dropout > 0.0f) mask[l].resize(size);
+  }
+  const size_t widest = std::max<size_t>(layout.widest, static_cast<size_t>(cfg.input_dim()));
+  grad_a.resize(static_cast<size_t>(rows) * widest);
+  grad_b.resize(static_cast<size_t>(rows) * widest);
+}
+
+const float* mlp_forward(const MlpConfig& cfg, const MlpLayout& layout, const float* params, const float* input,
+                         int rows, MlpWorkspace& ws, const DropoutDraw& dropout, ThreadPool* pool) {
+  if (ws.rows < rows || ws.pre.size() != layout.layers.size()) ws.reserve(cfg, layout, rows);
+  const float* h = input;
+  int unit_offset = 0;
+  const int n_layers = static_cast<int>(layout.layers.size());
+  for (int l = 0; l < n_layers; ++l) {
+    const LayerLayout& L = layout.layers[l];
+    float* z = ws.pre[l].data();
+    fill_bias(z, params + L.bias_offset, rows, L.out);
+    sgemm(false, false, rows, L.out, L.in, 1.0f, h, L.in, params + L.weight_offset, L.out, 1.0f, z, L.out, pool);
+    if (l + 1 == n_layers) return z;
+    float* a = ws.post[l].data();
+    const size_t count = static_cast<size_t>(rows) * L.out;
+    apply_activation(cfg.activation, z, a, count);
+    if (dropout.active && cfg.dropout > 0.0f) {
+      float* m = ws.mask[l].data();
+      draw_dropout_mask(m, rows, L.out, unit_offset, cfg.dropout, dropout);
+      for (size_t i = 0; i < count; ++i) a[i] *= m[i];
+    } else if (!ws.mask[l].empty()) {
+      std::fill(ws.mask[l].begin(), ws.mask[l].begin() + count, 1.0f);
+    }
+    unit_offset += L.out;
+    h = a;
+  }
+  return nullptr;  // unreachable: a network always has an output layer
+}
+
+void mlp_backward(const MlpConfig& cfg, const MlpLayout& layout, const float* params, const float* input,
+                  const float* grad_output, MlpWorkspace& ws, float* grads, float* grad_input, ThreadPool* pool) {
+  const int rows = ws.rows;
+  const int n_layers = static_cast<int>(layout.layers.size());
+  const float* dz = grad_output;
+  for (int l = n_layers - 1; l >= 0; --l) {
+    const LayerLayout& L = layout.layers[l];
+    const float* h_prev = l == 0 ? input : ws.post[l - 1].data();
+    // dW = H_{l-1}^T dZ, db = column sums of dZ (sequential over rows: deterministic).
+    sgemm(true, false, L.in, L.out, rows, 1.0f, h_prev, L.in, dz, L.out, 0.0f, grads + L.weight_offset, L.out, pool);
+    float* db = grads + L.bias_offset;
+    std::fill(db, db + L.out, 0.0f);
+    for (int i = 0; i < rows; ++i) {
+      const float* row = dz + static_cast<size_t>(i) * L.out;
+      for (int j = 0; j < L.out; ++j) db[j] += row[j];
+    }
+    if (l == 0 && grad_input == nullptr) break;
+    // dH_{l-1} = dZ W^T
+    float* dh = l == 0 ? grad_input : (dz == ws.grad_a.data() ? ws.grad_b.data() : ws.grad_a.data());
+    sgemm(false, true, rows, L.in, L.out, 1.0f, dz, L.out, params + L.weight_offset, L.out, 0.0f, dh, L.in, pool);
+    if (l == 0) break;
+    // dZ_{l-1} = dH * mask * act'(Z_{l-1})
+    const float* z = ws.pre[l - 1].data();
+    const float* mask = ws.mask[l - 1].empty() ? nullptr : ws.mask[l - 1].data();
+    const size_t count = static_cast<size_t>(rows) * L.in;
+    for (size_t i = 0; i < count; ++i) {
+      float d;
+      if (cfg.activation == Activation::ReLU) {
+        d = z[i] > 0.0f ? 1.0f : 0.0f;
+      } else {
+        const float s = sigmoid(z[i]);
+        d = s * (1.0f + z[i] * (1.0f - s));
+      }
+      dh[i] = dh[i] * d * (mask ? mask[i] : 1.0f);
+    }
+    dz = dh;
+  }
+}
+
+const float* mlp_forward_folded(const MlpConfig& cfg, const MlpLayout& layout, const float* params, const float* x,
+                                int rows, const float* first_bias, const float* row_bias, MlpWorkspace& ws,
+                                ThreadPool* pool) {
+  if (ws.rows < rows || ws.pre.size() != layout.layers.size()) ws.reserve(cfg, layout, rows);
+  const int n_layers = static_cast<int>(layout.layers.size());
+  const float* h = x;
+  for (int l = 0; l < n_layers; ++l) {
+    const LayerLayout& L = layout.layers[l];
+    float* z = ws.pre[l].data();
+    const size_t count = static_cast<size_t>(rows) * L.out;
+    if (l == 0) {
+      fill_bias(z, first_bias, rows, L.out);
+      if (row_bias) for (size_t i = 0; i < count; ++i) z[i] += row_bias[i];
+      // Only the data rows of W_0: context and time parts are folded into the biases.
+      sgemm(false, false, rows, L.out, cfg.data_dim, 1.0f, x, cfg.data_dim, params + L.weight_offset, L.out, 1.0f, z,
+            L.out, pool);
+    } else {
+      fill_bias(z, params + L.bias_offset, rows, L.out);
+      sgemm(false, false, rows, L.out, L.in, 1.0f, h, L.in, params + L.weight_offset, L.out, 1.0f, z, L.out, pool);
+    }
+    if (l + 1 == n_layers) return z;
+    apply_activation(cfg.activation, z, ws.post[l].data(), count);
+    h = ws.post[l].data();
+  }
+  return nullptr;
+}
+
+}  // namespace cpu
+}  // namespace td

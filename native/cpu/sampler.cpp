@@ -1,0 +1,133 @@
+#include "sampler.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "../core/philox.h"
+#include "mlp.h"
+
+namespace td {
+namespace cpu {
+
+namespace {
+
+// Per-worker buffers, sized once per sample call.
+struct ChunkScratch {
+  MlpWorkspace ws;
+  std::vector<float> x, x0_prev, row_bias;
+};
+
+// The per-step part of the plan, shared by all chunks: first-layer bias and update coefficients.
+struct StepPlan {
+  std::vector<float> first_bias;
+  AffineStep affine;
+  DpmStep dpm;
+};
+
+std::vector<StepPlan> plan_steps(const DenoiserModel& model, const float* params, const SampleOptions& o) {
+  const int hidden0 = model.layout.layers[0].out;
+  const float* broadcast = o.context_rows == 1 ? o.context : nullptr;
+  const size_t steps = o.timesteps.size();
+  std::vector<StepPlan> plan(steps);
+  for (size_t k = 0; k < steps; ++k) {
+    const int t = o.timesteps[k];
+    const int prev = k + 1 < steps ? o.timesteps[k + 1] : -1;
+    plan[k].first_bias.resize(hidden0);
+    first_layer_bias(model, params, t, broadcast, plan[k].first_bias.data());
+    switch (o.kind) {
+      case SamplerKind::DDPM: plan[k].affine = ddpm_coefficients(o.betas, o.alpha_bars, t, o.variance); break;
+      case SamplerKind::DDIM: plan[k].affine = ddim_coefficients(o.alpha_bars, t, prev, o.eta); break;
+      case SamplerKind::DPMSolver: {
+        const int before = k > 0 ? o.timesteps[k - 1] : -1;
+        plan[k].dpm = dpm_solver_coefficients(o.alpha_bars, before, t, prev, true);
+        break;
+      }
+    }
+  }
+  return plan;
+}
+
+bool run_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
+               const std::vector<StepPlan>& plan, int64_t first_row, int rows, float* out, ChunkScratch& s,
+               const std::atomic<bool>& abort) {
+  const int d = model.cfg.data_dim;
+  const int hidden0 = model.layout.layers[0].out;
+  s.x.resize(static_cast<size_t>(rows) * d);
+  if (o.kind == SamplerKind::DPMSolver) s.x0_prev.assign(s.x.size(), 0.0f);
+  const float* row_bias = nullptr;
+  if (o.context_rows > 1 && model.cfg.context_dim > 0) {
+    s.row_bias.resize(static_cast<size_t>(rows) * hidden0);
+    context_row_bias(model, params, o.context + first_row * model.cfg.context_dim, rows, s.row_bias.data());
+    row_bias = s.row_bias.data();
+  }
+  const uint64_t global_row = o.row_offset + static_cast<uint64_t>(first_row);
+  for (int i = 0; i < rows; ++i) normal_row(o.seed, kStreamSampleInit, global_row + i, 0, &s.x[static_cast<size_t>(i) * d], d);
+  for (size_t k = 0; k < plan.size(); ++k) {
+    if (abort.load(std::memory_order_relaxed)) return false;
+    const float* eps_hat =
+        mlp_forward_folded(model.cfg, model.layout, params, s.x.data(), rows, plan[k].first_bias.data(), row_bias, s.ws, nullptr);
+    if (o.kind == SamplerKind::DPMSolver) {
+      dpm_solver_step(s.x.data(), eps_hat, s.x0_prev.data(), rows, d, plan[k].dpm);
+    } else {
+      affine_step(s.x.data(), eps_hat, rows, d, plan[k].affine, o.seed, global_row, static_cast<uint32_t>(o.timesteps[k]));
+    }
+  }
+  std::memcpy(out, s.x.data(), sizeof(float) * s.x.size());
+  return true;
+}
+
+}  // namespace
+
+bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out, ThreadPool* pool,
+            const std::atomic<bool>& abort, const SampleProgress& progress) {
+  const float* params = options.use_ema ? model.sampling_params() : model.params.data();
+  const std::vector<StepPlan> plan = plan_steps(model, params, options);
+  const int chunk = std::max(1, options.chunk_rows);
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  const int workers = pool ? pool->size() : 1;
+  std::vector<ChunkScratch> scratch(workers);
+  std::atomic<bool> stopped{false};
+  std::mutex progress_mutex;
+  int64_t rows_done = 0;
+  const int d = model.cfg.data_dim;
+  // Chunks are processed in waves of at most INT_MAX tasks (parallel_for takes an int).
+  for (int64_t wave = 0; wave < chunks; wave += (1 << 30)) {
+    const int tasks = static_cast<int>(std::min<int64_t>(chunks - wave, 1 << 30));
+    auto work = [&](int task, int worker) {
+      if (stopped.load()) return;
+      const int64_t first = (wave + task) * chunk;
+      const int rows = static_cast<int>(std::min<int64_t>(chunk, n - first));
+      if (!run_chunk(model, params, options, plan, first, rows, out + first * d, scratch[worker], abort)) {
+        stopped.store(true);
+        return;
+      }
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        rows_done += rows;
+        progress(rows_done);
+      }
+    };
+    if (pool) pool->parallel_for(tasks, work);
+    else for (int t = 0; t < tasks; ++t) work(t, 0);
+  }
+  return !stopped.load() && !abort.load();
+}
+
+void predict_eps(const DenoiserModel& model, const float* params, const float* x, int rows, int t,
+                 const float* context, int64_t context_rows, float* eps_out) {
+  const int hidden0 = model.layout.layers[0].out;
+  std::vector<float> first_bias(hidden0), row_bias;
+  first_layer_bias(model, params, t, context_rows == 1 ? context : nullptr, first_bias.data());
+  if (context_rows > 1 && model.cfg.context_dim > 0) {
+    row_bias.resize(static_cast<size_t>(rows) * hidden0);
+    context_row_bias(model, params, context, rows, row_bias.data());
+  }
+  MlpWorkspace ws;
+  const float* eps = mlp_forward_folded(model.cfg, model.layout, params, x, rows, first_bias.data(),
+                                        row_bias.empty() ? nullptr : row_bias.data(), ws, nullptr);
+  std::memcpy(eps_out, eps, sizeof(float) * static_cast<size_t>(rows) * model.cfg.out_dim);
+}
+
+}  // namespace cpu
+}  // namespace td

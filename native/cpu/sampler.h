@@ -1,0 +1,48 @@
+// The native sampling loop: x_T ~ N(0, I), then the reverse chain over a decreasing
+// sequence of timesteps with DDPM, DDIM or DPM-Solver++(2M), chunk by chunk.
+// Rows are independent and every draw is indexed by the global row, so a chunk's result
+// does not depend on the chunk size, the thread count or which other rows are sampled.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "diffusion_ops.h"
+#include "model.h"
+#include "thread_pool.h"
+
+namespace td {
+namespace cpu {
+
+enum class SamplerKind { DDPM = 0, DDIM = 1, DPMSolver = 2 };
+
+struct SampleOptions {
+  SamplerKind kind = SamplerKind::DDPM;
+  std::vector<int> timesteps;  // strictly decreasing, each in [0, T)
+  double eta = 0.0;            // DDIM only
+  Variance variance = Variance::Beta;
+  const double* betas = nullptr;       // [T]
+  const double* alpha_bars = nullptr;  // [T]
+  int T = 0;
+  uint64_t seed = 0;
+  uint64_t row_offset = 0;
+  int chunk_rows = 1024;
+  const float* context = nullptr;  // [context_rows x context_dim]
+  int64_t context_rows = 0;        // 0, 1 (broadcast) or n
+  bool use_ema = true;
+};
+
+using SampleProgress = std::function<void(int64_t rows_done)>;
+
+// Writes n rows of data_dim values to out. Returns false when aborted.
+bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out, ThreadPool* pool,
+            const std::atomic<bool>& abort, const SampleProgress& progress);
+
+// The model's eps prediction for rows x at one shared timestep t, through exactly the
+// arithmetic the sampling loop uses (first-layer bias folded per step).
+void predict_eps(const DenoiserModel& model, const float* params, const float* x, int rows, int t,
+                 const float* context, int64_t context_rows, float* eps_out);
+
+}  // namespace cpu
+}  // namespace td

@@ -1,0 +1,99 @@
+#include "trainer.h"
+
+#include <cstring>
+#include <vector>
+
+#include "../core/philox.h"
+#include "diffusion_ops.h"
+#include "mlp.h"
+
+namespace td {
+namespace cpu {
+
+namespace {
+// Maps a uniform 32-bit draw onto [0, n) by a multiply-shift (bias below 2^-32 * n).
+inline uint64_t scale_draw(uint32_t draw, uint64_t n) { return (static_cast<uint64_t>(draw) * n) >> 32; }
+}  // namespace
+
+int64_t minibatch_row(uint64_t seed, int64_t step, int i, int64_t rows) {
+  const Philox4 b = philox_block(seed, kStreamMinibatch, static_cast<uint64_t>(i), static_cast<uint32_t>(step), 0);
+  // Two draws make a 64-bit number so tables beyond 2^32 rows are covered evenly.
+  const uint64_t wide = (static_cast<uint64_t>(b.v[0]) << 32) | b.v[1];
+  return static_cast<int64_t>(wide % static_cast<uint64_t>(rows));
+}
+
+int minibatch_timestep(uint64_t seed, int64_t step, int i, int timesteps) {
+  const Philox4 b = philox_block(seed, kStreamTrainTime, static_cast<uint64_t>(i), static_cast<uint32_t>(step), 0);
+  return static_cast<int>(scale_draw(b.v[0], static_cast<uint64_t>(timesteps)));
+}
+
+TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
+                  const std::atomic<bool>& abort, const TrainProgress& progress) {
+  const MlpConfig& cfg = model.cfg;
+  const int batch = options.batch_size;
+  const int d = cfg.data_dim, c = cfg.context_dim, td_ = cfg.time_dim, in = cfg.input_dim();
+  const size_t n_params = model.layout.total;
+
+  // The time embedding of every timestep, computed once per fit.
+  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * td_);
+  for (int t = 0; t < data.timesteps; ++t) time_embedding(t, td_, time_table.data() + static_cast<size_t>(t) * td_);
+
+  std::vector<float> x0(static_cast<size_t>(batch) * d), xt(x0.size()), eps(x0.size()), grad_out(x0.size());
+  std::vector<float> input(static_cast<size_t>(batch) * in);
+  std::vector<int32_t> t(batch);
+  std::vector<float> grads(n_params);
+  MlpWorkspace ws;
+  ws.reserve(cfg, model.layout, batch);
+  if (options.ema_decay > 0.0f && model.ema.empty()) model.ema = model.params;
+
+  TrainResult result;
+  double window_loss = 0.0;
+  int window_steps = 0;
+  for (int64_t local = 0; local < options.steps; ++local) {
+    if (abort.load(std::memory_order_relaxed)) {
+      result.aborted = true;
+      break;
+    }
+    const int64_t step = model.step;
+    for (int i = 0; i < batch; ++i) {
+      const int64_t row = minibatch_row(options.seed, step, i, data.rows);
+      t[i] = minibatch_timestep(options.seed, step, i, data.timesteps);
+      std::memcpy(&x0[static_cast<size_t>(i) * d], data.x + row * d, sizeof(float) * d);
+      float* dst = &input[static_cast<size_t>(i) * in];
+      if (c > 0) std::memcpy(dst + d, data.context + row * c, sizeof(float) * c);
+      std::memcpy(dst + d + c, &time_table[static_cast<size_t>(t[i]) * td_], sizeof(float) * td_);
+    }
+    forward_noise(x0.data(), batch, d, t.data(), data.sqrt_alpha_bars, data.sqrt_one_minus_alpha_bars, options.seed,
+                  kStreamTrainNoise, 0, static_cast<uint32_t>(step), xt.data(), eps.data());
+    for (int i = 0; i < batch; ++i) std::memcpy(&input[static_cast<size_t>(i) * in], &xt[static_cast<size_t>(i) * d], sizeof(float) * d);
+
+    DropoutDraw dropout{cfg.dropout > 0.0f, options.seed, static_cast<uint32_t>(step)};
+    const float* eps_hat = mlp_forward(cfg, model.layout, model.params.data(), input.data(), batch, ws, dropout, pool);
+    const double loss = eps_mse(eps_hat, eps.data(), eps.size(), grad_out.data());
+    mlp_backward(cfg, model.layout, model.params.data(), input.data(), grad_out.data(), ws, grads.data(), nullptr, pool);
+    clip_grad_norm(grads.data(), n_params, options.max_grad_norm);
+
+    AdamWConfig adam = options.adam;
+    if (options.lr_decay_total > 0) {
+      const double frac = static_cast<double>(local) / static_cast<double>(options.lr_decay_total);
+      adam.lr = static_cast<float>(options.adam.lr * (frac < 1.0 ? 1.0 - frac : 0.0));
+    }
+    model.step += 1;
+    adamw_step(model.params.data(), grads.data(), model.adam_m.data(), model.adam_v.data(), n_params, model.step, adam);
+    if (options.ema_decay > 0.0f) ema_update(model.ema.data(), model.params.data(), n_params, options.ema_decay);
+
+    result.steps_done += 1;
+    window_loss += loss;
+    window_steps += 1;
+    result.last_loss = loss;
+    if (options.progress_interval > 0 && result.steps_done % options.progress_interval == 0) {
+      if (progress) progress(result.steps_done, window_loss / window_steps);
+      window_loss = 0.0;
+      window_steps = 0;
+    }
+  }
+  return result;
+}
+
+}  // namespace cpu
+}  // namespace td

@@ -1,0 +1,53 @@
+// The native training loop: minibatch draw, forward noising, MLP forward/backward,
+// clipping, AdamW and EMA, all without returning to JS between steps.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "model.h"
+#include "optimizer.h"
+#include "thread_pool.h"
+
+namespace td {
+namespace cpu {
+
+struct TrainData {
+  const float* x = nullptr;        // [rows x data_dim], standardised
+  const float* context = nullptr;  // [rows x context_dim] or null
+  int64_t rows = 0;
+  const float* sqrt_alpha_bars = nullptr;            // [T]
+  const float* sqrt_one_minus_alpha_bars = nullptr;  // [T]
+  int timesteps = 0;
+};
+
+struct TrainOptions {
+  int batch_size = 256;
+  int64_t steps = 0;
+  AdamWConfig adam;
+  // Linear decay of lr to 0 over decay_total steps of this fit (0 = constant lr).
+  int64_t lr_decay_total = 0;
+  double max_grad_norm = 0.0;  // 0 = no clipping
+  float ema_decay = 0.0f;      // 0 = no EMA
+  uint64_t seed = 0;
+  int progress_interval = 0;   // report every k steps (0 = never)
+};
+
+struct TrainResult {
+  int64_t steps_done = 0;
+  double last_loss = 0.0;  // loss of the last step taken
+  bool aborted = false;
+};
+
+using TrainProgress = std::function<void(int64_t step, double loss)>;
+
+TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
+                  const std::atomic<bool>& abort, const TrainProgress& progress);
+
+// Minibatch row and timestep of batch row i at a given optimiser step: pure functions of
+// (seed, step, i) so the fit is reproducible whatever the thread count.
+int64_t minibatch_row(uint64_t seed, int64_t step, int i, int64_t rows);
+int minibatch_timestep(uint64_t seed, int64_t step, int i, int timesteps);
+
+}  // namespace cpu
+}  // namespace td
