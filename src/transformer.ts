@@ -513,6 +513,10 @@ export class TabularTransformer {
         if (v > upper[k]!) upper[k] = v;
       }
     }
+    for (let k = 0; k < m.cols; k++) {
+      lower[k] = lower[k]! + 0; // -0 -> 0
+      upper[k] = upper[k]! + 0;
+    }
     this.lower = lower;
     this.upper = upper;
   }

@@ -80,7 +80,7 @@ class FitJob : public JobBase {
 
   void Execute(const ExecutionProgress& progress) override {
     try {
-      result_ = cpu::train(owner_->model(), in_->data, in_->options, owner_->pool(), owner_->abort_flag(),
+      result_ = cpu::train(owner_->model(), in_->store->data, in_->options, owner_->pool(), owner_->abort_flag(),
                            [&](int64_t step, double loss) {
                              ProgressPoint p{static_cast<double>(step), loss};
                              progress.Send(&p, 1);

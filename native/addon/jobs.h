@@ -14,11 +14,15 @@ namespace addon {
 
 class ModelWrap;
 
-// Inputs of a fit, copied out of JS memory so a detached or reused ArrayBuffer cannot
-// change them while the worker runs.
-struct FitInputs {
+// Training data copied out of JS memory, so a detached or reused ArrayBuffer cannot change
+// it while a worker runs. The model keeps it, so a fit run step by step copies it once.
+struct TrainDataStore {
   std::vector<float> x, context, sqrt_alpha_bars, sqrt_one_minus_alpha_bars;
   cpu::TrainData data;
+};
+
+struct FitInputs {
+  std::shared_ptr<const TrainDataStore> store;
   cpu::TrainOptions options;
 };
 

@@ -120,20 +120,37 @@ Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   Napi::Object o = OptionsArg(info, 0, "options");
   const MlpConfig& cfg = model_->cfg;
   auto in = std::unique_ptr<FitInputs>(new FitInputs());
-  const double rows = GetNumber(o, "rows", {1, kMaxRows, true}, NAN);
-  auto x = GetFloat32(env, o.Get("x"), "x", CheckedElements(env, "rows", rows, cfg.data_dim), true);
-  in->x.assign(x.data, x.data + x.length);
-  if (cfg.context_dim > 0) {
-    auto c = GetFloat32(env, o.Get("context"), "context", CheckedElements(env, "rows", rows, cfg.context_dim), true);
-    in->context.assign(c.data, c.data + c.length);
-  } else if (Has(o, "context")) {
-    ThrowRange(env, "context", "this model was built with contextDim 0");
+  if (GetBool(o, "reuseData", false)) {
+    if (!train_data_) ThrowRange(env, "reuseData", "no earlier fit on this model holds data to reuse");
+    in->store = train_data_;
+  } else {
+    auto store = std::make_shared<TrainDataStore>();
+    const double rows = GetNumber(o, "rows", {1, kMaxRows, true}, NAN);
+    auto x = GetFloat32(env, o.Get("x"), "x", CheckedElements(env, "rows", rows, cfg.data_dim), true);
+    store->x.assign(x.data, x.data + x.length);
+    if (cfg.context_dim > 0) {
+      auto c = GetFloat32(env, o.Get("context"), "context", CheckedElements(env, "rows", rows, cfg.context_dim), true);
+      store->context.assign(c.data, c.data + c.length);
+    } else if (Has(o, "context")) {
+      ThrowRange(env, "context", "this model was built with contextDim 0");
+    }
+    auto sa = GetFloat32(env, o.Get("sqrtAlphaBars"), "sqrtAlphaBars", kAny, true);
+    if (sa.length < 1 || sa.length > kMaxT) ThrowRange(env, "sqrtAlphaBars", "length must be in [1, 100000]");
+    auto sb = GetFloat32(env, o.Get("sqrtOneMinusAlphaBars"), "sqrtOneMinusAlphaBars", sa.length, true);
+    for (size_t i = 0; i < sa.length; ++i) {
+      if (!(sa.data[i] > 0.0f && sa.data[i] <= 1.0f)) ThrowRange(env, "sqrtAlphaBars", "index " + std::to_string(i) + " is outside (0, 1]");
+      if (!(sb.data[i] >= 0.0f && sb.data[i] <= 1.0f)) ThrowRange(env, "sqrtOneMinusAlphaBars", "index " + std::to_string(i) + " is outside [0, 1]");
+    }
+    store->sqrt_alpha_bars.assign(sa.data, sa.data + sa.length);
+    store->sqrt_one_minus_alpha_bars.assign(sb.data, sb.data + sb.length);
+    store->data.x = store->x.data();
+    store->data.context = store->context.empty() ? nullptr : store->context.data();
+    store->data.rows = static_cast<int64_t>(rows);
+    store->data.sqrt_alpha_bars = store->sqrt_alpha_bars.data();
+    store->data.sqrt_one_minus_alpha_bars = store->sqrt_one_minus_alpha_bars.data();
+    store->data.timesteps = static_cast<int>(sa.length);
+    in->store = store;
   }
-  auto sa = GetFloat32(env, o.Get("sqrtAlphaBars"), "sqrtAlphaBars", kAny, true);
-  if (sa.length < 1 || sa.length > kMaxT) ThrowRange(env, "sqrtAlphaBars", "length must be in [1, 100000]");
-  auto sb = GetFloat32(env, o.Get("sqrtOneMinusAlphaBars"), "sqrtOneMinusAlphaBars", sa.length, true);
-  in->sqrt_alpha_bars.assign(sa.data, sa.data + sa.length);
-  in->sqrt_one_minus_alpha_bars.assign(sb.data, sb.data + sb.length);
   cpu::TrainOptions& t = in->options;
   t.batch_size = static_cast<int>(GetNumber(o, "batchSize", {1, 1 << 20, true}, 256));
   t.steps = static_cast<int64_t>(GetNumber(o, "steps", {0, 4294967295.0, true}, NAN));
@@ -144,6 +161,7 @@ Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   t.adam.eps = static_cast<float>(GetNumber(o, "eps", {1e-30, 1, false}, 1e-8));
   t.adam.weight_decay = static_cast<float>(GetNumber(o, "weightDecay", {0, 1e3, false}, 0));
   t.lr_decay_total = static_cast<int64_t>(GetNumber(o, "lrDecaySteps", {0, 4294967295.0, true}, 0));
+  t.lr_decay_offset = static_cast<int64_t>(GetNumber(o, "lrDecayOffset", {0, 4294967295.0, true}, 0));
   t.max_grad_norm = GetNumber(o, "maxGradNorm", {0, 1e30, false}, 0);
   t.ema_decay = static_cast<float>(GetNumber(o, "emaDecay", {0, 0.999999, false}, 0));
   t.seed = GetSeed(o, "seed", 0);
@@ -152,12 +170,7 @@ Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   if (!on_progress.IsUndefined() && !on_progress.IsNull() && !on_progress.IsFunction()) {
     ThrowType(env, "onProgress", "expected a function");
   }
-  in->data.x = in->x.data();
-  in->data.context = in->context.empty() ? nullptr : in->context.data();
-  in->data.rows = static_cast<int64_t>(rows);
-  in->data.sqrt_alpha_bars = in->sqrt_alpha_bars.data();
-  in->data.sqrt_one_minus_alpha_bars = in->sqrt_one_minus_alpha_bars.data();
-  in->data.timesteps = static_cast<int>(sa.length);
+  train_data_ = in->store;
   CheckUsable(env, true);
   return StartFit(env, this, info.This().As<Napi::Object>(), std::move(in), on_progress);
 }
@@ -384,6 +397,7 @@ Napi::Value ModelWrap::Release(const Napi::CallbackInfo& info) {
   if (busy_.load()) throw Napi::Error::New(env, "model: cannot release while a fit or sample is running; abort it first");
   model_.reset();
   pool_.reset();
+  train_data_.reset();
   return env.Undefined();
 }
 

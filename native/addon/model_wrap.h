@@ -8,6 +8,7 @@
 
 #include "../cpu/model.h"
 #include "../cpu/thread_pool.h"
+#include "jobs.h"
 
 namespace td {
 namespace addon {
@@ -39,6 +40,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   void CheckUsable(Napi::Env env, bool claim);
 
   std::unique_ptr<cpu::DenoiserModel> model_;
+  std::shared_ptr<const TrainDataStore> train_data_;  // the last fit's data, for reuseData
   std::unique_ptr<ThreadPool> pool_;
   std::atomic<bool> busy_{false};
   std::atomic<bool> abort_{false};

@@ -1,26 +1,185 @@
-// Temporary GEMM: row-parallel reference loops. The blocked AVX2/FMA kernels replace it.
-#include "gemm.h"
-
+// Blocked single-precision GEMM (GotoBLAS/BLIS style): dispatch, cache blocking, threading.
+//
+// How the determinism contract (gemm.h) is kept:
+//  * k is split into blocks of kc = ceil(k / ceil(k / KC_MAX)) — a function of k only.
+//  * For every element, each k block is one accumulator chain from 0 over p in order
+//    (FMA for AVX2, multiply+add for the portable kernel), followed by
+//    C = alpha*acc + beta*C for the first block and C = alpha*acc + 1*C for later ones.
+//  * Edge tiles are zero-padded (packed A rows / packed B columns) and run through the same
+//    micro-kernel into a temporary full tile, whose valid part is then copied, so an element's
+//    arithmetic never depends on where it sits in a tile, on m or n, or on the tiling.
+//  * Threads split only the output (row/column chunks); k is never split across threads.
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "gemm.h"
+#include "gemm_internal.h"
 
 namespace td {
 namespace cpu {
 
-void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
-           const float* b, int ldb, float beta, float* c, int ldc, ThreadPool* pool) {
-  const int rows_per_task = 16;
-  const int tasks = (m + rows_per_task - 1) / rows_per_task;
-  auto run = [&](int task, int) {
-    const int i0 = task * rows_per_task;
-    const int rows = std::min(rows_per_task, m - i0);
-    const float* a_block = trans_a ? a + i0 : a + static_cast<long>(i0) * lda;
-    sgemm_reference(trans_a, trans_b, rows, n, k, alpha, a_block, lda, b, ldb, beta, c + static_cast<long>(i0) * ldc, ldc);
-  };
-  if (pool) pool->parallel_for(tasks, run);
-  else for (int t = 0; t < tasks; ++t) run(t, 0);
+using namespace gemm_detail;
+
+namespace {
+
+struct KernelChoice {
+  MicroKernel kernel;
+  const char* name;
+  bool simd;
+};
+
+KernelChoice choose_kernel() {
+  const char* env = std::getenv("TABULAR_DIFFUSION_GEMM");
+  const bool force_portable = env != nullptr && std::strcmp(env, "portable") == 0;
+#if defined(__x86_64__) || defined(__i386__)
+  if (!force_portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return {kernel_avx2_6x16, "avx2-fma", true};
+#endif
+  (void)force_portable;
+  return {kernel_portable_6x16, "portable", false};
 }
 
-const char* gemm_kernel_name() { return "reference"; }
+const KernelChoice& kernel_choice() {
+  static const KernelChoice choice = choose_kernel();  // read once
+  return choice;
+}
+
+// Per-thread scratch (thread_local: safe with any number of pools running concurrently).
+// Buffers only grow, so a warmed-up thread does not allocate.
+struct Scratch {
+  float* b = nullptr;
+  std::size_t b_cap = 0;
+  float* a = nullptr;
+  std::size_t a_cap = 0;
+  ~Scratch() {
+    std::free(b);
+    std::free(a);
+  }
+  static float* grow(float*& buf, std::size_t& cap, std::size_t need) {
+    if (need > cap) {
+      std::free(buf);
+      const std::size_t bytes = (need * sizeof(float) + 63) / 64 * 64;
+      buf = static_cast<float*>(std::aligned_alloc(64, bytes));
+      cap = bytes / sizeof(float);
+    }
+    return buf;
+  }
+};
+thread_local Scratch tl_scratch;
+
+inline int kc_for(int k) {
+  const int blocks = (k + KC_MAX - 1) / KC_MAX;
+  return (k + blocks - 1) / blocks;
+}
+
+struct Problem {
+  bool trans_a, trans_b;
+  int m, n, k;
+  float alpha;
+  const float* a;
+  int lda;
+  const float* b;
+  int ldb;
+  float beta;
+  float* c;
+  int ldc;
+};
+
+// Computes rows [i_begin, i_end) x columns [j_begin, j_end) of C (i_begin multiple of MR,
+// j_begin multiple of NR). Columns are processed NC_MAX at a time.
+void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_end) {
+  const KernelChoice& kc_choice = kernel_choice();
+  const MicroKernel kernel = kc_choice.kernel;
+  const int kc = kc_for(P.k);
+  Scratch& s = tl_scratch;
+  float* abuf = Scratch::grow(s.a, s.a_cap, static_cast<std::size_t>(kc) * MR);
+  float* bbuf = Scratch::grow(s.b, s.b_cap, static_cast<std::size_t>(kc) * std::min(NC_MAX, (j_end - j_begin + NR - 1) / NR * NR));
+  alignas(64) float tile[MR * NR];
+
+  for (int j0 = j_begin; j0 < j_end; j0 += NC_MAX) {
+    const int cols = std::min(NC_MAX, j_end - j0);
+    for (int p0 = 0; p0 < P.k; p0 += kc) {
+      const int kb = std::min(kc, P.k - p0);
+      const float beta = p0 == 0 ? P.beta : 1.0f;
+      pack_b(P.trans_b, P.b, P.ldb, p0, kb, j0, cols, bbuf, kc_choice.simd);
+      for (int i = i_begin; i < i_end; i += MR) {
+        const int rows = std::min(MR, i_end - i);
+        const float* ap;
+        long rs, cs;
+        if (!P.trans_a && rows == MR) {
+          ap = P.a + static_cast<long>(i) * P.lda + p0;
+          rs = P.lda;
+          cs = 1;
+        } else {
+          pack_a(P.trans_a, P.a, P.lda, i, rows, p0, kb, abuf);
+          ap = abuf;
+          rs = 1;
+          cs = MR;
+        }
+        for (int j = 0; j < cols; j += NR) {
+          const int w = std::min(NR, cols - j);
+          const float* bp = bbuf + static_cast<long>(j) * kb;
+          float* cp = P.c + static_cast<long>(i) * P.ldc + j0 + j;
+          if (rows == MR && w == NR) {
+            kernel(kb, ap, rs, cs, bp, cp, P.ldc, P.alpha, beta);
+          } else {
+            std::memset(tile, 0, sizeof(tile));
+            if (beta != 0.0f)
+              for (int r = 0; r < rows; ++r) std::memcpy(tile + r * NR, cp + static_cast<long>(r) * P.ldc, w * sizeof(float));
+            kernel(kb, ap, rs, cs, bp, tile, NR, P.alpha, beta);
+            for (int r = 0; r < rows; ++r) std::memcpy(cp + static_cast<long>(r) * P.ldc, tile + r * NR, w * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Below this many flops a call runs on the calling thread (pool hand-off costs more).
+constexpr double kParallelMinFlops = 1.5e6;
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+           const float* b, int ldb, float beta, float* c, int ldc, ThreadPool* pool) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int i = 0; i < m; ++i) {
+      float* cr = c + static_cast<long>(i) * ldc;
+      for (int j = 0; j < n; ++j) cr[j] = beta == 0.0f ? alpha * 0.0f : alpha * 0.0f + beta * cr[j];
+    }
+    return;
+  }
+  const Problem P{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+
+  int threads = pool ? pool->size() : 1;
+  if (2.0 * m * n * k < kParallelMinFlops) threads = 1;
+  const int m_panels = (m + MR - 1) / MR;
+  const int n_panels = (n + NR - 1) / NR;
+  if (threads <= 1) {
+    compute_block(P, 0, m, 0, n);
+    return;
+  }
+  // Output chunks: split rows first (B packing is per chunk, A is read in place), columns when
+  // there are too few row panels. Any split gives the same bits; this only balances the load.
+  int m_chunks = std::min(m_panels, threads);
+  int n_chunks = 1;
+  if (m_chunks < threads) n_chunks = std::min(n_panels, (threads + m_chunks - 1) / m_chunks);
+  const int tasks = m_chunks * n_chunks;
+  auto run = [&](int task, int) {
+    const int mi = task / n_chunks, ni = task % n_chunks;
+    const int i0 = static_cast<int>(static_cast<long>(m_panels) * mi / m_chunks) * MR;
+    const int i1 = std::min(m, static_cast<int>(static_cast<long>(m_panels) * (mi + 1) / m_chunks) * MR);
+    const int j0 = static_cast<int>(static_cast<long>(n_panels) * ni / n_chunks) * NR;
+    const int j1 = std::min(n, static_cast<int>(static_cast<long>(n_panels) * (ni + 1) / n_chunks) * NR);
+    if (i0 < i1 && j0 < j1) compute_block(P, i0, i1, j0, j1);
+  };
+  pool->parallel_for(tasks, run);
+}
+
+const char* gemm_kernel_name() { return kernel_choice().name; }
 
 }  // namespace cpu
 }  // namespace td

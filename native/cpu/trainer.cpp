@@ -75,7 +75,7 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
 
     AdamWConfig adam = options.adam;
     if (options.lr_decay_total > 0) {
-      const double frac = static_cast<double>(local) / static_cast<double>(options.lr_decay_total);
+      const double frac = static_cast<double>(options.lr_decay_offset + local) / static_cast<double>(options.lr_decay_total);
       adam.lr = static_cast<float>(options.adam.lr * (frac < 1.0 ? 1.0 - frac : 0.0));
     }
     model.step += 1;

@@ -25,8 +25,10 @@ struct TrainOptions {
   int batch_size = 256;
   int64_t steps = 0;
   AdamWConfig adam;
-  // Linear decay of lr to 0 over decay_total steps of this fit (0 = constant lr).
+  // Linear decay of lr to 0 over lr_decay_total steps (0 = constant lr); lr_decay_offset
+  // counts steps already taken in earlier calls, so a fit run in pieces decays the same way.
   int64_t lr_decay_total = 0;
+  int64_t lr_decay_offset = 0;
   double max_grad_norm = 0.0;  // 0 = no clipping
   float ema_decay = 0.0f;      // 0 = no EMA
   uint64_t seed = 0;

@@ -1,0 +1,430 @@
+// TabularDiffusion: the Trex estimator on standardised matrices. Fit and sample run in the
+// native engine; with per-step callbacks the same native ops run one step at a time.
+import { randomInt } from 'node:crypto';
+
+import {
+  DiffusionCallback, FitState, SampleState, CallbackModel, hasPerStepFitHooks, hasPerStepSampleHooks,
+} from './callbacks.js';
+import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
+import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
+import { NativeModel, loadNative } from './native.js';
+import { NoiseSchedule, noiseSchedule, timestepSequence } from './schedule.js';
+
+export type SamplerName = 'ddpm' | 'ddim' | 'dpm-solver++';
+
+export interface TabularDiffusionOptions {
+  hiddenDims?: number[];
+  timeDim?: number;
+  nTimesteps?: number;
+  schedule?: 'linear' | 'cosine' | number[];
+  betaStart?: number;
+  betaEnd?: number;
+  batchSize?: number;
+  maxSteps?: number;
+  lr?: number;
+  weightDecay?: number;
+  dropout?: number;
+  seed?: number;
+  device?: DeviceOption;
+  threads?: number;
+  activation?: 'silu' | 'relu';
+  /** EMA of the weights used for sampling; 0 = off (Tab-DDPM uses 0.999 with 30k steps). */
+  emaDecay?: number;
+  /** Linear decay of the learning rate to 0 over maxSteps (Tab-DDPM's choice). */
+  lrDecay?: boolean;
+  /** Clip the gradient's global L2 norm to this value; 0 = off. */
+  maxGradNorm?: number;
+  /** DDPM noise variance: beta_t (Trex) or the posterior variance (Tab-DDPM). */
+  variance?: 'beta' | 'posterior';
+}
+
+export interface FitOptions {
+  context?: MatrixLike;
+  callbacks?: DiffusionCallback[];
+  signal?: AbortSignal;
+  onProgress?: (progress: { step: number; maxSteps: number; loss: number }) => void;
+  /** Report progress every k steps (default: about 100 reports per fit). */
+  progressInterval?: number;
+}
+
+export interface SampleOptions {
+  context?: MatrixLike;
+  sampler?: SamplerName;
+  /** Model evaluations for DDIM / DPM-Solver++ (DDPM always runs all nTimesteps). */
+  steps?: number;
+  eta?: number;
+  /** Without a seed every call draws fresh rows. */
+  seed?: number;
+  /** Index of the first row: rows [a, b) of one call equal rows [a, b) of a larger call. */
+  offset?: number;
+  /** Rows per native chunk (memory and cache size, not results). */
+  batchSize?: number;
+  callbacks?: DiffusionCallback[];
+  signal?: AbortSignal;
+  onProgress?: (progress: { rowsDone: number; rows: number }) => void;
+}
+
+const DEFAULTS = {
+  hiddenDims: [128, 128],
+  timeDim: 64,
+  nTimesteps: 100,
+  schedule: 'linear' as const,
+  betaStart: 1e-4,
+  betaEnd: 0.02,
+  batchSize: 256,
+  maxSteps: 2000,
+  lr: 1e-3,
+  weightDecay: 0,
+  dropout: 0,
+  seed: 0,
+  activation: 'silu' as const,
+  emaDecay: 0,
+  lrDecay: false,
+  maxGradNorm: 0,
+  variance: 'beta' as const,
+};
+
+type ResolvedOptions = Required<Omit<TabularDiffusionOptions, 'threads' | 'device'>> & { threads?: number; device: DeviceOption };
+
+function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+}
+
+function checkNumber(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected a number in [${min}, ${max}], got ${String(value)}`);
+  }
+}
+
+function validateOptions(o: ResolvedOptions): void {
+  if (!Array.isArray(o.hiddenDims) || o.hiddenDims.length === 0) throw new RangeError('hiddenDims: expected a non-empty array of widths');
+  o.hiddenDims.forEach((w, i) => checkInteger(`hiddenDims[${i}]`, w, 1, 65536));
+  checkInteger('timeDim', o.timeDim, 2, 65536);
+  if (o.timeDim % 2 !== 0) throw new RangeError(`timeDim: must be even, got ${o.timeDim}`);
+  checkInteger('nTimesteps', o.nTimesteps, 1, 100000);
+  checkInteger('batchSize', o.batchSize, 1, 1 << 20);
+  checkInteger('maxSteps', o.maxSteps, 0, 2 ** 32 - 1);
+  checkNumber('lr', o.lr, 0, 10);
+  checkNumber('weightDecay', o.weightDecay, 0, 1000);
+  checkNumber('dropout', o.dropout, 0, 0.99);
+  checkInteger('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
+  checkNumber('emaDecay', o.emaDecay, 0, 0.999999);
+  checkNumber('maxGradNorm', o.maxGradNorm, 0, 1e30);
+  if (o.threads !== undefined) checkInteger('threads', o.threads, 1, 256);
+  if (o.activation !== 'silu' && o.activation !== 'relu') throw new RangeError(`activation: expected 'silu' or 'relu'`);
+  if (o.variance !== 'beta' && o.variance !== 'posterior') throw new RangeError(`variance: expected 'beta' or 'posterior'`);
+}
+
+function abortError(signal: AbortSignal): Error {
+  const err = new Error('The operation was aborted', { cause: signal.reason });
+  err.name = 'AbortError';
+  (err as Error & { code: string }).code = 'ABORT_ERR';
+  return err;
+}
+
+/** Runs a native job and aborts it when the signal fires. */
+async function withSignal<T>(signal: AbortSignal | undefined, model: NativeModel, job: () => Promise<T>): Promise<T> {
+  if (!signal) return job();
+  if (signal.aborted) throw abortError(signal);
+  const onAbort = () => model.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await job();
+  } catch (err) {
+    if (signal.aborted && err instanceof Error && err.name === 'AbortError') throw abortError(signal);
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+export class TabularDiffusion {
+  readonly options: ResolvedOptions;
+  readonly schedule: NoiseSchedule;
+  readonly backend: BackendChoice;
+  private native: NativeModel | undefined;
+  private dataDim = 0;
+  private contextDim = 0;
+
+  constructor(options: TabularDiffusionOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    const merged = { ...DEFAULTS, ...stripUndefined(options) } as ResolvedOptions;
+    merged.device = options.device ?? 'auto';
+    validateOptions(merged);
+    this.options = merged;
+    this.backend = resolveDevice(merged.device);
+    this.schedule = Array.isArray(merged.schedule)
+      ? noiseSchedule(merged.schedule, merged.nTimesteps)
+      : noiseSchedule(merged.schedule, merged.nTimesteps, { betaStart: merged.betaStart, betaEnd: merged.betaEnd });
+  }
+
+  get fitted(): boolean {
+    return this.native !== undefined;
+  }
+
+  /** Columns of the data the model was fitted on, and of its context. */
+  get dims(): { dataDim: number; contextDim: number } {
+    return { dataDim: this.dataDim, contextDim: this.contextDim };
+  }
+
+  async fit(X: MatrixLike, options: FitOptions = {}): Promise<{ steps: number; loss: number }> {
+    const x = toMatrix(X, 'X');
+    if (x.rows < 1 || x.cols < 1) throw new RangeError('X: needs at least one row and one column');
+    assertFinite(x, 'X');
+    let context: Matrix | undefined;
+    if (options.context !== undefined) {
+      context = toMatrix(options.context, 'context');
+      if (context.rows !== x.rows) throw new RangeError(`context: has ${context.rows} rows, X has ${x.rows}; fit needs one context row per data row`);
+      assertFinite(context, 'context');
+    }
+    const o = this.options;
+    this.dispose();
+    this.dataDim = x.cols;
+    this.contextDim = context?.cols ?? 0;
+    const addon = loadNative();
+    this.native = new addon.NativeModel({
+      dataDim: x.cols, contextDim: this.contextDim, timeDim: o.timeDim, hidden: o.hiddenDims,
+      activation: o.activation, dropout: o.dropout, seed: o.seed, threads: o.threads,
+    });
+    const native = this.native;
+    const base = {
+      x: x.data, rows: x.rows, context: context?.data,
+      sqrtAlphaBars: this.schedule.sqrtAlphaBars, sqrtOneMinusAlphaBars: this.schedule.sqrtOneMinusAlphaBars,
+      batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay,
+      lrDecaySteps: o.lrDecay ? o.maxSteps : 0, maxGradNorm: o.maxGradNorm, seed: o.seed,
+    };
+    const callbacks = options.callbacks ?? [];
+    const state: FitState = { step: 0, maxSteps: o.maxSteps, stop: false };
+    for (const c of callbacks) await c.onFitStart?.(state, this.callbackModel());
+
+    if (!hasPerStepFitHooks(callbacks)) {
+      const interval = options.progressInterval ?? Math.max(1, Math.floor(o.maxSteps / 100));
+      const onProgress = options.onProgress;
+      const result = await withSignal(options.signal, native, () =>
+        native.fit({ ...base, steps: o.maxSteps, progressInterval: onProgress ? interval : 0 },
+          onProgress ? (step, loss) => onProgress({ step, maxSteps: o.maxSteps, loss }) : undefined),
+      );
+      state.step = result.steps;
+      state.loss = result.lastLoss;
+    } else {
+      // Step by step: one native step per await, hooks in between.
+      while (state.step < o.maxSteps && !state.stop) {
+        for (const c of callbacks) await c.onBatchStart?.(state);
+        // The first call copies the data into the model; later ones reuse it.
+        const r = await withSignal(options.signal, native, () =>
+          native.fit(state.step === 0 ? { ...base, steps: 1 } : { ...base, x: new Float32Array(0), reuseData: true, steps: 1, lrDecayOffset: state.step }));
+        state.step += 1;
+        state.loss = r.lastLoss;
+        for (const c of callbacks) await c.onLossReady?.(state);
+        for (const c of callbacks) {
+          if ((await c.onStepEnd?.(state)) === false) state.stop = true;
+        }
+        const interval = options.progressInterval ?? Math.max(1, Math.floor(o.maxSteps / 100));
+        if (options.onProgress && state.step % interval === 0) options.onProgress({ step: state.step, maxSteps: o.maxSteps, loss: r.lastLoss });
+      }
+    }
+    for (const c of callbacks) await c.onFitEnd?.(state);
+    return { steps: state.step, loss: state.loss ?? NaN };
+  }
+
+  async sample(n: number, options: SampleOptions = {}): Promise<Matrix> {
+    const native = this.requireFitted();
+    checkInteger('n', n, 0, 2 ** 31 - 1);
+    const sampler = options.sampler ?? 'ddpm';
+    if (sampler !== 'ddpm' && sampler !== 'ddim' && sampler !== 'dpm-solver++') {
+      throw new RangeError(`sampler: expected 'ddpm', 'ddim' or 'dpm-solver++', got '${String(sampler)}'`);
+    }
+    const T = this.options.nTimesteps;
+    let timesteps: Int32Array;
+    if (sampler === 'ddpm') {
+      if (options.steps !== undefined && options.steps !== T) {
+        throw new RangeError(`steps: DDPM runs all ${T} steps; use sampler 'ddim' or 'dpm-solver++' for fewer`);
+      }
+      timesteps = timestepSequence(T, T);
+    } else {
+      const steps = options.steps ?? Math.min(T, sampler === 'ddim' ? 50 : 20);
+      checkInteger('steps', steps, 1, T);
+      timesteps = timestepSequence(T, steps);
+    }
+    const eta = options.eta ?? 0;
+    checkNumber('eta', eta, 0, 1e6);
+    const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
+    checkInteger('seed', seed, 0, Number.MAX_SAFE_INTEGER);
+    const offset = options.offset ?? 0;
+    checkInteger('offset', offset, 0, 2 ** 48 - 1 - n);
+    const context = this.sampleContext(n, options.context);
+    const callbacks = options.callbacks ?? [];
+    const state: SampleState = { step: 0, steps: timesteps.length, t: timesteps[0]! };
+    for (const c of callbacks) await c.onSampleStart?.(state);
+
+    let data: Float32Array;
+    if (!hasPerStepSampleHooks(callbacks)) {
+      const chunkRows = options.batchSize ?? 1024;
+      checkInteger('batchSize', chunkRows, 1, 1 << 20);
+      const onProgress = options.onProgress;
+      data = await withSignal(options.signal, native, () =>
+        native.sample({
+          n, rowOffset: offset, seed, sampler, timesteps, eta, variance: this.options.variance,
+          betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
+          context: context?.data, contextRows: context?.rows, progressInterval: onProgress ? Math.max(chunkRows, Math.ceil(n / 100)) : 0,
+        }, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined),
+      );
+    } else {
+      data = await this.sampleStepwise(n, { sampler, timesteps, eta, seed, offset, context, callbacks, state, signal: options.signal });
+    }
+    state.step = timesteps.length;
+    for (const c of callbacks) await c.onSampleEnd?.(state);
+    return { rows: n, cols: this.dataDim, data };
+  }
+
+  /**
+   * The reverse chain one step at a time through the native ops, for per-step hooks. Same
+   * draws and arithmetic as the native loop, so it returns the same bytes.
+   */
+  private async sampleStepwise(
+    n: number,
+    a: {
+      sampler: SamplerName; timesteps: Int32Array; eta: number; seed: number; offset: number; context: Matrix | undefined;
+      callbacks: DiffusionCallback[]; state: SampleState; signal: AbortSignal | undefined;
+    },
+  ): Promise<Float32Array> {
+    const addon = loadNative();
+    const native = this.requireFitted();
+    const cols = this.dataDim;
+    const SAMPLE_INIT_STREAM = 6; // kStreamSampleInit in native/core/philox.h
+    let x = addon.draws({ seed: a.seed, stream: SAMPLE_INIT_STREAM, rowStart: a.offset, rows: n, step: 0, cols });
+    const x0Prev = new Float32Array(x.length);
+    const { betas, alphaBars } = this.schedule;
+    for (let k = 0; k < a.timesteps.length; k++) {
+      if (a.signal?.aborted) throw abortError(a.signal);
+      const t = a.timesteps[k]!;
+      const prev = k + 1 < a.timesteps.length ? a.timesteps[k + 1]! : -1;
+      const epsHat = native.predictEps(x, t, { rows: n, context: a.context?.data, contextRows: a.context?.rows });
+      const common = { x, epsHat, rows: n, cols, t, alphaBars, seed: a.seed, rowOffset: a.offset };
+      if (a.sampler === 'ddpm') x = addon.ddpmStep({ ...common, betas, variance: this.options.variance });
+      else if (a.sampler === 'ddim') x = addon.ddimStep({ ...common, prev, eta: a.eta });
+      else x = addon.dpmSolverStep({ ...common, prev, before: k > 0 ? a.timesteps[k - 1]! : -1, x0Prev });
+      a.state.step = k + 1;
+      a.state.t = t;
+      a.state.x = { rows: n, cols, data: x };
+      for (const c of a.callbacks) await c.onSampleStep?.(a.state);
+    }
+    a.state.x = undefined;
+    return x;
+  }
+
+  /**
+   * Mean eps-MSE of the current training weights on rows X at random timesteps (seeded),
+   * averaged over `draws` noise draws per row: the held-out loss of EarlyStopping.
+   */
+  denoisingLoss(X: MatrixLike, options: { context?: MatrixLike; seed?: number; draws?: number } = {}): number {
+    const native = this.requireFitted();
+    const addon = loadNative();
+    const x = toMatrix(X, 'X');
+    if (x.cols !== this.dataDim) throw new RangeError(`X: has ${x.cols} columns, the model was fitted on ${this.dataDim}`);
+    assertFinite(x, 'X');
+    const context = this.fitContext(x.rows, options.context);
+    const draws = options.draws ?? 1;
+    checkInteger('draws', draws, 1, 1000);
+    const seed = options.seed ?? 0;
+    const T = this.options.nTimesteps;
+    const { timeDim } = this.options;
+    const inDim = this.dataDim + this.contextDim + timeDim;
+    const embeddings = new Map<number, Float32Array>();
+    let total = 0;
+    for (let d = 0; d < draws; d++) {
+      const u = addon.draws({ seed, stream: 8, rowStart: 0, rows: x.rows, step: d, cols: 1, kind: 'uniform' });
+      const t = Int32Array.from(u, (v) => Math.min(T - 1, Math.floor(v * T)));
+      const { xt, eps } = addon.forwardNoise({
+        x0: x.data, rows: x.rows, cols: x.cols, t, sqrtAlphaBars: this.schedule.sqrtAlphaBars,
+        sqrtOneMinusAlphaBars: this.schedule.sqrtOneMinusAlphaBars, seed, step: d + 1,
+      });
+      const input = new Float32Array(x.rows * inDim);
+      for (let i = 0; i < x.rows; i++) {
+        const row = input.subarray(i * inDim, (i + 1) * inDim);
+        row.set(xt.subarray(i * x.cols, (i + 1) * x.cols), 0);
+        if (context) row.set(context.data.subarray(i * this.contextDim, (i + 1) * this.contextDim), x.cols);
+        let e = embeddings.get(t[i]!);
+        if (!e) embeddings.set(t[i]!, (e = addon.timeEmbedding(t[i]!, timeDim)));
+        row.set(e, x.cols + this.contextDim);
+      }
+      total += addon.epsMse(native.forward(input, x.rows), eps).loss;
+    }
+    return total / draws;
+  }
+
+  /** The native handle (for persistence and tests); throws before fit. */
+  nativeModel(): NativeModel {
+    return this.requireFitted();
+  }
+
+  /** Restores a fitted state (used by load): weights, EMA and step count. */
+  restore(state: { dataDim: number; contextDim: number; params: Float32Array; ema: Float32Array | null; step: number }): void {
+    this.dispose();
+    const o = this.options;
+    const addon = loadNative();
+    const native = new addon.NativeModel({
+      dataDim: state.dataDim, contextDim: state.contextDim, timeDim: o.timeDim, hidden: o.hiddenDims,
+      activation: o.activation, dropout: o.dropout, seed: o.seed, threads: o.threads,
+    });
+    native.setWeights({ params: state.params, ema: state.ema, step: state.step });
+    this.native = native;
+    this.dataDim = state.dataDim;
+    this.contextDim = state.contextDim;
+  }
+
+  /** Frees the native memory now rather than at garbage collection. */
+  dispose(): void {
+    this.native?.release();
+    this.native = undefined;
+  }
+
+  private requireFitted(): NativeModel {
+    if (!this.native) throw new Error('TabularDiffusion: call fit() (or load a saved model) before sampling');
+    return this.native;
+  }
+
+  private callbackModel(): CallbackModel {
+    return {
+      denoisingLoss: (x, opts) => this.denoisingLoss(x, opts),
+      getWeights: () => this.requireFitted().getWeights('params')!,
+      setWeights: (w) => this.requireFitted().setWeights({ params: w }),
+    };
+  }
+
+  private fitContext(rows: number, value: MatrixLike | undefined): Matrix | undefined {
+    if (this.contextDim === 0) {
+      if (value !== undefined) throw new RangeError('context: the model was fitted without a context');
+      return undefined;
+    }
+    if (value === undefined) throw new RangeError(`context: the model was fitted with ${this.contextDim} context columns; pass them`);
+    const c = toMatrix(value, 'context');
+    if (c.cols !== this.contextDim) throw new RangeError(`context: has ${c.cols} columns, the model expects ${this.contextDim}`);
+    if (c.rows !== rows) throw new RangeError(`context: has ${c.rows} rows, expected ${rows}`);
+    assertFinite(c, 'context');
+    return c;
+  }
+
+  private sampleContext(n: number, value: MatrixLike | undefined): Matrix | undefined {
+    if (this.contextDim === 0) {
+      if (value !== undefined) throw new RangeError('context: the model was fitted without a context');
+      return undefined;
+    }
+    if (value === undefined) throw new RangeError(`context: the model was fitted with ${this.contextDim} context columns; pass one row, or one per sample`);
+    const c = Array.isArray(value) && value.length > 0 && typeof value[0] === 'number'
+      ? toMatrix([value as unknown as number[]], 'context')
+      : toMatrix(value, 'context');
+    if (c.cols !== this.contextDim) throw new RangeError(`context: has ${c.cols} columns, the model expects ${this.contextDim}`);
+    if (c.rows !== 1 && c.rows !== n) throw new RangeError(`context: has ${c.rows} rows; pass 1 (shared by all samples) or n = ${n}`);
+    assertFinite(c, 'context');
+    return c;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,104 @@
+// Loads the native addon once, lazily, through node-gyp-build (build/Release, then
+// prebuilds/<platform>-<arch>/). A missing or mismatched binary gives one clear message.
+import * as path from 'node:path';
+
+/** The typed surface of the addon (see native/addon/). */
+export interface NativeAddon {
+  abiVersion: number;
+  NativeModel: new (options: NativeModelOptions) => NativeModel;
+  philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
+  draws(options: { seed?: number | bigint; stream?: number; rowStart?: number; rows: number; step?: number; cols: number; kind?: 'normal' | 'uniform' }): Float32Array;
+  forwardNoise(options: {
+    x0: Float32Array; rows: number; cols: number; t: Int32Array; sqrtAlphaBars: Float32Array;
+    sqrtOneMinusAlphaBars: Float32Array; seed?: number | bigint; rowOffset?: number; step?: number;
+  }): { xt: Float32Array; eps: Float32Array };
+  epsMse(epsHat: Float32Array, eps: Float32Array): { loss: number; grad: Float32Array };
+  ddpmStep(options: StepOptions & { betas: Float64Array; variance?: 'beta' | 'posterior' }): Float32Array;
+  ddimStep(options: StepOptions & { prev: number; eta?: number }): Float32Array;
+  dpmSolverStep(options: StepOptions & { prev: number; before?: number; x0Prev: Float32Array }): Float32Array;
+  adamwStep(options: {
+    params: Float32Array; grads: Float32Array; m: Float32Array; v: Float32Array; step: number;
+    lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number;
+  }): void;
+  sgemm(options: {
+    transA?: boolean; transB?: boolean; m: number; n: number; k: number; alpha?: number; beta?: number;
+    a: Float32Array; b: Float32Array; c: Float32Array; threads?: number; reference?: boolean;
+  }): void;
+  timeEmbedding(t: number, dim: number): Float32Array;
+  backendInfo(): { backend: string; gemmKernel: string; defaultThreads: number };
+}
+
+export interface StepOptions {
+  x: Float32Array; epsHat: Float32Array; rows: number; cols: number; t: number;
+  alphaBars: Float64Array; seed?: number | bigint; rowOffset?: number;
+}
+
+export interface NativeModelOptions {
+  dataDim: number; contextDim?: number; timeDim?: number; hidden: number[] | Int32Array; outDim?: number;
+  activation?: 'silu' | 'relu'; dropout?: number; seed?: number | bigint; threads?: number;
+}
+
+export interface NativeFitOptions {
+  x: Float32Array; rows: number; context?: Float32Array; sqrtAlphaBars: Float32Array;
+  sqrtOneMinusAlphaBars: Float32Array; batchSize?: number; steps: number; lr?: number; beta1?: number;
+  beta2?: number; eps?: number; weightDecay?: number; lrDecaySteps?: number; lrDecayOffset?: number; maxGradNorm?: number;
+  emaDecay?: number; seed?: number | bigint; progressInterval?: number; reuseData?: boolean;
+}
+
+export interface NativeSampleOptions {
+  n: number; rowOffset?: number; seed?: number | bigint; sampler?: 'ddpm' | 'ddim' | 'dpm-solver++';
+  timesteps: Int32Array; eta?: number; variance?: 'beta' | 'posterior'; betas: Float64Array;
+  alphaBars: Float64Array; chunkRows?: number; context?: Float32Array; contextRows?: number;
+  useEma?: boolean; progressInterval?: number;
+}
+
+export type WeightSlot = 'params' | 'ema' | 'adamM' | 'adamV';
+
+export interface NativeModel {
+  fit(options: NativeFitOptions, onProgress?: (step: number, loss: number) => void): Promise<{ steps: number; lastLoss: number; totalSteps: number }>;
+  sample(options: NativeSampleOptions, onProgress?: (rowsDone: number) => void): Promise<Float32Array>;
+  predictEps(x: Float32Array, t: number, options: { rows: number; context?: Float32Array; contextRows?: number; useEma?: boolean }): Float32Array;
+  forward(input: Float32Array, rows: number): Float32Array;
+  backward(input: Float32Array, gradOutput: Float32Array, rows: number): { gradParams: Float32Array; gradInput: Float32Array };
+  getWeights(which: WeightSlot): Float32Array | null;
+  setWeights(weights: { params?: Float32Array; ema?: Float32Array | null; adamM?: Float32Array; adamV?: Float32Array; step?: number }): void;
+  layout(): { name: string; rows: number; cols: number; offset: number }[];
+  info(): { released: boolean; busy: boolean; threads: number; paramCount?: number; step?: number; hasEma?: boolean; inputDim?: number };
+  abort(): void;
+  release(): void;
+}
+
+const EXPECTED_ABI = 1;
+let cached: NativeAddon | undefined;
+
+/** The package root: dist/cjs/ is two levels below it. */
+export function packageRoot(): string {
+  return path.resolve(__dirname, '..', '..');
+}
+
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  const root = packageRoot();
+  let addon: NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const load = require('node-gyp-build') as (dir: string) => unknown;
+    addon = load(root) as NativeAddon;
+  } catch (err) {
+    const platform = `${process.platform}-${process.arch} (Node ${process.versions.node}, N-API ${process.versions.napi})`;
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(
+      `tabular-diffusion: no native binary for ${platform}. ` +
+        `Build it from source with "npm rebuild tabular-diffusion" (needs python3, make and a C++17 compiler), ` +
+        `or in a clone run "npm run build:native". Loader said: ${reason}`,
+    );
+  }
+  if (addon.abiVersion !== EXPECTED_ABI) {
+    throw new Error(
+      `tabular-diffusion: the native binary speaks ABI ${addon.abiVersion}, this JavaScript expects ${EXPECTED_ABI}; ` +
+        `rebuild it with "npm rebuild tabular-diffusion".`,
+    );
+  }
+  cached = addon;
+  return addon;
+}
