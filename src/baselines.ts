@@ -14,8 +14,8 @@
  * optimistic baselines (pass `train` to compareToBaselines to fit them on a training split).
  * All randomness comes from a seeded PRNG, so a seed fixes the output.
  */
-import { DistributionMetrics, ReadColumn, distributionMetrics, formatNumber, markdownTable, readTables } from './metrics';
-import { TableInput, TabularDataError, normalCdf, normalQuantile, tableView } from './transformer';
+import { DistributionMetrics, ReadColumn, distributionMetrics, formatNumber, markdownTable, readTables } from './metrics.js';
+import { TableInput, TabularDataError, normalCdf, normalQuantile, tableView } from './transformer.js';
 
 export type SampleRow = Record<string, number | string>;
 

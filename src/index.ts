@@ -15,3 +15,6 @@ export type { Matrix, MatrixLike } from './matrix.js';
 export { loadNative as nativeOps } from './native.js';
 export type { NativeAddon, NativeModel } from './native.js';
 export { backendInfo } from './backend-info.js';
+export { TabularSynthesizer } from './synthesizer.js';
+export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions } from './synthesizer.js';
+export { readModelFile, writeModelFile, MODEL_FILE_VERSION } from './model-file.js';

@@ -7,7 +7,7 @@
  * column; the numeric side is cut into equal-width bins over the real column's range).
  * Shape and Trend are the SDMetrics "Column Shapes" and "Column Pair Trends" scores.
  */
-import { TableInput, TableView, TabularDataError, categoryKey, parseNumeric, tableView } from './transformer';
+import { TableInput, TableView, TabularDataError, categoryKey, parseNumeric, tableView } from './transformer.js';
 
 export interface MetricsOptions {
   /** Columns to treat as categorical even when their values look numeric. */

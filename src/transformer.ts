@@ -15,7 +15,7 @@
  * columns at 0, takes the argmax of one-hot blocks and restores column names and order.
  * Values are stored as float32, so integers are restored exactly while |x - mean| < ~4e6.
  */
-import { Matrix, MatrixLike, toMatrix } from './matrix';
+import { Matrix, MatrixLike, toMatrix } from './matrix.js';
 
 export type ColumnKind = 'continuous' | 'integer' | 'binary' | 'categorical';
 export type CategoricalEncoding = 'onehot' | 'index';

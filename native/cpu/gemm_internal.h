@@ -11,8 +11,14 @@ namespace gemm_detail {
 
 constexpr int MR = 6;        // rows of the register tile
 constexpr int NR = 16;       // columns of the register tile (two 8-float AVX vectors)
-constexpr int KC_MAX = 256;  // k block; the actual kc depends on k only (see kc_for)
-constexpr int NC_MAX = 512;  // columns per packed B block (kc * NC_MAX floats ~ 512 KiB, fits L2)
+#ifndef TD_GEMM_KC
+#define TD_GEMM_KC 256
+#endif
+#ifndef TD_GEMM_NC
+#define TD_GEMM_NC 512
+#endif
+constexpr int KC_MAX = TD_GEMM_KC;  // k block; the actual kc depends on k only (see kc_for)
+constexpr int NC_MAX = TD_GEMM_NC;  // columns per packed B block (kc * NC_MAX floats ~ 512 KiB, fits L2)
 
 // Micro-kernel: acc[MR][NR] = sum_{p < kc} A(r, p) * B(p, j), accumulated in order p = 0..kc-1,
 // then C = alpha * acc + beta * C (beta == 0: C = alpha * acc, C not read).
