@@ -7,7 +7,7 @@ export interface NativeAddon {
   abiVersion: number;
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
-  draws(options: { seed?: number | bigint; stream?: number; rowStart?: number; rows: number; step?: number; cols: number; kind?: 'normal' | 'uniform' }): Float32Array;
+  draws(options: { seed?: number | bigint; stream?: number; rowStart?: number; rows: number; step?: number; cols: number; kind?: 'normal' | 'uniform'; reference?: boolean }): Float32Array;
   forwardNoise(options: {
     x0: Float32Array; rows: number; cols: number; t: Int32Array; sqrtAlphaBars: Float32Array;
     sqrtOneMinusAlphaBars: Float32Array; seed?: number | bigint; rowOffset?: number; step?: number;

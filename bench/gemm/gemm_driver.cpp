@@ -210,19 +210,17 @@ double bench_one(const Shape& s, ThreadPool* pool) {
     sgemm(s.ta, s.tb, s.m, s.n, s.k, 1.0f, A.v.data(), A.ld, B.v.data(), B.ld, 0.0f, c.data(), s.n, pool);
   };
   for (int i = 0; i < 3; ++i) call();
+  // Best of many short batches (each >= ~1 ms): robust against other load on the machine.
   const double flops = 2.0 * s.m * s.n * s.k;
+  const int batch = std::max(1, static_cast<int>(2e6 / flops * 40));
   double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    int iters = 0;
+  const auto start = std::chrono::steady_clock::now();
+  do {
     const auto t0 = std::chrono::steady_clock::now();
-    double el = 0;
-    do {
-      call();
-      ++iters;
-      el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    } while (el < 0.06);
-    best = std::max(best, flops * iters / el / 1e9);
-  }
+    for (int i = 0; i < batch; ++i) call();
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, flops * batch / el / 1e9);
+  } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 0.4);
   return best;
 }
 

@@ -10,6 +10,7 @@
 #include "../core/philox.h"
 #include "../cpu/diffusion_ops.h"
 #include "../cpu/gemm.h"
+#include "../cpu/normals.h"
 #include "../cpu/optimizer.h"
 #include "validate.h"
 
@@ -62,13 +63,16 @@ Napi::Value Draws(const Napi::CallbackInfo& info) {
   Napi::Float32Array out = Napi::Float32Array::New(info.Env(), s.count);
   float* dst = out.Data();
   const uint64_t first = static_cast<uint64_t>(row_start);
+  // reference: the scalar formulas of core/philox.h, to check the SIMD path against.
+  const bool reference = GetBool(o, "reference", false);
+  if (kind == "normal") {
+    if (reference) cpu::fill_normals_scalar(seed, stream, first, s.rows, step, s.cols, dst);
+    else cpu::fill_normals(seed, stream, first, s.rows, step, s.cols, dst);
+    return out;
+  }
   for (int i = 0; i < s.rows; ++i) {
     float* row = dst + static_cast<size_t>(i) * s.cols;
-    if (kind == "normal") {
-      normal_row(seed, stream, first + i, step, row, s.cols);
-    } else {
-      for (int j = 0; j < s.cols; ++j) row[j] = uniform_at(seed, stream, first + i, step, static_cast<uint32_t>(j));
-    }
+    for (int j = 0; j < s.cols; ++j) row[j] = uniform_at(seed, stream, first + i, step, static_cast<uint32_t>(j));
   }
   return out;
 }

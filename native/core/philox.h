@@ -8,6 +8,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__CUDACC__)
 #define TD_HD __host__ __device__ __forceinline__
@@ -71,13 +72,17 @@ TD_HD float uniform_open(uint32_t x) {
 
 // Natural log for x in (0, 1], from IEEE operations only: x = m 2^e with m in
 // [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m - 1)/(m + 1), |s| < 0.172.
+// m and e come from the exponent bits (exact), so SIMD versions can do the same.
 TD_HD float portable_logf(float x) {
-  int e = 0;
-  float m = x;
-  // x >= 2^-25 here (uniform_open), so plain scaling by 2 is enough and exact.
-  while (m < 0.70710678118654752f) {
-    m = m * 2.0f;
-    e -= 1;
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  int e = static_cast<int>((bits >> 23) & 0xFFu) - 127;  // x >= 2^-25: always a normal number
+  bits = (bits & 0x007FFFFFu) | 0x3F800000u;              // m in [1, 2)
+  float m;
+  memcpy(&m, &bits, sizeof m);
+  if (m >= 1.41421353816986083984375f) {  // 2 * float(1/sqrt 2): m/2 lands in [sqrt(1/2), 1)
+    m = m * 0.5f;
+    e += 1;
   }
   const float s = (m - 1.0f) / (m + 1.0f);
   const float s2 = s * s;

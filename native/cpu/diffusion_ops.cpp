@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "../core/philox.h"
+#include "normals.h"
 
 namespace td {
 namespace cpu {
@@ -11,9 +13,9 @@ namespace cpu {
 void forward_noise(const float* x0, int rows, int cols, const int32_t* t, const float* sqrt_abar,
                    const float* sqrt_one_minus_abar, uint64_t seed, uint32_t stream, uint64_t row_offset,
                    uint32_t step, float* xt, float* eps_out) {
+  fill_normals(seed, stream, row_offset, rows, step, cols, eps_out);
   for (int i = 0; i < rows; ++i) {
     const size_t base = static_cast<size_t>(i) * cols;
-    normal_row(seed, stream, row_offset + i, step, eps_out + base, cols);
     const float a = sqrt_abar[t[i]];
     const float s = sqrt_one_minus_abar[t[i]];
     for (int j = 0; j < cols; ++j) xt[base + j] = a * x0[base + j] + s * eps_out[base + j];
@@ -70,18 +72,16 @@ void affine_step(float* x, const float* eps_hat, int rows, int cols, const Affin
   const size_t count = static_cast<size_t>(rows) * cols;
   for (size_t i = 0; i < count; ++i) x[i] = c.x_coef * x[i] + c.eps_coef * eps_hat[i];
   if (c.sigma <= 0.0f) return;
-  float z[64];
-  for (int i = 0; i < rows; ++i) {
-    float* row = x + static_cast<size_t>(i) * cols;
-    for (int j0 = 0; j0 < cols; j0 += 64) {
-      const int width = std::min(64, cols - j0);
-      for (int b = 0; b < width; b += 4) {
-        const Normal4 n = normals_from_block(
-            philox_block(seed, kStreamSampleStep, row_offset + i, noise_step, static_cast<uint32_t>((j0 + b) >> 2)));
-        for (int k = 0; k < 4 && b + k < width; ++k) z[b + k] = n.v[k];
-      }
-      for (int j = 0; j < width; ++j) row[j0 + j] += c.sigma * z[j];
-    }
+  // Noise in row blocks, so the scratch stays small and in cache.
+  constexpr int kBlockRows = 64;
+  thread_local std::vector<float> z;
+  z.resize(static_cast<size_t>(kBlockRows) * cols);
+  for (int i0 = 0; i0 < rows; i0 += kBlockRows) {
+    const int block = std::min(kBlockRows, rows - i0);
+    fill_normals(seed, kStreamSampleStep, row_offset + i0, block, noise_step, cols, z.data());
+    float* xb = x + static_cast<size_t>(i0) * cols;
+    const size_t n = static_cast<size_t>(block) * cols;
+    for (size_t k = 0; k < n; ++k) xb[k] += c.sigma * z[k];
   }
 }
 

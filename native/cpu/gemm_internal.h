@@ -15,10 +15,10 @@ constexpr int NR = 16;       // columns of the register tile (two 8-float AVX ve
 #define TD_GEMM_KC 256
 #endif
 #ifndef TD_GEMM_NC
-#define TD_GEMM_NC 512
+#define TD_GEMM_NC 256
 #endif
 constexpr int KC_MAX = TD_GEMM_KC;  // k block; the actual kc depends on k only (see kc_for)
-constexpr int NC_MAX = TD_GEMM_NC;  // columns per packed B block (kc * NC_MAX floats ~ 512 KiB, fits L2)
+constexpr int NC_MAX = TD_GEMM_NC;  // columns per packed B block (kc * NC_MAX floats = 256 KiB, stays in L2)
 
 // Micro-kernel: acc[MR][NR] = sum_{p < kc} A(r, p) * B(p, j), accumulated in order p = 0..kc-1,
 // then C = alpha * acc + beta * C (beta == 0: C = alpha * acc, C not read).

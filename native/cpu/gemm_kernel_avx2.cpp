@@ -63,13 +63,17 @@ __attribute__((target("avx2,fma"))) void kernel_avx2_6x16(int kc, const float* a
     const float* a5 = a + 5 * rs_a;
     int p = 0;
     for (; p + 4 <= kc; p += 4) {
-      TD_GEMM_STEP(a0 + p, a1 + p, a2 + p, a3 + p, a4 + p, a5 + p, b);
-      TD_GEMM_STEP(a0 + p + 1, a1 + p + 1, a2 + p + 1, a3 + p + 1, a4 + p + 1, a5 + p + 1, b + 16);
-      TD_GEMM_STEP(a0 + p + 2, a1 + p + 2, a2 + p + 2, a3 + p + 2, a4 + p + 2, a5 + p + 2, b + 32);
-      TD_GEMM_STEP(a0 + p + 3, a1 + p + 3, a2 + p + 3, a3 + p + 3, a4 + p + 3, a5 + p + 3, b + 48);
+      TD_GEMM_STEP(a0, a1, a2, a3, a4, a5, b);
+      TD_GEMM_STEP(a0 + 1, a1 + 1, a2 + 1, a3 + 1, a4 + 1, a5 + 1, b + 16);
+      TD_GEMM_STEP(a0 + 2, a1 + 2, a2 + 2, a3 + 2, a4 + 2, a5 + 2, b + 32);
+      TD_GEMM_STEP(a0 + 3, a1 + 3, a2 + 3, a3 + 3, a4 + 3, a5 + 3, b + 48);
+      a0 += 4; a1 += 4; a2 += 4; a3 += 4; a4 += 4; a5 += 4;
       b += 64;
     }
-    for (; p < kc; ++p, b += 16) TD_GEMM_STEP(a0 + p, a1 + p, a2 + p, a3 + p, a4 + p, a5 + p, b);
+    for (; p < kc; ++p, b += 16) {
+      TD_GEMM_STEP(a0, a1, a2, a3, a4, a5, b);
+      ++a0; ++a1; ++a2; ++a3; ++a4; ++a5;
+    }
   } else {
     // Column-contiguous A (packed panel, cs_a == MR, or in place with rs_a == 1).
     int p = 0;

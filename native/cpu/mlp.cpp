@@ -5,14 +5,13 @@
 #include <cstring>
 
 #include "../core/philox.h"
+#include "activation.h"
 #include "gemm.h"
 
 namespace td {
 namespace cpu {
 
 namespace {
-
-inline float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 
 // Y[rows x out] = bias broadcast; the GEMM then accumulates X W with beta = 1.
 void fill_bias(float* y, const float* bias, int rows, int out) {
@@ -32,14 +31,6 @@ void draw_dropout_mask(float* mask, int rows, int width, int unit_offset, float 
 }
 
 }  // namespace
-
-void apply_activation(Activation act, const float* z, float* h, size_t n) {
-  if (act == Activation::ReLU) {
-    for (size_t i = 0; i < n; ++i) h[i] = z[i] > 0.0f ? z[i] : 0.0f;
-  } else {
-    for (size_t i = 0; i < n; ++i) h[i] = z[i] * sigmoid(z[i]);
-  }
-}
 
 void MlpWorkspace::reserve(const MlpConfig& cfg, const MlpLayout& layout, int rows_) {
   rows = rows_;
@@ -72,7 +63,7 @@ const float* mlp_forward(const MlpConfig& cfg, const MlpLayout& layout, const fl
     if (l + 1 == n_layers) return z;
     float* a = ws.post[l].data();
     const size_t count = static_cast<size_t>(rows) * L.out;
-    apply_activation(cfg.activation, z, a, count);
+    activation_forward(cfg.activation, z, a, count);
     if (dropout.active && cfg.dropout > 0.0f) {
       float* m = ws.mask[l].data();
       draw_dropout_mask(m, rows, L.out, unit_offset, cfg.dropout, dropout);
@@ -110,17 +101,7 @@ void mlp_backward(const MlpConfig& cfg, const MlpLayout& layout, const float* pa
     // dZ_{l-1} = dH * mask * act'(Z_{l-1})
     const float* z = ws.pre[l - 1].data();
     const float* mask = ws.mask[l - 1].empty() ? nullptr : ws.mask[l - 1].data();
-    const size_t count = static_cast<size_t>(rows) * L.in;
-    for (size_t i = 0; i < count; ++i) {
-      float d;
-      if (cfg.activation == Activation::ReLU) {
-        d = z[i] > 0.0f ? 1.0f : 0.0f;
-      } else {
-        const float s = sigmoid(z[i]);
-        d = s * (1.0f + z[i] * (1.0f - s));
-      }
-      dh[i] = dh[i] * d * (mask ? mask[i] : 1.0f);
-    }
+    activation_backward(cfg.activation, z, mask, dh, static_cast<size_t>(rows) * L.in);
     dz = dh;
   }
 }
@@ -146,7 +127,7 @@ const float* mlp_forward_folded(const MlpConfig& cfg, const MlpLayout& layout, c
       sgemm(false, false, rows, L.out, L.in, 1.0f, h, L.in, params + L.weight_offset, L.out, 1.0f, z, L.out, pool);
     }
     if (l + 1 == n_layers) return z;
-    apply_activation(cfg.activation, z, ws.post[l].data(), count);
+    activation_forward(cfg.activation, z, ws.post[l].data(), count);
     h = ws.post[l].data();
   }
   return nullptr;

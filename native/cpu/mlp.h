@@ -36,9 +36,6 @@ const float* mlp_forward(const MlpConfig& cfg, const MlpLayout& layout, const fl
 void mlp_backward(const MlpConfig& cfg, const MlpLayout& layout, const float* params, const float* input,
                   const float* grad_output, MlpWorkspace& ws, float* grads, float* grad_input, ThreadPool* pool);
 
-// Hidden-layer activation applied in place to z (SiLU or ReLU).
-void apply_activation(Activation act, const float* z, float* h, size_t n);
-
 // Inference forward for sampling: the first layer's bias already holds b_0 plus the
 // time-embedding (and any broadcast context) contribution of this step; row_bias, when
 // given, adds a per-row [rows x hidden0] term (per-row context), computed once per chunk.

@@ -6,6 +6,7 @@
 
 #include "../core/philox.h"
 #include "mlp.h"
+#include "normals.h"
 
 namespace td {
 namespace cpu {
@@ -62,7 +63,7 @@ bool run_chunk(const DenoiserModel& model, const float* params, const SampleOpti
     row_bias = s.row_bias.data();
   }
   const uint64_t global_row = o.row_offset + static_cast<uint64_t>(first_row);
-  for (int i = 0; i < rows; ++i) normal_row(o.seed, kStreamSampleInit, global_row + i, 0, &s.x[static_cast<size_t>(i) * d], d);
+  fill_normals(o.seed, kStreamSampleInit, global_row, rows, 0, d, s.x.data());
   for (size_t k = 0; k < plan.size(); ++k) {
     if (abort.load(std::memory_order_relaxed)) return false;
     const float* eps_hat =
