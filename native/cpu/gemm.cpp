@@ -85,6 +85,7 @@ struct Problem {
   float beta;
   float* c;
   int ldc;
+  bool c_trans;  // computing C^T = op(B)^T op(A)^T: element (i, j) of this problem is c[j * ldc + i]
 };
 
 // Computes rows [i_begin, i_end) x columns [j_begin, j_end) of C (i_begin multiple of MR,
@@ -121,15 +122,26 @@ void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_
         for (int j = 0; j < cols; j += NR) {
           const int w = std::min(NR, cols - j);
           const float* bp = bbuf + static_cast<long>(j) * kb;
-          float* cp = P.c + static_cast<long>(i) * P.ldc + j0 + j;
-          if (rows == MR && w == NR) {
-            kernel(kb, ap, rs, cs, bp, cp, P.ldc, P.alpha, beta);
-          } else {
+          if (!P.c_trans && rows == MR && w == NR) {
+            kernel(kb, ap, rs, cs, bp, P.c + static_cast<long>(i) * P.ldc + j0 + j, P.ldc, P.alpha, beta);
+          } else if (!P.c_trans) {
+            // Edge tile: same kernel on a zero-padded full tile, then copy the valid part.
+            float* cp = P.c + static_cast<long>(i) * P.ldc + j0 + j;
             std::memset(tile, 0, sizeof(tile));
             if (beta != 0.0f)
               for (int r = 0; r < rows; ++r) std::memcpy(tile + r * NR, cp + static_cast<long>(r) * P.ldc, w * sizeof(float));
             kernel(kb, ap, rs, cs, bp, tile, NR, P.alpha, beta);
             for (int r = 0; r < rows; ++r) std::memcpy(cp + static_cast<long>(r) * P.ldc, tile + r * NR, w * sizeof(float));
+          } else {
+            // Transposed output: gather / scatter through the tile.
+            float* cp = P.c + static_cast<long>(j0 + j) * P.ldc + i;
+            std::memset(tile, 0, sizeof(tile));
+            if (beta != 0.0f)
+              for (int jj = 0; jj < w; ++jj)
+                for (int r = 0; r < rows; ++r) tile[r * NR + jj] = cp[static_cast<long>(jj) * P.ldc + r];
+            kernel(kb, ap, rs, cs, bp, tile, NR, P.alpha, beta);
+            for (int jj = 0; jj < w; ++jj)
+              for (int r = 0; r < rows; ++r) cp[static_cast<long>(jj) * P.ldc + r] = tile[r * NR + jj];
           }
         }
       }
@@ -152,7 +164,15 @@ void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const f
     }
     return;
   }
-  const Problem P{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+  // Narrow C (few columns, many rows): compute C^T = op(B)^T op(A)^T instead, so the 16-wide
+  // vector dimension runs along m. Each element is still the same FMA chain a*b over p (the
+  // product is commutative, kc depends on k only), so both forms give identical bits.
+  auto waste = [](int x, int tile) { return static_cast<double>(x) / ((x + tile - 1) / tile * tile); };
+  const bool swap = waste(n, MR) * waste(m, NR) > 1.15 * waste(n, NR) * waste(m, MR);
+  const Problem P = swap ? Problem{!trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc, true}
+                         : Problem{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false};
+  m = P.m;
+  n = P.n;
 
   int threads = pool ? pool->size() : 1;
   if (2.0 * m * n * k < kParallelMinFlops) threads = 1;

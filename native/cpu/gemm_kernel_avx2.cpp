@@ -62,14 +62,6 @@ __attribute__((target("avx2,fma"))) void kernel_avx2_6x16(int kc, const float* a
     const float* a4 = a + 4 * rs_a;
     const float* a5 = a + 5 * rs_a;
     int p = 0;
-    for (; p + 4 <= kc; p += 4) {
-      TD_GEMM_STEP(a0, a1, a2, a3, a4, a5, b);
-      TD_GEMM_STEP(a0 + 1, a1 + 1, a2 + 1, a3 + 1, a4 + 1, a5 + 1, b + 16);
-      TD_GEMM_STEP(a0 + 2, a1 + 2, a2 + 2, a3 + 2, a4 + 2, a5 + 2, b + 32);
-      TD_GEMM_STEP(a0 + 3, a1 + 3, a2 + 3, a3 + 3, a4 + 3, a5 + 3, b + 48);
-      a0 += 4; a1 += 4; a2 += 4; a3 += 4; a4 += 4; a5 += 4;
-      b += 64;
-    }
     for (; p < kc; ++p, b += 16) {
       TD_GEMM_STEP(a0, a1, a2, a3, a4, a5, b);
       ++a0; ++a1; ++a2; ++a3; ++a4; ++a5;
@@ -77,16 +69,6 @@ __attribute__((target("avx2,fma"))) void kernel_avx2_6x16(int kc, const float* a
   } else {
     // Column-contiguous A (packed panel, cs_a == MR, or in place with rs_a == 1).
     int p = 0;
-    if (cs_a == MR) {
-      for (; p + 4 <= kc; p += 4) {
-        TD_GEMM_STEP(a + 0, a + 1, a + 2, a + 3, a + 4, a + 5, b);
-        TD_GEMM_STEP(a + 6, a + 7, a + 8, a + 9, a + 10, a + 11, b + 16);
-        TD_GEMM_STEP(a + 12, a + 13, a + 14, a + 15, a + 16, a + 17, b + 32);
-        TD_GEMM_STEP(a + 18, a + 19, a + 20, a + 21, a + 22, a + 23, b + 48);
-        a += 24;
-        b += 64;
-      }
-    }
     for (; p < kc; ++p, a += cs_a, b += 16) TD_GEMM_STEP(a, a + 1, a + 2, a + 3, a + 4, a + 5, b);
   }
   const __m256 va = _mm256_set1_ps(alpha);
