@@ -25,7 +25,10 @@ export interface NativeAddon {
     a: Float32Array; b: Float32Array; c: Float32Array; threads?: number; reference?: boolean;
   }): void;
   timeEmbedding(t: number, dim: number): Float32Array;
-  backendInfo(): { backend: string; gemmKernel: string; defaultThreads: number };
+  backendInfo(): {
+    backend: string; gemmKernel: string; defaultThreads: number;
+    cuda: { available: boolean; devices: number; device?: string; reason?: string; library?: string };
+  };
 }
 
 export interface StepOptions {

@@ -171,7 +171,12 @@ void run_tests() {
         check_subproblem(ta, tb, 1000, 45, k, 1.0f, beta, 997, 1, 0, 45, nullptr);
         check_subproblem(ta, tb, 1000, 45, k, 1.0f, beta, 11, 37, 17, 13, &pool2);  // column subset: col tile offset 1
         check_subproblem(ta, tb, 64, 300, k, 2.0f, beta, 5, 1, 33, 200, &pool2);
-        det += 6;
+        // narrow C (n = 10, 3): the big call runs in transposed form, the small ones may not
+        check_subproblem(ta, tb, 1000, 10, k, 1.0f, beta, 3, 7, 0, 10, &pool2);
+        check_subproblem(ta, tb, 1000, 10, k, 1.0f, beta, 600, 1, 0, 10, nullptr);
+        check_subproblem(ta, tb, 4096, 3, k, 0.5f, beta, 100, 37, 1, 2, &pool3);
+        check_subproblem(ta, tb, 300, 10, k, 1.0f, beta, 17, 250, 0, 7, &pool2);
+        det += 10;
       }
     }
   }

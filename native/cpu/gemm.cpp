@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "gemm.h"
 #include "gemm_internal.h"
@@ -62,6 +63,10 @@ struct Scratch {
       std::free(buf);
       const std::size_t bytes = (need * sizeof(float) + 63) / 64 * 64;
       buf = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (buf == nullptr) {
+        cap = 0;
+        throw std::bad_alloc();
+      }
       cap = bytes / sizeof(float);
     }
     return buf;
@@ -104,7 +109,14 @@ void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_
     for (int p0 = 0; p0 < P.k; p0 += kc) {
       const int kb = std::min(kc, P.k - p0);
       const float beta = p0 == 0 ? P.beta : 1.0f;
-      pack_b(P.trans_b, P.b, P.ldb, p0, kb, j0, cols, bbuf, kc_choice.simd);
+      // Few row panels to amortise packing over: read row-major B in place (edge panel packed).
+      const bool b_in_place = !P.trans_b && i_end - i_begin <= 4 * MR;
+      if (!b_in_place) {
+        pack_b(P.trans_b, P.b, P.ldb, p0, kb, j0, cols, bbuf, kc_choice.simd);
+      } else if (cols % NR != 0) {
+        const int jl = cols / NR * NR;
+        pack_b(P.trans_b, P.b, P.ldb, p0, kb, j0 + jl, cols - jl, bbuf + static_cast<long>(jl) * kb, kc_choice.simd);
+      }
       for (int i = i_begin; i < i_end; i += MR) {
         const int rows = std::min(MR, i_end - i);
         const float* ap;
@@ -122,15 +134,20 @@ void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_
         for (int j = 0; j < cols; j += NR) {
           const int w = std::min(NR, cols - j);
           const float* bp = bbuf + static_cast<long>(j) * kb;
+          long ldbp = NR;
+          if (b_in_place && w == NR) {
+            bp = P.b + static_cast<long>(p0) * P.ldb + j0 + j;
+            ldbp = P.ldb;
+          }
           if (!P.c_trans && rows == MR && w == NR) {
-            kernel(kb, ap, rs, cs, bp, P.c + static_cast<long>(i) * P.ldc + j0 + j, P.ldc, P.alpha, beta);
+            kernel(kb, ap, rs, cs, bp, ldbp, P.c + static_cast<long>(i) * P.ldc + j0 + j, P.ldc, P.alpha, beta);
           } else if (!P.c_trans) {
             // Edge tile: same kernel on a zero-padded full tile, then copy the valid part.
             float* cp = P.c + static_cast<long>(i) * P.ldc + j0 + j;
             std::memset(tile, 0, sizeof(tile));
             if (beta != 0.0f)
               for (int r = 0; r < rows; ++r) std::memcpy(tile + r * NR, cp + static_cast<long>(r) * P.ldc, w * sizeof(float));
-            kernel(kb, ap, rs, cs, bp, tile, NR, P.alpha, beta);
+            kernel(kb, ap, rs, cs, bp, ldbp, tile, NR, P.alpha, beta);
             for (int r = 0; r < rows; ++r) std::memcpy(cp + static_cast<long>(r) * P.ldc, tile + r * NR, w * sizeof(float));
           } else {
             // Transposed output: gather / scatter through the tile.
@@ -139,7 +156,7 @@ void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_
             if (beta != 0.0f)
               for (int jj = 0; jj < w; ++jj)
                 for (int r = 0; r < rows; ++r) tile[r * NR + jj] = cp[static_cast<long>(jj) * P.ldc + r];
-            kernel(kb, ap, rs, cs, bp, tile, NR, P.alpha, beta);
+            kernel(kb, ap, rs, cs, bp, ldbp, tile, NR, P.alpha, beta);
             for (int jj = 0; jj < w; ++jj)
               for (int r = 0; r < rows; ++r) cp[static_cast<long>(jj) * P.ldc + r] = tile[r * NR + jj];
           }
@@ -184,7 +201,9 @@ void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const f
   }
   // Output chunks: split rows first (B packing is per chunk, A is read in place), columns when
   // there are too few row panels. Any split gives the same bits; this only balances the load.
-  int m_chunks = std::min(m_panels, threads);
+  // Up to 4 chunks per thread (>= 8 row panels each) so the pool's dynamic task hand-out can
+  // absorb a descheduled worker; a multiple of the thread count keeps the split even.
+  int m_chunks = std::min(m_panels, threads * std::max(1, std::min(4, m_panels / (8 * threads))));
   int n_chunks = 1;
   if (m_chunks < threads) n_chunks = std::min(n_panels, (threads + m_chunks - 1) / m_chunks);
   const int tasks = m_chunks * n_chunks;

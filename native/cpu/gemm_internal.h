@@ -11,6 +11,7 @@ namespace gemm_detail {
 
 constexpr int MR = 6;        // rows of the register tile
 constexpr int NR = 16;       // columns of the register tile (two 8-float AVX vectors)
+// Tuning knobs (-DTD_GEMM_KC=..., -DTD_GEMM_NC=...) for experiments; the build uses the defaults.
 #ifndef TD_GEMM_KC
 #define TD_GEMM_KC 256
 #endif
@@ -23,14 +24,15 @@ constexpr int NC_MAX = TD_GEMM_NC;  // columns per packed B block (kc * NC_MAX f
 // Micro-kernel: acc[MR][NR] = sum_{p < kc} A(r, p) * B(p, j), accumulated in order p = 0..kc-1,
 // then C = alpha * acc + beta * C (beta == 0: C = alpha * acc, C not read).
 // A(r, p) = a[r * rs_a + p * cs_a]; callers pass either rs_a == 1 or cs_a == 1.
-// b is a packed B micro-panel (64-byte aligned). c is a full MR x NR tile with row stride ldc.
-using MicroKernel = void (*)(int kc, const float* a, long rs_a, long cs_a, const float* b, float* c, long ldc,
+// B(p, j) = b[p * ldb + j]: a packed B micro-panel (ldb == NR) or B read in place.
+// c is a full MR x NR tile with row stride ldc.
+using MicroKernel = void (*)(int kc, const float* a, long rs_a, long cs_a, const float* b, long ldb, float* c, long ldc,
                              float alpha, float beta);
 
-void kernel_portable_6x16(int kc, const float* a, long rs_a, long cs_a, const float* b, float* c, long ldc,
+void kernel_portable_6x16(int kc, const float* a, long rs_a, long cs_a, const float* b, long ldb, float* c, long ldc,
                           float alpha, float beta);
 #if defined(__x86_64__) || defined(__i386__)
-void kernel_avx2_6x16(int kc, const float* a, long rs_a, long cs_a, const float* b, float* c, long ldc,
+void kernel_avx2_6x16(int kc, const float* a, long rs_a, long cs_a, const float* b, long ldb, float* c, long ldc,
                       float alpha, float beta);
 #endif
 

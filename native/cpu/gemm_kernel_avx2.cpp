@@ -13,8 +13,8 @@ namespace gemm_detail {
 // One k step: acc(r, :) = fma(A(r, p), B(p, :), acc(r, :)) for the 6 rows, in row order.
 #define TD_GEMM_STEP(A0, A1, A2, A3, A4, A5, BP)                                          \
   do {                                                                                    \
-    const __m256 b0 = _mm256_load_ps(BP);                                                 \
-    const __m256 b1 = _mm256_load_ps((BP) + 8);                                           \
+    const __m256 b0 = _mm256_loadu_ps(BP);                                                 \
+    const __m256 b1 = _mm256_loadu_ps((BP) + 8);                                           \
     __m256 av = _mm256_broadcast_ss(A0);                                                  \
     c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);               \
     av = _mm256_broadcast_ss(A1);                                                         \
@@ -43,7 +43,7 @@ namespace gemm_detail {
   } while (0)
 
 __attribute__((target("avx2,fma"))) void kernel_avx2_6x16(int kc, const float* a, long rs_a, long cs_a,
-                                                          const float* b, float* c, long ldc, float alpha,
+                                                          const float* b, long ldb, float* c, long ldc, float alpha,
                                                           float beta) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(),
          c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
@@ -62,14 +62,14 @@ __attribute__((target("avx2,fma"))) void kernel_avx2_6x16(int kc, const float* a
     const float* a4 = a + 4 * rs_a;
     const float* a5 = a + 5 * rs_a;
     int p = 0;
-    for (; p < kc; ++p, b += 16) {
+    for (; p < kc; ++p, b += ldb) {
       TD_GEMM_STEP(a0, a1, a2, a3, a4, a5, b);
       ++a0; ++a1; ++a2; ++a3; ++a4; ++a5;
     }
   } else {
     // Column-contiguous A (packed panel, cs_a == MR, or in place with rs_a == 1).
     int p = 0;
-    for (; p < kc; ++p, a += cs_a, b += 16) TD_GEMM_STEP(a, a + 1, a + 2, a + 3, a + 4, a + 5, b);
+    for (; p < kc; ++p, a += cs_a, b += ldb) TD_GEMM_STEP(a, a + 1, a + 2, a + 3, a + 4, a + 5, b);
   }
   const __m256 va = _mm256_set1_ps(alpha);
   const __m256 vb = _mm256_set1_ps(beta);

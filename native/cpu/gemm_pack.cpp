@@ -92,8 +92,7 @@ void pack_a(bool trans_a, const float* a, int lda, int i0, int rows, int p0, int
     if (rows == MR) {
       for (int p = 0; p < kb; ++p) {
         const float* s = src + static_cast<long>(p) * lda;
-        float* d = dst + static_cast<long>(p) * MR;
-        d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5];
+        std::memcpy(dst + static_cast<long>(p) * MR, s, MR * sizeof(float));
       }
     } else {
       for (int p = 0; p < kb; ++p) {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "../core/philox.h"
+#include "../core/minibatch.h"
 #include "activation.h"
 #include "gemm.h"
 
@@ -24,8 +24,7 @@ void draw_dropout_mask(float* mask, int rows, int width, int unit_offset, float 
   const float keep_scale = 1.0f / (1.0f - p);
   for (int i = 0; i < rows; ++i) {
     for (int j = 0; j < width; ++j) {
-      const float u = uniform_at(d.seed, kStreamDropout, static_cast<uint64_t>(i), d.step, static_cast<uint32_t>(unit_offset + j));
-      mask[static_cast<size_t>(i) * width + j] = u >= p ? keep_scale : 0.0f;
+      mask[static_cast<size_t>(i) * width + j] = dropout_keeps(d.seed, d.step, i, unit_offset + j, p) ? keep_scale : 0.0f;
     }
   }
 }

@@ -3,29 +3,13 @@
 #include <cstring>
 #include <vector>
 
+#include "../core/minibatch.h"
 #include "../core/philox.h"
 #include "diffusion_ops.h"
 #include "mlp.h"
 
 namespace td {
 namespace cpu {
-
-namespace {
-// Maps a uniform 32-bit draw onto [0, n) by a multiply-shift (bias below 2^-32 * n).
-inline uint64_t scale_draw(uint32_t draw, uint64_t n) { return (static_cast<uint64_t>(draw) * n) >> 32; }
-}  // namespace
-
-int64_t minibatch_row(uint64_t seed, int64_t step, int i, int64_t rows) {
-  const Philox4 b = philox_block(seed, kStreamMinibatch, static_cast<uint64_t>(i), static_cast<uint32_t>(step), 0);
-  // Two draws make a 64-bit number so tables beyond 2^32 rows are covered evenly.
-  const uint64_t wide = (static_cast<uint64_t>(b.v[0]) << 32) | b.v[1];
-  return static_cast<int64_t>(wide % static_cast<uint64_t>(rows));
-}
-
-int minibatch_timestep(uint64_t seed, int64_t step, int i, int timesteps) {
-  const Philox4 b = philox_block(seed, kStreamTrainTime, static_cast<uint64_t>(i), static_cast<uint32_t>(step), 0);
-  return static_cast<int>(scale_draw(b.v[0], static_cast<uint64_t>(timesteps)));
-}
 
 TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
                   const std::atomic<bool>& abort, const TrainProgress& progress) {

@@ -46,10 +46,5 @@ using TrainProgress = std::function<void(int64_t step, double loss)>;
 TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
                   const std::atomic<bool>& abort, const TrainProgress& progress);
 
-// Minibatch row and timestep of batch row i at a given optimiser step: pure functions of
-// (seed, step, i) so the fit is reproducible whatever the thread count.
-int64_t minibatch_row(uint64_t seed, int64_t step, int i, int64_t rows);
-int minibatch_timestep(uint64_t seed, int64_t step, int i, int timesteps);
-
 }  // namespace cpu
 }  // namespace td

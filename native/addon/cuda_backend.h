@@ -1,0 +1,27 @@
+// Finds and loads the CUDA backend library at run time (never linked), once per process.
+// Any failure — no library, wrong ABI, no driver, no GPU — leaves the CPU backend in charge
+// and is kept as a one-line reason for backendInfo().
+#pragma once
+#include <napi.h>
+
+#include <string>
+
+#include "../cuda/cuda_api.h"
+
+namespace td {
+namespace addon {
+
+struct CudaBackend {
+  const TdCudaApi* api = nullptr;  // null when unusable
+  std::string library;             // the path that was loaded (or tried last)
+  std::string reason;              // why it is unusable, or the device description
+  int devices = 0;
+};
+
+const CudaBackend& GetCudaBackend();
+
+// The table, or throws a JS Error naming why CUDA cannot be used.
+const TdCudaApi& RequireCuda(napi_env env);
+
+}  // namespace addon
+}  // namespace td

@@ -1,0 +1,115 @@
+/* The C ABI between the CPU addon and the CUDA backend library (libtabular_diffusion_cuda.so).
+ *
+ * The addon never links CUDA: it dlopen()s the library from its own folder at run time and asks
+ * td_cuda_get_api() for this table. Every entry returns 0 on success or a nonzero code, with a
+ * message from last_error(). Host pointers in, host pointers out: the library owns all device
+ * memory, so a failure on the GPU can never leave the addon with a dangling device pointer.
+ *
+ * Plain C, so the table is stable across compilers; bump TD_CUDA_ABI on any change. */
+#ifndef TD_CUDA_API_H
+#define TD_CUDA_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TD_CUDA_ABI 1
+#define TD_CUDA_MAX_LAYERS 66
+
+enum TdPrecision { TD_PRECISION_FP32 = 0, TD_PRECISION_BF16 = 1, TD_PRECISION_FP16 = 2 };
+
+/* The MLP: layer l maps in[l] -> out[l]; weights [in x out] row-major at weight_offset, bias at
+ * bias_offset, in one flat float buffer of param_count floats (the CPU layout). */
+typedef struct {
+  int layers;
+  int in[TD_CUDA_MAX_LAYERS];
+  int out[TD_CUDA_MAX_LAYERS];
+  size_t weight_offset[TD_CUDA_MAX_LAYERS];
+  size_t bias_offset[TD_CUDA_MAX_LAYERS];
+  size_t param_count;
+  int activation; /* 0 SiLU, 1 ReLU */
+  int data_dim, context_dim, time_dim;
+} TdMlpDesc;
+
+/* One sampling job. The per-step plan is computed by the CPU code (the reference) and handed
+ * over, so both backends run the same coefficients. */
+typedef struct {
+  int64_t n;
+  uint64_t seed;
+  uint64_t row_offset;
+  int steps;
+  const int32_t* timesteps;   /* [steps], the noise step index of each update */
+  const float* first_bias;    /* [steps x hidden0]: b0 + time (and broadcast context) term */
+  const float* step_coefs;    /* [steps x 6]: sampler-specific, see sampler kind */
+  int sampler;                /* 0 affine (DDPM/DDIM: x_coef, eps_coef, sigma), 1 DPM-Solver++ */
+  const float* context;       /* [n x context_dim] per-row context, or NULL */
+  int chunk_rows;
+  int precision;
+} TdSampleArgs;
+
+typedef struct {
+  const float* x; /* [rows x data_dim] */
+  const float* context; /* [rows x context_dim] or NULL */
+  int64_t rows;
+  const float* sqrt_alpha_bars; /* [T] */
+  const float* sqrt_one_minus_alpha_bars;
+  const float* time_table; /* [T x time_dim] */
+  int T;
+  int batch_size;
+  int64_t steps;
+  float lr, beta1, beta2, eps, weight_decay;
+  int64_t lr_decay_total, lr_decay_offset;
+  double max_grad_norm;
+  float ema_decay;
+  uint64_t seed;
+  int progress_interval;
+  float dropout;
+} TdTrainArgs;
+
+typedef void (*TdProgressFn)(void* user, double a, double b);
+
+typedef struct {
+  uint32_t abi;
+  const char* (*last_error)(void);
+  /* Number of usable devices; 0 with a message when there is no driver or GPU. */
+  int (*device_count)(int* count);
+  int (*device_name)(int device, char* buf, int len);
+
+  /* Ops, for parity tests against the CPU backend. */
+  int (*normals)(uint64_t seed, uint32_t stream, uint64_t first_row, int rows, uint32_t step, int cols, float* out);
+  int (*forward_noise)(const float* x0, int rows, int cols, const int32_t* t, const float* sqrt_abar,
+                       const float* sqrt_one_minus_abar, int T, uint64_t seed, uint32_t stream, uint64_t row_offset,
+                       uint32_t step, float* xt, float* eps);
+  int (*affine_step)(float* x, const float* eps_hat, int rows, int cols, float x_coef, float eps_coef, float sigma,
+                     uint64_t seed, uint64_t row_offset, uint32_t noise_step);
+  int (*dpm_step)(float* x, const float* eps_hat, float* x0_prev, int rows, int cols, const float* coefs6);
+  int (*eps_mse)(const float* eps_hat, const float* eps, size_t n, double* loss, float* grad);
+  int (*adamw)(float* params, const float* grads, float* m, float* v, size_t n, int64_t step, float lr, float beta1,
+               float beta2, float eps, float weight_decay);
+  int (*sgemm)(int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, const float* b, float beta,
+               float* c, int precision);
+  int (*mlp_forward)(const TdMlpDesc* desc, const float* params, const float* input, int rows, float* out,
+                     int precision);
+  int (*mlp_backward)(const TdMlpDesc* desc, const float* params, const float* input, const float* grad_output,
+                      int rows, float* grad_params, float* grad_input);
+
+  /* Whole loops. abort is polled between steps. */
+  int (*train)(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, float* ema, int64_t* step,
+               const TdTrainArgs* args, const volatile int* abort, TdProgressFn progress, void* user,
+               double* last_loss, int64_t* steps_done);
+  int (*sample)(const TdMlpDesc* desc, const float* params, const TdSampleArgs* args, float* out,
+                const volatile int* abort, TdProgressFn progress, void* user);
+} TdCudaApi;
+
+/* Returns the table when the library speaks `abi`, else NULL. */
+const TdCudaApi* td_cuda_get_api(uint32_t abi);
+typedef const TdCudaApi* (*TdCudaGetApiFn)(uint32_t abi);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,21 @@
+// GEMM for the MLP on the GPU, row-major: C = alpha op(A) op(B) + beta C, with an optional
+// epilogue adding a bias vector and a per-row bias matrix and writing act(C) to `post`.
+// Each output sums its k terms in one fixed order, so results do not depend on m.
+#pragma once
+#include <cuda_runtime.h>
+
+namespace tdc {
+
+struct GemmEpilogue {
+  const float* bias = nullptr;      // [n], added to every row
+  const float* row_bias = nullptr;  // [m x n]
+  float* post = nullptr;            // [m x n]: act(C) when set
+  int activation = 0;               // 0 SiLU, 1 ReLU (only with post)
+};
+
+// precision: 0 fp32 SIMT; 1 bf16 / 2 fp16 tensor cores (fp32 accumulate) where the device
+// supports them (bf16 needs sm_80), else fp32.
+void launch_gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+                 int ldb, float beta, float* c, int ldc, const GemmEpilogue& epi, int precision, cudaStream_t s);
+
+}  // namespace tdc

@@ -1,0 +1,36 @@
+// Element-wise and reduction kernels of training: activation gradient, bias gradient, eps-MSE,
+// global gradient norm, AdamW, EMA, dropout masks, minibatch assembly. Reductions run in fixed
+// blocks whose partial sums the host adds in order, so every result is deterministic.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace tdc {
+
+constexpr int kReduceBlock = 1024;  // elements per partial sum
+
+// dh *= act'(z) * mask (mask may be null)
+void launch_activation_backward(int activation, const float* z, const float* mask, float* dh, size_t n, cudaStream_t s);
+// h *= mask, where mask[i, j] = keep ? 1/(1-p) : 0 from the shared Philox rule.
+void launch_dropout(float* h, float* mask, int rows, int width, int unit_offset, float p, uint64_t seed, uint32_t step,
+                    cudaStream_t s);
+// db[j] = sum_i dz[i, j], rows summed in order.
+void launch_bias_grad(const float* dz, int rows, int cols, float* db, cudaStream_t s);
+// grad = 2 (eps_hat - eps) / n; partial[b] = sum of squared differences in block b.
+void launch_eps_mse(const float* eps_hat, const float* eps, size_t n, float* grad, double* partial, cudaStream_t s);
+// partial[b] = sum of g^2 in block b.
+void launch_sum_squares(const float* g, size_t n, double* partial, cudaStream_t s);
+void launch_scale(float* g, size_t n, float factor, cudaStream_t s);
+void launch_adamw(float* p, const float* g, float* m, float* v, size_t n, float step_size, float inv_sqrt_bc2, float decay,
+                  float beta1, float beta2, float eps, cudaStream_t s);
+void launch_ema(float* ema, const float* p, size_t n, float decay, cudaStream_t s);
+// Batch row i: data row and timestep from the shared minibatch rule; copies context and the
+// time embedding into the network input [batch x in_dim] and x0 into x0_out [batch x d].
+void launch_assemble_batch(const float* x, const float* context, int64_t rows, int d, int c, const float* time_table,
+                           int time_dim, int T, uint64_t seed, int64_t step, int batch, float* input, int in_dim,
+                           float* x0_out, int32_t* t_out, cudaStream_t s);
+
+inline size_t reduce_blocks(size_t n) { return (n + kReduceBlock - 1) / kReduceBlock; }
+
+}  // namespace tdc

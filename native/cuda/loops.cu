@@ -1,0 +1,177 @@
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../core/philox.h"
+#include "kernels_gemm.cuh"
+#include "kernels_rng.cuh"
+#include "kernels_train.cuh"
+#include "loops.cuh"
+#include "mlp_device.cuh"
+
+namespace tdc {
+
+namespace {
+
+// Adds the partial sums in block order on the host: the same total on every run.
+double ordered_sum(const std::vector<double>& partial) {
+  double total = 0.0;
+  for (double p : partial) total += p;
+  return total;
+}
+
+}  // namespace
+
+int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, float* ema, int64_t* step,
+          const TdTrainArgs* a, const volatile int* abort, TdProgressFn progress, void* user, double* last_loss,
+          int64_t* steps_done) {
+  const int d = desc->data_dim, c = desc->context_dim, td = desc->time_dim, in = desc->in[0];
+  const int out_dim = desc->out[desc->layers - 1];
+  const int batch = a->batch_size;
+  const size_t n_params = desc->param_count;
+  cudaStream_t s = 0;
+  DeviceBuffer<float> x, ctx, table, sa, sb, p, m, v, e, grads, input, x0, eps, grad_out;
+  DeviceBuffer<int32_t> t;
+  DeviceBuffer<double> partial;
+  TDC_CHECK(x.upload(a->x, static_cast<size_t>(a->rows) * d));
+  if (c > 0) TDC_CHECK(ctx.upload(a->context, static_cast<size_t>(a->rows) * c));
+  TDC_CHECK(table.upload(a->time_table, static_cast<size_t>(a->T) * td));
+  TDC_CHECK(sa.upload(a->sqrt_alpha_bars, a->T));
+  TDC_CHECK(sb.upload(a->sqrt_one_minus_alpha_bars, a->T));
+  TDC_CHECK(p.upload(params, n_params));
+  TDC_CHECK(m.upload(adam_m, n_params));
+  TDC_CHECK(v.upload(adam_v, n_params));
+  if (ema) TDC_CHECK(e.upload(ema, n_params));
+  TDC_CHECK(grads.alloc(n_params));
+  TDC_CHECK(input.alloc(static_cast<size_t>(batch) * in));
+  TDC_CHECK(x0.alloc(static_cast<size_t>(batch) * d));
+  TDC_CHECK(eps.alloc(static_cast<size_t>(batch) * out_dim));
+  TDC_CHECK(grad_out.alloc(static_cast<size_t>(batch) * out_dim));
+  TDC_CHECK(t.alloc(batch));
+  const size_t loss_blocks = reduce_blocks(static_cast<size_t>(batch) * d);
+  const size_t norm_blocks = reduce_blocks(n_params);
+  TDC_CHECK(partial.alloc(std::max(loss_blocks, norm_blocks)));
+  std::vector<double> host_partial(std::max(loss_blocks, norm_blocks));
+  DeviceMlp mlp(*desc);
+
+  *steps_done = 0;
+  double window = 0.0;
+  int window_steps = 0;
+  for (int64_t local = 0; local < a->steps; ++local) {
+    if (abort && *abort) break;
+    const int64_t k = *step;
+    launch_assemble_batch(x.get(), c > 0 ? ctx.get() : nullptr, a->rows, d, c, table.get(), td, a->T, a->seed, k, batch,
+                          input.get(), in, x0.get(), t.get(), s);
+    TDC_CHECK_LAUNCH();
+    launch_forward_noise(x0.get(), d, batch, d, t.get(), sa.get(), sb.get(), a->seed, td::kStreamTrainNoise, 0,
+                         static_cast<uint32_t>(k), input.get(), in, eps.get(), s);
+    TDC_CHECK_LAUNCH();
+    DropoutArgs dropout{a->dropout > 0.0f, a->dropout, a->seed, static_cast<uint32_t>(k)};
+    const float* eps_hat = nullptr;
+    if (mlp.forward(p.get(), input.get(), batch, TD_PRECISION_FP32, dropout, s, &eps_hat) != 0) return 1;
+    const size_t count = static_cast<size_t>(batch) * d;
+    launch_eps_mse(eps_hat, eps.get(), count, grad_out.get(), partial.get(), s);
+    TDC_CHECK_LAUNCH();
+    if (mlp.backward(p.get(), input.get(), grad_out.get(), batch, grads.get(), nullptr, s) != 0) return 1;
+    TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), loss_blocks * sizeof(double), cudaMemcpyDeviceToHost));
+    const double loss = ordered_sum(std::vector<double>(host_partial.begin(), host_partial.begin() + loss_blocks)) /
+                        static_cast<double>(count);
+    if (a->max_grad_norm > 0.0) {
+      launch_sum_squares(grads.get(), n_params, partial.get(), s);
+      TDC_CHECK_LAUNCH();
+      TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), norm_blocks * sizeof(double), cudaMemcpyDeviceToHost));
+      const double norm = std::sqrt(ordered_sum(std::vector<double>(host_partial.begin(), host_partial.begin() + norm_blocks)));
+      const double factor = a->max_grad_norm / (norm + 1e-6);
+      if (factor < 1.0) {
+        launch_scale(grads.get(), n_params, static_cast<float>(factor), s);
+        TDC_CHECK_LAUNCH();
+      }
+    }
+    float lr = a->lr;
+    if (a->lr_decay_total > 0) {
+      const double frac = static_cast<double>(a->lr_decay_offset + local) / static_cast<double>(a->lr_decay_total);
+      lr = static_cast<float>(a->lr * (frac < 1.0 ? 1.0 - frac : 0.0));
+    }
+    *step = k + 1;
+    const double bc1 = 1.0 - std::pow(static_cast<double>(a->beta1), static_cast<double>(*step));
+    const double bc2 = 1.0 - std::pow(static_cast<double>(a->beta2), static_cast<double>(*step));
+    launch_adamw(p.get(), grads.get(), m.get(), v.get(), n_params, static_cast<float>(lr / bc1),
+                 static_cast<float>(1.0 / std::sqrt(bc2)), 1.0f - lr * a->weight_decay, a->beta1, a->beta2, a->eps, s);
+    TDC_CHECK_LAUNCH();
+    if (ema) {
+      launch_ema(e.get(), p.get(), n_params, a->ema_decay, s);
+      TDC_CHECK_LAUNCH();
+    }
+    *steps_done += 1;
+    *last_loss = loss;
+    window += loss;
+    window_steps += 1;
+    if (a->progress_interval > 0 && *steps_done % a->progress_interval == 0) {
+      if (progress) progress(user, static_cast<double>(*steps_done), window / window_steps);
+      window = 0.0;
+      window_steps = 0;
+    }
+  }
+  TDC_CHECK(p.download(params, n_params));
+  TDC_CHECK(m.download(adam_m, n_params));
+  TDC_CHECK(v.download(adam_v, n_params));
+  if (ema) TDC_CHECK(e.download(ema, n_params));
+  return 0;
+}
+
+int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, float* out, const volatile int* abort,
+           TdProgressFn progress, void* user) {
+  const int d = desc->data_dim, c = desc->context_dim, hidden0 = desc->out[0];
+  const int chunk = std::max(1, a->chunk_rows);
+  cudaStream_t s = 0;
+  DeviceBuffer<float> p, bias, x, x0_prev, ctx, row_bias;
+  TDC_CHECK(p.upload(params, desc->param_count));
+  TDC_CHECK(bias.upload(a->first_bias, static_cast<size_t>(a->steps) * hidden0));
+  TDC_CHECK(x.alloc(static_cast<size_t>(chunk) * d));
+  if (a->sampler == 1) TDC_CHECK(x0_prev.alloc(static_cast<size_t>(chunk) * d));
+  if (a->context && c > 0) {
+    TDC_CHECK(ctx.alloc(static_cast<size_t>(chunk) * c));
+    TDC_CHECK(row_bias.alloc(static_cast<size_t>(chunk) * hidden0));
+  }
+  DeviceMlp mlp(*desc);
+  GemmEpilogue none;
+  for (int64_t first = 0; first < a->n; first += chunk) {
+    const int rows = static_cast<int>(std::min<int64_t>(chunk, a->n - first));
+    const uint64_t global_row = a->row_offset + static_cast<uint64_t>(first);
+    launch_normals(a->seed, td::kStreamSampleInit, global_row, rows, 0, d, x.get(), s);
+    TDC_CHECK_LAUNCH();
+    if (a->sampler == 1) TDC_CHECK(cudaMemsetAsync(x0_prev.get(), 0, static_cast<size_t>(rows) * d * sizeof(float), s));
+    const float* rb = nullptr;
+    if (a->context && c > 0) {
+      // Per-row context through the context rows of W0, once per chunk.
+      TDC_CHECK(cudaMemcpyAsync(ctx.get(), a->context + static_cast<size_t>(first) * c,
+                                static_cast<size_t>(rows) * c * sizeof(float), cudaMemcpyHostToDevice, s));
+      launch_gemm(false, false, rows, hidden0, c, 1.0f, ctx.get(), c, p.get() + desc->weight_offset[0] + static_cast<size_t>(d) * hidden0,
+                  hidden0, 0.0f, row_bias.get(), hidden0, none, 0, s);
+      TDC_CHECK_LAUNCH();
+      rb = row_bias.get();
+    }
+    for (int k = 0; k < a->steps; ++k) {
+      if (abort && *abort) return 2;
+      const float* eps_hat = nullptr;
+      if (mlp.forward_folded(p.get(), x.get(), rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision, s,
+                             &eps_hat) != 0) {
+        return 1;
+      }
+      const float* cf = a->step_coefs + static_cast<size_t>(k) * 6;
+      if (a->sampler == 1) {
+        launch_dpm_step(x.get(), eps_hat, x0_prev.get(), static_cast<size_t>(rows) * d, cf, s);
+      } else {
+        launch_affine_step(x.get(), eps_hat, rows, d, cf[0], cf[1], cf[2], a->seed, global_row,
+                           static_cast<uint32_t>(a->timesteps[k]), s);
+      }
+      TDC_CHECK_LAUNCH();
+    }
+    TDC_CHECK(cudaMemcpy(out + static_cast<size_t>(first) * d, x.get(), static_cast<size_t>(rows) * d * sizeof(float),
+                         cudaMemcpyDeviceToHost));
+    if (progress) progress(user, static_cast<double>(first + rows), 0.0);
+  }
+  return 0;
+}
+
+}  // namespace tdc

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import * as td from '/work/main/dist/esm/index.mjs';
+const rows = parse(readFileSync('/work/main/data/lalonde.csv'), { columns: true, trim: true });
+const steps = Number(process.argv[2] ?? 2000);
+const s = new td.TabularSynthesizer({ categorical: ['race'], maxSteps: steps, seed: 0 });
+let t = performance.now();
+await s.fit(rows);
+console.log('fit', steps, (performance.now() - t) / 1000);
+t = performance.now();
+const out = await s.sample(614, { seed: 1 });
+console.log('sample', (performance.now() - t) / 1000, out[0]);
+const m = td.distributionMetrics(rows, out, { categorical: ['race'] });
+console.log(td.formatMetricsTable(m));
