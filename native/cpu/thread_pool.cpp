@@ -10,7 +10,7 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
@@ -29,21 +29,42 @@ void ThreadPool::run_tasks(int worker) {
   }
 }
 
+namespace {
+// A training step issues several GEMMs back to back; waking a sleeping thread costs ~6 us per
+// call, so threads spin this many polls (a few microseconds) before they sleep.
+constexpr int kSpinPolls = 4000;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+}  // namespace
+
 void ThreadPool::worker_loop(int worker) {
   unsigned seen = 0;
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+    bool started = false;
+    for (int i = 0; i < kSpinPolls; ++i) {
+      if (stopping_.load(std::memory_order_acquire)) return;
+      if (generation_.load(std::memory_order_acquire) != seen) {
+        started = true;
+        break;
+      }
+      cpu_relax();
     }
+    if (!started) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
+      if (stopping_.load()) return;
+    }
+    seen = generation_.load(std::memory_order_acquire);
     run_tasks(worker);
-    {
-      // Every worker reports every job, so none can still be claiming tasks of this job
-      // when the next one resets the task counter.
+    // Every worker reports every job, so none can still be claiming tasks of this job when
+    // the next one resets the task counter.
+    if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int>(workers_.size())) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (++finished_ == static_cast<int>(workers_.size())) done_.notify_all();
+      done_.notify_all();
     }
   }
 }
@@ -59,13 +80,17 @@ void ThreadPool::parallel_for(int tasks, const std::function<void(int, int)>& fn
     job_ = &fn;
     job_tasks_ = tasks;
     next_task_.store(0);
-    finished_ = 0;
-    ++generation_;
+    finished_.store(0);
+    generation_.fetch_add(1, std::memory_order_acq_rel);  // publishes the job to spinning workers
   }
   wake_.notify_all();
   run_tasks(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [&] { return finished_ == static_cast<int>(workers_.size()); });
+  const int workers = static_cast<int>(workers_.size());
+  for (int i = 0; i < kSpinPolls && finished_.load(std::memory_order_acquire) != workers; ++i) cpu_relax();
+  if (finished_.load(std::memory_order_acquire) != workers) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return finished_.load() == workers; });
+  }
   job_ = nullptr;
 }
 

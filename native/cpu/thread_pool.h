@@ -37,9 +37,9 @@ class ThreadPool {
   const std::function<void(int, int)>* job_ = nullptr;
   int job_tasks_ = 0;
   std::atomic<int> next_task_{0};
-  int finished_ = 0;
-  unsigned generation_ = 0;
-  bool stopping_ = false;
+  std::atomic<int> finished_{0};
+  std::atomic<unsigned> generation_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace td
