@@ -2,8 +2,10 @@
 // prebuilds/<platform>-<arch>/). A missing or mismatched binary gives one clear message.
 import * as path from 'node:path';
 
+import type { SeddOps } from './sedd/ops.js';
+
 /** The typed surface of the addon (see native/addon/). */
-export interface NativeAddon {
+export interface NativeAddon extends SeddOps {
   abiVersion: number;
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;

@@ -173,7 +173,7 @@ function runDdim(steps, eta) {
  * plan_steps and TabularDiffusion.sampleStepwise): the previous timestep, or -1 for a
  * first-order step. Keep in sync with them.
  */
-const dpmBefore = (steps, k) => (k > 0 ? steps[k - 1] : -1);
+const dpmBefore = (steps, k) => (k > 0 && k + 2 < steps.length ? steps[k - 1] : -1);
 
 function runDpm(steps) {
   let x = initialX();

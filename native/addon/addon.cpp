@@ -3,9 +3,11 @@
 
 #include "model_wrap.h"
 #include "ops.h"
+#include "ops_sedd.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::RegisterOps(env, exports);
+  td::addon::RegisterSeddOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;

@@ -40,7 +40,9 @@ std::vector<StepPlan> plan_steps(const DenoiserModel& model, const float* params
       case SamplerKind::DDPM: plan[k].affine = ddpm_coefficients(o.betas, o.alpha_bars, t, o.variance); break;
       case SamplerKind::DDIM: plan[k].affine = ddim_coefficients(o.alpha_bars, t, prev, o.eta); break;
       case SamplerKind::DPMSolver: {
-        const int before = k > 0 ? o.timesteps[k - 1] : -1;
+        // First order into the last timestep: that step spans the largest change of
+        // log-SNR (t -> 0), where the 2M extrapolation overshoots (see test/oracle.test.mjs).
+        const int before = k > 0 && k + 2 < steps ? o.timesteps[k - 1] : -1;
         plan[k].dpm = dpm_solver_coefficients(o.alpha_bars, before, t, prev, true);
         break;
       }

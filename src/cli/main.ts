@@ -1,0 +1,453 @@
+#!/usr/bin/env node
+// tabdiff: the command line of tabular-diffusion.
+//
+//   tabdiff fit data.csv -o model.tdm [options]     learn a table
+//   tabdiff sample model.tdm -n 100000 -o out.csv    draw rows (streamed, bounded memory)
+//   tabdiff eval real.csv synth.csv                  fidelity metrics and baselines
+//   tabdiff demo                                     fit/sample/evaluate the bundled Lalonde data
+//   tabdiff info                                     backend, kernel, threads
+//
+// Every failure is one line on stderr, `tabdiff: <message>`, and exit code 1 (130 on Ctrl-C);
+// TABDIFF_DEBUG=1 prints the stack as well.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import { backendInfo } from '../backend-info.js';
+import { compareToBaselines, formatBaselineTable } from '../baselines.js';
+import { formatMetricsTable } from '../metrics.js';
+import { SamplerName } from '../diffusion.js';
+import { TabularSynthesizer, TabularSynthesizerOptions } from '../synthesizer.js';
+import { checkNumericColumns, checkWritable, readCsv, writeCsvStream } from './csv.js';
+import { runDemo } from './demo.js';
+import { CliError, formatError, isAbortError } from './errors.js';
+import { createProgress } from './progress.js';
+
+// ------------------------------------------------------------------------------------------
+// Argument parsers: strict, so "12abc", "1.5" for an integer, or "" are errors.
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+function parseNumber(value: string, expected: string): number {
+  const v = value.trim();
+  if (!NUMBER.test(v)) throw new InvalidArgumentError(`expected ${expected}.`);
+  return Number(v);
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+  return (value: string): number => {
+    const x = parseNumber(value, expected);
+    if (!Number.isSafeInteger(x) || x < min || x > max) throw new InvalidArgumentError(`expected ${expected}.`);
+    return x;
+  };
+}
+
+function real(min: number, max: number, { openMin = false } = {}) {
+  const expected = `a number in ${openMin ? '(' : '['}${min}, ${max}]`;
+  return (value: string): number => {
+    const x = parseNumber(value, expected);
+    if (!Number.isFinite(x) || x < min || x > max || (openMin && x === min)) throw new InvalidArgumentError(`expected ${expected}.`);
+    return x;
+  };
+}
+
+/** "a,b,c" -> ['a', 'b', 'c']; repeated options add up (--categorical a --categorical b). */
+function list(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((s) => s === '')) throw new InvalidArgumentError('expected a comma-separated list of column names.');
+  return [...(previous ?? []), ...names];
+}
+
+function widths(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const parse = integer(1, 65536);
+  try {
+    return parts.map((p) => parse(p));
+  } catch {
+    throw new InvalidArgumentError('expected comma-separated layer widths, e.g. 128,128.');
+  }
+}
+
+const positive = integer(1);
+const nonNegative = integer(0);
+const seedArg = integer(0);
+const threadsArg = integer(1, 256);
+
+// ------------------------------------------------------------------------------------------
+// Shared plumbing
+
+interface GlobalState {
+  controller: AbortController;
+}
+
+const state: GlobalState = { controller: new AbortController() };
+
+function info(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function deviceOption(): Option {
+  return new Option('--device <device>', 'compute device').choices(['auto', 'cpu', 'cuda']);
+}
+
+// ------------------------------------------------------------------------------------------
+// Commands
+
+interface FitFlags {
+  output: string;
+  steps?: number;
+  hidden?: number[];
+  timeDim?: number;
+  timesteps?: number;
+  schedule?: 'linear' | 'cosine';
+  betaStart?: number;
+  betaEnd?: number;
+  lr?: number;
+  lrDecay?: boolean;
+  emaDecay?: number;
+  weightDecay?: number;
+  dropout?: number;
+  batchSize?: number;
+  seed?: number;
+  categorical?: string[];
+  binary?: string[];
+  integer?: string[];
+  nonnegative?: string[];
+  continuous?: string[];
+  quantile?: boolean;
+  quantileColumns?: string[];
+  threads?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
+}
+
+async function fitCommand(data: string, flags: FitFlags): Promise<void> {
+  if (flags.quantile && flags.quantileColumns) throw new CliError('pass --quantile (all numeric columns) or --quantile-columns, not both');
+  checkWritable(flags.output);
+  const table = readCsv(data);
+  const numericLists = [...(flags.binary ?? []), ...(flags.integer ?? []), ...(flags.nonnegative ?? []), ...(flags.continuous ?? []), ...(flags.quantileColumns ?? [])];
+  for (const name of numericLists) {
+    if (flags.categorical?.includes(name)) throw new CliError(`column "${name}" is listed as categorical and as numeric`);
+  }
+  checkNumericColumns(table, { categorical: flags.categorical, numeric: numericLists });
+
+  const options: TabularSynthesizerOptions = {
+    categorical: flags.categorical,
+    binary: flags.binary,
+    integer: flags.integer,
+    nonnegative: flags.nonnegative,
+    continuous: flags.continuous,
+    quantile: flags.quantileColumns ?? flags.quantile,
+    hiddenDims: flags.hidden,
+    timeDim: flags.timeDim,
+    nTimesteps: flags.timesteps,
+    schedule: flags.schedule,
+    betaStart: flags.betaStart,
+    betaEnd: flags.betaEnd,
+    maxSteps: flags.steps,
+    batchSize: flags.batchSize,
+    lr: flags.lr,
+    lrDecay: flags.lrDecay,
+    emaDecay: flags.emaDecay,
+    weightDecay: flags.weightDecay,
+    dropout: flags.dropout,
+    seed: flags.seed,
+    threads: flags.threads,
+    device: flags.device,
+  };
+  // The transformer reads lists as given; drop the unset keys so defaults apply.
+  for (const key of Object.keys(options) as (keyof TabularSynthesizerOptions)[]) {
+    if (options[key] === undefined) delete options[key];
+  }
+  const synth = new TabularSynthesizer(options);
+  try {
+    const maxSteps = synth.diffusion.options.maxSteps;
+    const bar = createProgress(maxSteps, 'fit    [{bar}] {percentage}% | {value}/{total} steps | loss {loss} | ETA {eta_formatted}', { loss: '-' });
+    const t0 = performance.now();
+    let result: { steps: number; loss: number };
+    try {
+      result = await synth.fit(table.rows, {
+        signal: state.controller.signal,
+        onProgress: ({ step, loss }) => bar.update(step, { loss: Number.isFinite(loss) ? loss.toFixed(4) : String(loss) }),
+      });
+    } finally {
+      bar.stop();
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    await synth.save(flags.output);
+    const kinds = synth.transformer.columns.map((c) => `${c.name}:${c.kind}${c.quantile ? '(q)' : ''}`).join(' ');
+    info(
+      `tabdiff: fitted ${table.rows.length} rows x ${table.columns.length} columns in ${seconds.toFixed(1)} s ` +
+        `(${result.steps} steps, final batch loss ${result.loss.toFixed(4)}); saved ${flags.output}`,
+    );
+    info(`tabdiff: columns ${kinds}`);
+  } finally {
+    synth.dispose();
+  }
+}
+
+interface SampleFlags {
+  rows: number;
+  output?: string;
+  seed?: number;
+  sampler?: SamplerName;
+  steps?: number;
+  eta?: number;
+  chunkRows?: number;
+  threads?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
+}
+
+async function sampleCommand(model: string, flags: SampleFlags): Promise<void> {
+  const toStdout = flags.output === undefined || flags.output === '-';
+  if (!toStdout) checkWritable(flags.output!);
+  const synth = await TabularSynthesizer.load(model, {
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(flags.device !== undefined ? { device: flags.device } : {}),
+  });
+  try {
+    const columns = synth.transformer.columns.map((c) => c.name);
+    const n = flags.rows;
+    const bar = createProgress(n, 'sample [{bar}] {percentage}% | {value}/{total} rows | ETA {eta_formatted}');
+    // A small default chunk for small n keeps the progress bar moving; results do not depend on it.
+    const chunkRows = flags.chunkRows ?? Math.max(1024, Math.min(65536, Math.ceil(n / 50)));
+    const stream = synth.sampleStream(n, {
+      seed: flags.seed,
+      sampler: flags.sampler,
+      steps: flags.steps,
+      eta: flags.eta,
+      chunkRows,
+      signal: state.controller.signal,
+      onProgress: ({ rowsDone }) => bar.update(rowsDone),
+    });
+    const t0 = performance.now();
+    try {
+      await writeCsvStream(stream, columns, flags.output);
+    } finally {
+      bar.stop();
+    }
+    if (!toStdout) info(`tabdiff: wrote ${n} rows x ${columns.length} columns to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    synth.dispose();
+  }
+}
+
+interface EvalFlags {
+  categorical?: string[];
+  seed?: number;
+  bins?: number;
+  json?: boolean;
+}
+
+async function evalCommand(realPath: string, synthPath: string, flags: EvalFlags): Promise<void> {
+  const real = readCsv(realPath);
+  const synthetic = readCsv(synthPath);
+  const missing = real.columns.filter((c) => !synthetic.columns.includes(c));
+  if (missing.length > 0) throw new CliError(`${synthPath}: lacks column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} of ${realPath}`);
+  // A column is numeric when it is numeric in the real data; the synthetic file must agree.
+  const numeric = checkNumericColumns(real, { categorical: flags.categorical });
+  checkNumericColumns(synthetic, { categorical: real.columns.filter((c) => !numeric.includes(c)), numeric });
+  const comparison = compareToBaselines(real.rows, synthetic.rows, {
+    categorical: flags.categorical, seed: flags.seed ?? 0, ...(flags.bins !== undefined ? { bins: flags.bins } : {}),
+  });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `Real ${realPath} (${real.rows.length} rows) vs synthetic ${synthPath} (${synthetic.rows.length} rows):`,
+    formatMetricsTable(comparison.model),
+    '',
+    `Baselines (${synthetic.rows.length} rows each, drawn from ${realPath} itself: optimistic for them):`,
+    formatBaselineTable(comparison),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+interface DemoFlags {
+  steps?: number;
+  seed?: number;
+  quick?: boolean;
+  samples?: number;
+  threads?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
+  data?: string;
+}
+
+async function demoCommand(flags: DemoFlags): Promise<void> {
+  await runDemo({
+    steps: flags.steps,
+    seed: flags.seed,
+    quick: flags.quick,
+    samples: flags.samples,
+    threads: flags.threads,
+    device: flags.device,
+    dataPath: flags.data,
+    progress: true,
+    signal: state.controller.signal,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+}
+
+function infoCommand(flags: { json?: boolean }): void {
+  const b = backendInfo();
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ version: packageVersion(), ...b }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `tabular-diffusion ${packageVersion()} (node ${process.version}, ${process.platform}-${process.arch})`,
+    `backend:         ${b.backend}`,
+    `GEMM kernel:     ${b.gemmKernel}`,
+    `default threads: ${b.defaultThreads}`,
+    `device choice:   ${b.deviceChoice}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// ------------------------------------------------------------------------------------------
+// The program
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tabdiff')
+    .description('Diffusion models that learn a table and draw synthetic rows from it')
+    .version(packageVersion(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      // Errors are printed by main() as one line; help and version text go through unchanged.
+      outputError: () => {},
+    });
+
+  program
+    .command('fit')
+    .description('fit a diffusion model to the rows of a CSV file (header row required)')
+    .argument('<data.csv>', 'training data')
+    .requiredOption('-o, --output <model.tdm>', 'where to write the fitted model')
+    .option('--steps <n>', 'training steps (default 2000)', positive)
+    .option('--hidden <widths>', 'hidden layer widths, e.g. 128,128', widths)
+    .option('--time-dim <n>', 'width of the time embedding (even)', positive)
+    .option('--timesteps <n>', 'diffusion steps T (default 100)', positive)
+    .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']))
+    .option('--beta-start <x>', 'first beta of the linear schedule', real(0, 1, { openMin: true }))
+    .option('--beta-end <x>', 'last beta of the linear schedule', real(0, 1, { openMin: true }))
+    .option('--lr <x>', 'learning rate (default 1e-3)', real(0, 10, { openMin: true }))
+    .option('--lr-decay', 'decay the learning rate linearly to 0')
+    .option('--ema-decay <x>', 'EMA of the weights used for sampling, e.g. 0.999 (default off)', real(0, 0.999999))
+    .option('--weight-decay <x>', 'AdamW weight decay', real(0, 1000))
+    .option('--dropout <x>', 'dropout rate', real(0, 0.99))
+    .option('--batch-size <n>', 'rows per training batch (default 256)', positive)
+    .option('--seed <n>', 'seed of initialisation and training (default 0)', seedArg)
+    .option('--categorical <cols>', 'columns to treat as categorical (comma-separated)', list)
+    .option('--binary <cols>', 'columns holding 0/1', list)
+    .option('--integer <cols>', 'integer columns (rounded on output)', list)
+    .option('--nonnegative <cols>', 'columns clipped at 0 on output', list)
+    .option('--continuous <cols>', 'numeric columns kept continuous', list)
+    .option('--quantile', 'quantile-normal transform of all numeric columns (skewed data)')
+    .option('--quantile-columns <cols>', 'quantile-normal transform of these columns only', list)
+    .option('--threads <n>', 'CPU threads', threadsArg)
+    .addOption(deviceOption())
+    .action(fitCommand);
+
+  program
+    .command('sample')
+    .description('draw synthetic rows from a fitted model as CSV (streamed: any number of rows in bounded memory)')
+    .argument('<model.tdm>', 'model written by tabdiff fit')
+    .requiredOption('-n, --rows <n>', 'number of rows', nonNegative)
+    .option('-o, --output <file.csv>', "output file; '-' or none: stdout")
+    .option('--seed <n>', 'seed: the same seed gives the same rows (default: random)', seedArg)
+    .addOption(new Option('--sampler <name>', 'reverse process (default ddpm)').choices(['ddpm', 'ddim', 'dpm-solver++']))
+    .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', positive)
+    .option('--eta <x>', 'DDIM noise scale (0 = deterministic)', real(0, 1e6))
+    .option('--chunk-rows <n>', 'rows generated per chunk (memory bound; results do not depend on it)', integer(1, 1 << 20))
+    .option('--threads <n>', 'CPU threads', threadsArg)
+    .addOption(deviceOption())
+    .action(sampleCommand);
+
+  program
+    .command('eval')
+    .description('compare a synthetic CSV with the real one: per-column KS/W1/TV, correlations, baselines')
+    .argument('<real.csv>', 'real data')
+    .argument('<synth.csv>', 'synthetic data (same columns)')
+    .option('--categorical <cols>', 'columns to treat as categorical even when numeric', list)
+    .option('--seed <n>', 'seed of the baseline draws (default 0)', seedArg)
+    .option('--bins <n>', 'bins for numeric columns in contingency pairs (default 10)', positive)
+    .option('--json', 'print the full comparison as JSON')
+    .action(evalCommand);
+
+  program
+    .command('demo')
+    .description('fit, sample and evaluate on the bundled Lalonde data (about 30 s on 2 cores)')
+    .option('--steps <n>', 'training steps (default 12000; 3000 with --quick)', positive)
+    .option('--seed <n>', 'seed (default 0)', seedArg)
+    .option('--quick', 'a reduced run: fewer steps, 614 synthetic rows')
+    .option('--samples <n>', 'synthetic rows (default 6140; 614 with --quick)', positive)
+    .option('--data <file.csv>', 'use this CSV instead of the bundled data/lalonde.csv (same columns)')
+    .option('--threads <n>', 'CPU threads', threadsArg)
+    .addOption(deviceOption())
+    .action(demoCommand);
+
+  program
+    .command('info')
+    .description('print the compute backend, GEMM kernel and default thread count')
+    .option('--json', 'as JSON')
+    .action(infoCommand);
+
+  return program;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  const onSigint = (): void => {
+    if (state.controller.signal.aborted) process.exit(130); // second Ctrl-C: leave now
+    state.controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp({ error: true });
+      return 1;
+    }
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are not errors; commander has printed them.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return err.exitCode;
+      process.stderr.write(`tabdiff: ${formatError(err).replace(/^error: /, '')}\n`);
+      return err.exitCode === 0 ? 1 : err.exitCode;
+    }
+    if (isAbortError(err) && state.controller.signal.aborted) {
+      process.stderr.write('tabdiff: interrupted\n');
+      return 130;
+    }
+    if (process.env.TABDIFF_DEBUG === '1') process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`tabdiff: ${formatError(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`tabdiff: ${formatError(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
