@@ -16,6 +16,16 @@
 #define TD_HD inline
 #endif
 
+// Float multiply and add that the compiler may not fuse into an FMA: on the device the _rn
+// intrinsics are never contracted, on the host the build uses -ffp-contract=off.
+#if defined(__CUDA_ARCH__)
+#define TD_MUL(a, b) __fmul_rn((a), (b))
+#define TD_ADD(a, b) __fadd_rn((a), (b))
+#else
+#define TD_MUL(a, b) ((a) * (b))
+#define TD_ADD(a, b) ((a) + (b))
+#endif
+
 namespace td {
 
 struct Philox4 {
@@ -64,10 +74,10 @@ TD_HD Philox4 philox_block(uint64_t seed, uint32_t stream, uint64_t row, uint32_
 }
 
 // Uniform in [0, 1): exact in float32 (24 random bits).
-TD_HD float uniform_closed_open(uint32_t x) { return static_cast<float>(x >> 8) * 5.9604644775390625e-08f; }
+TD_HD float uniform_closed_open(uint32_t x) { return TD_MUL(static_cast<float>(x >> 8), 5.9604644775390625e-08f); }
 // Uniform in (0, 1): the half-step offset keeps log() away from zero.
 TD_HD float uniform_open(uint32_t x) {
-  return static_cast<float>(x >> 8) * 5.9604644775390625e-08f + 2.98023223876953125e-08f;
+  return TD_ADD(TD_MUL(static_cast<float>(x >> 8), 5.9604644775390625e-08f), 2.98023223876953125e-08f);
 }
 
 // Natural log for x in (0, 1], from IEEE operations only: x = m 2^e with m in
@@ -81,47 +91,47 @@ TD_HD float portable_logf(float x) {
   float m;
   memcpy(&m, &bits, sizeof m);
   if (m >= 1.41421353816986083984375f) {  // 2 * float(1/sqrt 2): m/2 lands in [sqrt(1/2), 1)
-    m = m * 0.5f;
+    m = TD_MUL(m, 0.5f);
     e += 1;
   }
   const float s = (m - 1.0f) / (m + 1.0f);
-  const float s2 = s * s;
+  const float s2 = TD_MUL(s, s);
   // atanh(s)/s = 1 + s^2/3 + s^4/5 + ...; truncation error < 1e-9 for |s| < 0.172.
   float poly = 1.0f / 13.0f;
-  poly = poly * s2 + 1.0f / 11.0f;
-  poly = poly * s2 + 1.0f / 9.0f;
-  poly = poly * s2 + 1.0f / 7.0f;
-  poly = poly * s2 + 1.0f / 5.0f;
-  poly = poly * s2 + 1.0f / 3.0f;
-  poly = poly * s2 + 1.0f;
-  const float log_m = 2.0f * s * poly;
-  return static_cast<float>(e) * 0.693147180559945309f + log_m;
+  poly = TD_ADD(TD_MUL(poly, s2), 1.0f / 11.0f);
+  poly = TD_ADD(TD_MUL(poly, s2), 1.0f / 9.0f);
+  poly = TD_ADD(TD_MUL(poly, s2), 1.0f / 7.0f);
+  poly = TD_ADD(TD_MUL(poly, s2), 1.0f / 5.0f);
+  poly = TD_ADD(TD_MUL(poly, s2), 1.0f / 3.0f);
+  poly = TD_ADD(TD_MUL(poly, s2), 1.0f);
+  const float log_m = TD_MUL(TD_MUL(2.0f, s), poly);
+  return TD_ADD(TD_MUL(static_cast<float>(e), 0.693147180559945309f), log_m);
 }
 
 // sin and cos of 2*pi*u for u in [0, 1): exact quarter-turn reduction, then Taylor
 // polynomials on [0, pi/4] (|error| < 1e-9 before rounding).
 TD_HD void portable_sincos_turns(float u, float& s, float& c) {
-  const float q4 = u * 4.0f;               // exact
+  const float q4 = TD_MUL(u, 4.0f);        // exact
   const int quadrant = static_cast<int>(q4);
   float f = q4 - static_cast<float>(quadrant);  // exact, in [0, 1)
   const bool mirrored = f > 0.5f;
   if (mirrored) f = 1.0f - f;              // exact for f in (0.5, 1)
-  const float x = f * 1.57079632679489662f;  // angle in [0, pi/4]
-  const float x2 = x * x;
+  const float x = TD_MUL(f, 1.57079632679489662f);  // angle in [0, pi/4]
+  const float x2 = TD_MUL(x, x);
   float sp = -1.0f / 39916800.0f;
-  sp = sp * x2 + 1.0f / 362880.0f;
-  sp = sp * x2 - 1.0f / 5040.0f;
-  sp = sp * x2 + 1.0f / 120.0f;
-  sp = sp * x2 - 1.0f / 6.0f;
-  sp = sp * x2 + 1.0f;
-  const float sin_x = x * sp;
+  sp = TD_ADD(TD_MUL(sp, x2), 1.0f / 362880.0f);
+  sp = TD_ADD(TD_MUL(sp, x2), -1.0f / 5040.0f);
+  sp = TD_ADD(TD_MUL(sp, x2), 1.0f / 120.0f);
+  sp = TD_ADD(TD_MUL(sp, x2), -1.0f / 6.0f);
+  sp = TD_ADD(TD_MUL(sp, x2), 1.0f);
+  const float sin_x = TD_MUL(x, sp);
   float cp = 1.0f / 479001600.0f;
-  cp = cp * x2 - 1.0f / 3628800.0f;
-  cp = cp * x2 + 1.0f / 40320.0f;
-  cp = cp * x2 - 1.0f / 720.0f;
-  cp = cp * x2 + 1.0f / 24.0f;
-  cp = cp * x2 - 0.5f;
-  cp = cp * x2 + 1.0f;
+  cp = TD_ADD(TD_MUL(cp, x2), -1.0f / 3628800.0f);
+  cp = TD_ADD(TD_MUL(cp, x2), 1.0f / 40320.0f);
+  cp = TD_ADD(TD_MUL(cp, x2), -1.0f / 720.0f);
+  cp = TD_ADD(TD_MUL(cp, x2), 1.0f / 24.0f);
+  cp = TD_ADD(TD_MUL(cp, x2), -0.5f);
+  cp = TD_ADD(TD_MUL(cp, x2), 1.0f);
   const float cos_x = cp;
   // In the quarter turn: sin(f*pi/2), cos(f*pi/2), swapped when mirrored about pi/4.
   const float sq = mirrored ? cos_x : sin_x;
@@ -144,11 +154,11 @@ TD_HD Normal4 normals_from_block(const Philox4& b) {
   for (int pair = 0; pair < 2; ++pair) {
     const float u1 = uniform_open(b.v[2 * pair]);
     const float u2 = uniform_closed_open(b.v[2 * pair + 1]);
-    const float r = sqrtf(-2.0f * portable_logf(u1));
+    const float r = sqrtf(TD_MUL(-2.0f, portable_logf(u1)));
     float s, c;
     portable_sincos_turns(u2, s, c);
-    out.v[2 * pair] = r * c;
-    out.v[2 * pair + 1] = r * s;
+    out.v[2 * pair] = TD_MUL(r, c);
+    out.v[2 * pair + 1] = TD_MUL(r, s);
   }
   return out;
 }

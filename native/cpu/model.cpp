@@ -9,7 +9,8 @@
 namespace td {
 namespace cpu {
 
-DenoiserModel::DenoiserModel(const MlpConfig& config, uint64_t seed) : cfg(config), layout(MlpLayout::build(config)) {
+DenoiserModel::DenoiserModel(const MlpConfig& config, uint64_t seed, const CategoricalSpec& categorical)
+    : cfg(config), layout(MlpLayout::build(config)), cat(categorical) {
   params.resize(layout.total);
   adam_m.assign(layout.total, 0.0f);
   adam_v.assign(layout.total, 0.0f);

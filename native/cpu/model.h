@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../core/mlp_layout.h"
+#include "../core/sedd_spec.h"
 
 namespace td {
 namespace cpu {
@@ -12,12 +13,18 @@ namespace cpu {
 struct DenoiserModel {
   MlpConfig cfg;
   MlpLayout layout;
+  // Mixed-type models: the categorical columns' chain and heads (inactive for Gaussian-only
+  // models, whose paths stay exactly as they were). cfg.data_dim = numeric_dim + cat.total.
+  CategoricalSpec cat;
   std::vector<float> params;
   std::vector<float> ema;      // empty until a fit with EMA runs (or weights are loaded)
   std::vector<float> adam_m, adam_v;
   int64_t step = 0;
 
-  DenoiserModel(const MlpConfig& config, uint64_t seed);
+  DenoiserModel(const MlpConfig& config, uint64_t seed, const CategoricalSpec& categorical = CategoricalSpec());
+
+  // Columns of the Gaussian part (all of data_dim when there are no categorical columns).
+  int numeric_dim() const { return cat.active() ? cat.numeric_dim : cfg.data_dim; }
 
   // PyTorch's nn.Linear initialisation: U(-1/sqrt(in), 1/sqrt(in)) for weights and biases,
   // drawn from Philox so it is a pure function of the seed.

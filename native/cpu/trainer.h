@@ -19,6 +19,10 @@ struct TrainData {
   const float* sqrt_alpha_bars = nullptr;            // [T]
   const float* sqrt_one_minus_alpha_bars = nullptr;  // [T]
   int timesteps = 0;
+  // Mixed-type models only: x holds the numeric columns [rows x numeric_dim] and these the
+  // class index of each categorical column; alpha_bars (double) feeds multinomial diffusion.
+  const int32_t* categorical = nullptr;  // [rows x categorical columns]
+  const double* alpha_bars = nullptr;    // [T]
 };
 
 struct TrainOptions {
@@ -33,6 +37,7 @@ struct TrainOptions {
   float ema_decay = 0.0f;      // 0 = no EMA
   uint64_t seed = 0;
   int progress_interval = 0;   // report every k steps (0 = never)
+  float categorical_weight = 1.0f;  // mixed loss = eps-MSE + categorical_weight * categorical loss
 };
 
 struct TrainResult {

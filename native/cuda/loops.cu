@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "../core/philox.h"
+#include "fused_sampler.cuh"
 #include "kernels_gemm.cuh"
 #include "kernels_rng.cuh"
 #include "kernels_train.cuh"
@@ -124,9 +125,13 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
   const int d = desc->data_dim, c = desc->context_dim, hidden0 = desc->out[0];
   const int chunk = std::max(1, a->chunk_rows);
   cudaStream_t s = 0;
-  DeviceBuffer<float> p, bias, x, x0_prev, ctx, row_bias;
+  DeviceBuffer<float> p, bias, coefs, x, x0_prev, ctx, row_bias;
+  DeviceBuffer<int32_t> timesteps;
   TDC_CHECK(p.upload(params, desc->param_count));
   TDC_CHECK(bias.upload(a->first_bias, static_cast<size_t>(a->steps) * hidden0));
+  TDC_CHECK(coefs.upload(a->step_coefs, static_cast<size_t>(a->steps) * 6));
+  TDC_CHECK(timesteps.upload(a->timesteps, static_cast<size_t>(a->steps)));
+  const bool fused = fused_sampler_supports(*desc, *a);
   TDC_CHECK(x.alloc(static_cast<size_t>(chunk) * d));
   if (a->sampler == 1) TDC_CHECK(x0_prev.alloc(static_cast<size_t>(chunk) * d));
   if (a->context && c > 0) {
@@ -138,9 +143,6 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
   for (int64_t first = 0; first < a->n; first += chunk) {
     const int rows = static_cast<int>(std::min<int64_t>(chunk, a->n - first));
     const uint64_t global_row = a->row_offset + static_cast<uint64_t>(first);
-    launch_normals(a->seed, td::kStreamSampleInit, global_row, rows, 0, d, x.get(), s);
-    TDC_CHECK_LAUNCH();
-    if (a->sampler == 1) TDC_CHECK(cudaMemsetAsync(x0_prev.get(), 0, static_cast<size_t>(rows) * d * sizeof(float), s));
     const float* rb = nullptr;
     if (a->context && c > 0) {
       // Per-row context through the context rows of W0, once per chunk.
@@ -151,7 +153,19 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
       TDC_CHECK_LAUNCH();
       rb = row_bias.get();
     }
-    for (int k = 0; k < a->steps; ++k) {
+    if (fused) {
+      // The whole chain for this chunk in one launch (abort is checked between chunks).
+      if (abort && *abort) return 2;
+      launch_fused_sample(*desc, p.get(), bias.get(), coefs.get(), timesteps.get(), a->steps, a->sampler, rb, a->seed,
+                          global_row, rows, x.get(), s);
+      TDC_CHECK_LAUNCH();
+    }
+    if (!fused) {
+      launch_normals(a->seed, td::kStreamSampleInit, global_row, rows, 0, d, x.get(), s);
+      TDC_CHECK_LAUNCH();
+      if (a->sampler == 1) TDC_CHECK(cudaMemsetAsync(x0_prev.get(), 0, static_cast<size_t>(rows) * d * sizeof(float), s));
+    }
+    for (int k = 0; k < a->steps && !fused; ++k) {
       if (abort && *abort) return 2;
       const float* eps_hat = nullptr;
       if (mlp.forward_folded(p.get(), x.get(), rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision, s,

@@ -1,0 +1,166 @@
+#include "sedd_trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "../core/minibatch.h"
+#include "../core/philox.h"
+#include "diffusion_ops.h"
+#include "mlp.h"
+#include "sedd_multinomial.h"
+#include "sedd_ops.h"
+
+namespace td {
+namespace cpu {
+
+namespace {
+
+// Discrete-chain quantities of each Gaussian timestep k, computed once per call.
+struct ClockTables {
+  std::vector<double> sigma, rate, move;      // SEDD at t = (k + 1)/T; move = P(cell is resampled)
+  std::vector<multinomial::StepCoef> coef;    // multinomial: the step k -> k - 1
+};
+
+ClockTables build_tables(const DenoiserModel& m, const TrainData& data) {
+  const int T = data.timesteps;
+  ClockTables c;
+  c.sigma.resize(T);
+  c.rate.resize(T);
+  c.move.resize(T);
+  c.coef.resize(T);
+  for (int k = 0; k < T; ++k) {
+    if (m.cat.method == CatMethod::Sedd) {
+      const double t = sedd::clock_time(k, T);
+      c.sigma[k] = m.cat.noise.total(t);
+      c.rate[k] = m.cat.noise.rate(t);
+      c.move[k] = -std::expm1(-c.sigma[k]);
+    } else {
+      c.move[k] = 1.0 - data.alpha_bars[k];
+      c.coef[k] = multinomial_coef(data.alpha_bars, k, k - 1);
+    }
+  }
+  return c;
+}
+
+// Scratch of one batch: inputs, draws and the network's output and gradient.
+struct Batch {
+  int rows = 0;
+  std::vector<float> x0n, xtn, eps, input, out, grad_out;
+  std::vector<int32_t> x0c, xtc, k;
+  std::vector<double> sigma, move, weight, row_loss;
+  std::vector<multinomial::StepCoef> coef;
+
+  void reserve(const DenoiserModel& m, int batch) {
+    rows = batch;
+    const size_t d = m.numeric_dim(), C = m.cat.classes.size(), D = m.cfg.data_dim;
+    x0n.resize(batch * d);
+    xtn.resize(batch * d);
+    eps.resize(batch * d);
+    input.resize(static_cast<size_t>(batch) * m.cfg.input_dim());
+    out.resize(batch * D);
+    grad_out.resize(batch * D);
+    x0c.resize(batch * C);
+    xtc.resize(batch * C);
+    k.resize(batch);
+    sigma.resize(batch);
+    move.resize(batch);
+    weight.resize(batch);
+    row_loss.resize(batch);
+    coef.resize(batch);
+  }
+};
+
+// How the batch's draws are indexed: training uses (batch row i, optimiser step) for the
+// whole batch; evaluation uses (data row, draw index) per row.
+struct DrawIndex {
+  uint32_t gauss_stream;
+  uint32_t cat_columns;
+  uint32_t step = 0;                  // batched: shared step, rows 0..batch-1
+  const uint64_t* rows = nullptr;     // per row (evaluation), or null
+  const uint32_t* steps = nullptr;
+};
+
+// Copies data rows `src` with timesteps b.k into the batch, corrupts both parts and
+// assembles the network input [x_t numeric | one-hot x_t | context | time embedding].
+void prepare(const DenoiserModel& m, const TrainData& data, const ClockTables& tables, const float* time_table,
+             const int64_t* src, uint64_t seed, const DrawIndex& draw, Batch& b) {
+  const int B = b.rows, d = m.numeric_dim(), C = static_cast<int>(m.cat.classes.size());
+  const int cdim = m.cfg.context_dim, tdim = m.cfg.time_dim, in = m.cfg.input_dim(), D = m.cfg.data_dim;
+  const CatLayout L = m.cat.layout();
+  for (int i = 0; i < B; ++i) {
+    const int64_t r = src[i];
+    if (d > 0) std::memcpy(&b.x0n[static_cast<size_t>(i) * d], data.x + r * d, sizeof(float) * d);
+    std::memcpy(&b.x0c[static_cast<size_t>(i) * C], data.categorical + r * C, sizeof(int32_t) * C);
+    b.sigma[i] = tables.sigma[b.k[i]];
+    b.move[i] = tables.move[b.k[i]];
+    b.coef[i] = tables.coef[b.k[i]];
+  }
+  if (!draw.rows) {
+    if (d > 0) {
+      forward_noise(b.x0n.data(), B, d, b.k.data(), data.sqrt_alpha_bars, data.sqrt_one_minus_alpha_bars, seed,
+                    draw.gauss_stream, 0, draw.step, b.xtn.data(), b.eps.data());
+    }
+    cat_corrupt(b.x0c.data(), B, L, b.move.data(), seed, 0, draw.step, draw.cat_columns, b.xtc.data());
+  } else {
+    for (int i = 0; i < B; ++i) {
+      const size_t on = static_cast<size_t>(i) * d, oc = static_cast<size_t>(i) * C;
+      if (d > 0) {
+        forward_noise(&b.x0n[on], 1, d, &b.k[i], data.sqrt_alpha_bars, data.sqrt_one_minus_alpha_bars, seed,
+                      draw.gauss_stream, draw.rows[i], draw.steps[i], &b.xtn[on], &b.eps[on]);
+      }
+      cat_corrupt(&b.x0c[oc], 1, L, &b.move[i], seed, draw.rows[i], draw.steps[i], draw.cat_columns, &b.xtc[oc]);
+    }
+  }
+  for (int i = 0; i < B; ++i) {
+    float* row = &b.input[static_cast<size_t>(i) * in];
+    if (d > 0) std::memcpy(row, &b.xtn[static_cast<size_t>(i) * d], sizeof(float) * d);
+    if (cdim > 0) std::memcpy(row + D, data.context + src[i] * cdim, sizeof(float) * cdim);
+    std::memcpy(row + D + cdim, time_table + static_cast<size_t>(b.k[i]) * tdim, sizeof(float) * tdim);
+  }
+  cat_one_hot(b.xtc.data(), B, L, b.input.data() + d, in);
+}
+
+// Loss terms of the network output `out` for a prepared batch. Per row: mse[i] = sum of
+// squared eps errors, cat[i] = rate-weighted categorical loss (see the header). With `grad`,
+// fills b.grad_out with d/d out of mean(mse)/d + sum_i cat_scale * cat[i]; returns that loss.
+double batch_loss(const DenoiserModel& m, const TrainData& data, const float* out, double cat_scale, bool grad,
+                  Batch& b, double* row_mse, double* row_cat) {
+  const int B = b.rows, d = m.numeric_dim(), D = m.cfg.data_dim;
+  const CatLayout L = m.cat.layout();
+  double mse_total = 0.0;
+  const float scale = d > 0 ? 2.0f / static_cast<float>(static_cast<size_t>(B) * d) : 0.0f;
+  for (int i = 0; i < B; ++i) {
+    double row = 0.0;
+    for (int j = 0; j < d; ++j) {
+      const float diff = out[static_cast<size_t>(i) * D + j] - b.eps[static_cast<size_t>(i) * d + j];
+      row += static_cast<double>(diff) * diff;
+      if (grad) b.grad_out[static_cast<size_t>(i) * D + j] = scale * diff;
+    }
+    if (row_mse) row_mse[i] = row;
+    mse_total += row;
+  }
+  std::memcpy(b.out.data(), out, sizeof(float) * static_cast<size_t>(B) * D);
+  float* head = b.out.data() + d;
+  float* head_grad = grad ? b.grad_out.data() + d : nullptr;
+  double cat_total;
+  if (m.cat.method == CatMethod::Sedd) {
+    sedd_scale_log_scores(head, D, b.xtc.data(), B, L, b.sigma.data());
+    for (int i = 0; i < B; ++i) b.weight[i] = cat_scale * data_rate(m, b, i);
+    cat_total = sedd_score_entropy(head, D, b.xtc.data(), b.x0c.data(), B, L, b.sigma.data(), b.weight.data(), head_grad,
+                                   b.row_loss.data());
+  } else {
+    for (int i = 0; i < B; ++i) b.weight[i] = cat_scale * data.timesteps;
+    cat_total = multinomial_loss(head, D, b.xtc.data(), b.x0c.data(), B, L, b.coef.data(), b.weight.data(), head_grad,
+                                 b.row_loss.data());
+  }
+  if (row_cat) {
+    for (int i = 0; i < B; ++i) row_cat[i] = (cat_scale > 0.0 ? b.weight[i] / cat_scale : 0.0) * b.row_loss[i];
+  }
+  return (d > 0 ? mse_total / (static_cast<double>(B) * d) : 0.0) + cat_total;
+}
+
+}  // namespace
+
+}  // namespace cpu
+}  // namespace td
