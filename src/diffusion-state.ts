@@ -13,7 +13,7 @@ export interface DiffusionHeader {
 
 export function diffusionToState(model: TabularDiffusion): { header: DiffusionHeader; sections: [string, Float32Array][] } {
   const native = model.nativeModel();
-  const { device: _device, threads: _threads, ...options } = model.options;
+  const { device: _device, threads: _threads, precision: _precision, ...options } = model.options;
   const ema = native.getWeights('ema');
   const sections: [string, Float32Array][] = [['params', native.getWeights('params')!]];
   if (ema) sections.push(['ema', ema]);
@@ -29,7 +29,7 @@ export function diffusionToState(model: TabularDiffusion): { header: DiffusionHe
 export function diffusionFromState(
   header: unknown,
   sections: Map<string, Float32Array>,
-  runtime: Pick<TabularDiffusionOptions, 'device' | 'threads'> = {},
+  runtime: Pick<TabularDiffusionOptions, 'device' | 'threads' | 'precision'> = {},
   source = 'model file',
 ): TabularDiffusion {
   const fail = (what: string): never => {

@@ -36,6 +36,8 @@ export interface TabularDiffusionOptions {
   maxGradNorm?: number;
   /** DDPM noise variance: beta_t (Trex) or the posterior variance (Tab-DDPM). */
   variance?: 'beta' | 'posterior';
+  /** GPU sampling arithmetic: fp32, or bf16/fp16 tensor-core GEMMs with fp32 accumulation. */
+  precision?: 'fp32' | 'bf16' | 'fp16';
 }
 
 export interface FitOptions {
@@ -82,6 +84,7 @@ const DEFAULTS = {
   lrDecay: false,
   maxGradNorm: 0,
   variance: 'beta' as const,
+  precision: 'fp32' as const,
 };
 
 type ResolvedOptions = Required<Omit<TabularDiffusionOptions, 'threads' | 'device'>> & { threads?: number; device: DeviceOption };
@@ -115,6 +118,7 @@ function validateOptions(o: ResolvedOptions): void {
   if (o.threads !== undefined) checkInteger('threads', o.threads, 1, 256);
   if (o.activation !== 'silu' && o.activation !== 'relu') throw new RangeError(`activation: expected 'silu' or 'relu'`);
   if (o.variance !== 'beta' && o.variance !== 'posterior') throw new RangeError(`variance: expected 'beta' or 'posterior'`);
+  if (o.precision !== 'fp32' && o.precision !== 'bf16' && o.precision !== 'fp16') throw new RangeError(`precision: expected 'fp32', 'bf16' or 'fp16'`);
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -155,6 +159,9 @@ export class TabularDiffusion {
     validateOptions(merged);
     this.options = merged;
     this.backend = resolveDevice(merged.device);
+    if (this.backend.device === 'cpu' && merged.precision !== 'fp32') {
+      throw new RangeError(`precision: '${merged.precision}' needs the CUDA backend (${this.backend.reason})`);
+    }
     this.schedule = Array.isArray(merged.schedule)
       ? noiseSchedule(merged.schedule, merged.nTimesteps)
       : noiseSchedule(merged.schedule, merged.nTimesteps, { betaStart: merged.betaStart, betaEnd: merged.betaEnd });
@@ -187,6 +194,7 @@ export class TabularDiffusion {
     this.native = new addon.NativeModel({
       dataDim: x.cols, contextDim: this.contextDim, timeDim: o.timeDim, hidden: o.hiddenDims,
       activation: o.activation, dropout: o.dropout, seed: o.seed, threads: o.threads,
+      device: this.backend.device, precision: o.precision,
     });
     const native = this.native;
     const base = {
@@ -368,6 +376,7 @@ export class TabularDiffusion {
     const native = new addon.NativeModel({
       dataDim: state.dataDim, contextDim: state.contextDim, timeDim: o.timeDim, hidden: o.hiddenDims,
       activation: o.activation, dropout: o.dropout, seed: o.seed, threads: o.threads,
+      device: this.backend.device, precision: o.precision,
     });
     native.setWeights({ params: state.params, ema: state.ema, step: state.step });
     this.native = native;

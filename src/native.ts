@@ -41,6 +41,7 @@ export interface StepOptions {
 export interface NativeModelOptions {
   dataDim: number; contextDim?: number; timeDim?: number; hidden: number[] | Int32Array; outDim?: number;
   activation?: 'silu' | 'relu'; dropout?: number; seed?: number | bigint; threads?: number;
+  device?: 'cpu' | 'cuda'; precision?: 'fp32' | 'bf16' | 'fp16';
 }
 
 export interface NativeFitOptions {
@@ -68,7 +69,7 @@ export interface NativeModel {
   getWeights(which: WeightSlot): Float32Array | null;
   setWeights(weights: { params?: Float32Array; ema?: Float32Array | null; adamM?: Float32Array; adamV?: Float32Array; step?: number }): void;
   layout(): { name: string; rows: number; cols: number; offset: number }[];
-  info(): { released: boolean; busy: boolean; threads: number; paramCount?: number; step?: number; hasEma?: boolean; inputDim?: number };
+  info(): { released: boolean; busy: boolean; threads: number; device: 'cpu' | 'cuda'; paramCount?: number; step?: number; hasEma?: boolean; inputDim?: number };
   abort(): void;
   release(): void;
 }

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "cuda_jobs.h"
 #include "model_wrap.h"
 
 namespace td {
@@ -80,11 +81,15 @@ class FitJob : public JobBase {
 
   void Execute(const ExecutionProgress& progress) override {
     try {
-      result_ = cpu::train(owner_->model(), in_->store->data, in_->options, owner_->pool(), owner_->abort_flag(),
-                           [&](int64_t step, double loss) {
-                             ProgressPoint p{static_cast<double>(step), loss};
-                             progress.Send(&p, 1);
-                           });
+      const cpu::TrainProgress report = [&](int64_t step, double loss) {
+        ProgressPoint p{static_cast<double>(step), loss};
+        progress.Send(&p, 1);
+      };
+      if (const TdCudaApi* cuda = owner_->cuda()) {
+        result_ = CudaTrain(*cuda, owner_->model(), in_->store->data, in_->options, owner_->abort_flag(), report);
+      } else {
+        result_ = cpu::train(owner_->model(), in_->store->data, in_->options, owner_->pool(), owner_->abort_flag(), report);
+      }
     } catch (const std::exception& e) {
       SetError(std::string("fit failed: ") + e.what());
     }
@@ -118,13 +123,17 @@ class SampleJob : public JobBase {
       out_ = new float[count > 0 ? count : 1];
       int64_t last_reported = 0;
       const int64_t every = in_->progress_interval;
-      completed_ = cpu::sample(owner_->model(), in_->n, in_->options, out_, owner_->pool(), owner_->abort_flag(),
-                               [&](int64_t rows_done) {
+      const cpu::SampleProgress report = [&](int64_t rows_done) {
                                  if (every <= 0 || (rows_done - last_reported < every && rows_done < in_->n)) return;
                                  last_reported = rows_done;
                                  ProgressPoint p{static_cast<double>(rows_done), 0.0};
                                  progress.Send(&p, 1);
-                               });
+                               };
+      if (const TdCudaApi* cuda = owner_->cuda()) {
+        completed_ = CudaSample(*cuda, owner_->model(), in_->n, in_->options, owner_->precision(), out_, owner_->abort_flag(), report);
+      } else {
+        completed_ = cpu::sample(owner_->model(), in_->n, in_->options, out_, owner_->pool(), owner_->abort_flag(), report);
+      }
     } catch (const std::bad_alloc&) {
       SetError("sample failed: out of memory for " + std::to_string(in_->n) + " rows; sample in smaller batches");
     } catch (const std::exception& e) {

@@ -18,6 +18,8 @@ class ModelWrap;
 // it while a worker runs. The model keeps it, so a fit run step by step copies it once.
 struct TrainDataStore {
   std::vector<float> x, context, sqrt_alpha_bars, sqrt_one_minus_alpha_bars;
+  std::vector<int32_t> categorical;  // mixed-type models: class indices [rows x columns]
+  std::vector<double> alpha_bars;    // mixed-type models (multinomial needs them)
   cpu::TrainData data;
 };
 
@@ -29,6 +31,7 @@ struct FitInputs {
 struct SampleInputs {
   std::vector<double> betas, alpha_bars;
   std::vector<float> context;
+  std::vector<int32_t> fixed;  // mixed-type models: conditioning classes (-1 = free)
   cpu::SampleOptions options;
   int64_t n = 0;
   int64_t progress_interval = 0;  // report every k rows (0 = never)
@@ -38,6 +41,20 @@ Napi::Promise StartFit(Napi::Env env, ModelWrap* owner, Napi::Object self, std::
                        Napi::Value on_progress);
 Napi::Promise StartSample(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<SampleInputs> inputs,
                           Napi::Value on_progress);
+
+// Per-(row, draw) loss terms of a mixed-type model (cpu::evaluate_mixed) and the prior term
+// of its categorical likelihood bound, off the main thread.
+struct EvalInputs {
+  std::shared_ptr<const TrainDataStore> store;
+  std::vector<int32_t> k;  // [rows x draws] Gaussian timesteps
+  int draws = 1;
+  uint64_t seed = 0;
+  bool use_ema = true;
+};
+
+Napi::Promise StartEvaluate(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<EvalInputs> inputs);
+// The same work on the calling thread (small held-out sets, e.g. early stopping).
+Napi::Object RunEvaluate(Napi::Env env, ModelWrap* owner, const EvalInputs& inputs);
 
 // An Error with name 'AbortError' and code 'ABORT_ERR', as Node's own APIs reject with.
 Napi::Error MakeAbortError(Napi::Env env);

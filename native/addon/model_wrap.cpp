@@ -6,6 +6,8 @@
 
 #include "../cpu/mlp.h"
 #include "../cpu/sampler.h"
+#include "cuda_backend.h"
+#include "cuda_jobs.h"
 #include "jobs.h"
 #include "validate.h"
 
@@ -87,6 +89,13 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   cfg.dropout = static_cast<float>(GetNumber(o, "dropout", {0, 0.99, false}, 0));
   const uint64_t seed = GetSeed(o, "seed", 0);
   threads_ = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
+  const std::string device = GetString(o, "device", "cpu");
+  if (device != "cpu" && device != "cuda") ThrowRange(env, "device", "expected 'cpu' or 'cuda'");
+  const std::string precision = GetString(o, "precision", "fp32");
+  if (precision != "fp32" && precision != "bf16" && precision != "fp16") ThrowRange(env, "precision", "expected 'fp32', 'bf16' or 'fp16'");
+  precision_ = precision == "fp32" ? TD_PRECISION_FP32 : precision == "bf16" ? TD_PRECISION_BF16 : TD_PRECISION_FP16;
+  if (device == "cuda") cuda_ = &RequireCuda(env);
+  else if (precision_ != TD_PRECISION_FP32) ThrowRange(env, "precision", "the CPU backend computes in fp32 only");
   // Parameter count guard: a typo like hidden [1e5, 1e5] must not try to allocate 40 GB.
   double total = 0, in = cfg.input_dim();
   for (size_t l = 0; l <= cfg.hidden.size(); ++l) {
@@ -285,6 +294,14 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
   const double rows = info.Length() > 1 ? CheckNumber(env, info[1], "rows", {1, kMaxRows, true}) : NAN;
   if (info.Length() < 2) ThrowType(env, "rows", "forward(input, rows) needs the row count");
   auto input = GetFloat32(env, info[0], "input", CheckedElements(env, "rows", rows, cfg.input_dim()), true);
+  if (cuda_) {
+    const TdMlpDesc desc = DescribeMlp(*model_);
+    Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(rows) * cfg.out_dim);
+    if (cuda_->mlp_forward(&desc, model_->params.data(), input.data, static_cast<int>(rows), out.Data(), precision_) != 0) {
+      throw Napi::Error::New(env, std::string("CUDA backend: ") + cuda_->last_error());
+    }
+    return out;
+  }
   cpu::MlpWorkspace ws;
   const float* out = cpu::mlp_forward(cfg, model_->layout, model_->params.data(), input.data, static_cast<int>(rows), ws, {}, pool_.get());
   return NewFloat32(env, out, static_cast<size_t>(rows) * cfg.out_dim);
@@ -299,12 +316,20 @@ Napi::Value ModelWrap::Backward(const Napi::CallbackInfo& info) {
   const double rows = CheckNumber(env, info[2], "rows", {1, kMaxRows, true});
   auto input = GetFloat32(env, info[0], "input", CheckedElements(env, "rows", rows, cfg.input_dim()), true);
   auto grad_out = GetFloat32(env, info[1], "gradOutput", CheckedElements(env, "rows", rows, cfg.out_dim), true);
-  cpu::MlpWorkspace ws;
-  cpu::mlp_forward(cfg, model_->layout, model_->params.data(), input.data, static_cast<int>(rows), ws, {}, pool_.get());
   Napi::Float32Array grad_params = Napi::Float32Array::New(env, model_->layout.total);
   Napi::Float32Array grad_input = Napi::Float32Array::New(env, input.length);
-  cpu::mlp_backward(cfg, model_->layout, model_->params.data(), input.data, grad_out.data, ws, grad_params.Data(),
-                    grad_input.Data(), pool_.get());
+  if (cuda_) {
+    const TdMlpDesc desc = DescribeMlp(*model_);
+    if (cuda_->mlp_backward(&desc, model_->params.data(), input.data, grad_out.data, static_cast<int>(rows),
+                            grad_params.Data(), grad_input.Data()) != 0) {
+      throw Napi::Error::New(env, std::string("CUDA backend: ") + cuda_->last_error());
+    }
+  } else {
+    cpu::MlpWorkspace ws;
+    cpu::mlp_forward(cfg, model_->layout, model_->params.data(), input.data, static_cast<int>(rows), ws, {}, pool_.get());
+    cpu::mlp_backward(cfg, model_->layout, model_->params.data(), input.data, grad_out.data, ws, grad_params.Data(),
+                      grad_input.Data(), pool_.get());
+  }
   Napi::Object result = Napi::Object::New(env);
   result.Set("gradParams", grad_params);
   result.Set("gradInput", grad_input);
@@ -378,6 +403,7 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   out.Set("released", !model_);
   out.Set("busy", busy_.load());
   out.Set("threads", threads_);
+  out.Set("device", cuda_ ? "cuda" : "cpu");
   if (model_) {
     out.Set("paramCount", static_cast<double>(model_->layout.total));
     out.Set("step", static_cast<double>(model_->step));

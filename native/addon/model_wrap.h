@@ -8,6 +8,7 @@
 
 #include "../cpu/model.h"
 #include "../cpu/thread_pool.h"
+#include "../cuda/cuda_api.h"
 #include "jobs.h"
 
 namespace td {
@@ -22,6 +23,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   ThreadPool* pool() { return pool_.get(); }
   std::atomic<bool>& abort_flag() { return abort_; }
   void FinishJob() { busy_.store(false); }
+  // The CUDA backend's table when this model runs on the GPU, else null.
+  const TdCudaApi* cuda() const { return cuda_; }
+  int precision() const { return precision_; }
 
  private:
   Napi::Value Fit(const Napi::CallbackInfo& info);
@@ -45,6 +49,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::atomic<bool> busy_{false};
   std::atomic<bool> abort_{false};
   int threads_ = 1;
+  const TdCudaApi* cuda_ = nullptr;
+  int precision_ = TD_PRECISION_FP32;
 };
 
 }  // namespace addon

@@ -11,6 +11,8 @@
 namespace td {
 namespace addon {
 
+static constexpr double kMaxRowsArg = 2147483647;
+
 // ---- argument readers (shared with the NativeModel) -------------------------------------
 
 std::vector<int32_t> GetClasses(Napi::Env env, const Napi::Value& v, const std::string& name) {
@@ -76,6 +78,87 @@ const int32_t* GetClassMatrix(Napi::Env env, const Napi::Value& v, const std::st
     }
   }
   return view.data;
+}
+
+CategoricalSpec GetCategoricalSpec(const Napi::Object& o, int numeric_dim) {
+  CategoricalSpec spec;
+  if (!Has(o, "categoricalClasses")) {
+    for (const char* key : {"categoricalMethod", "graph", "noise"}) {
+      if (Has(o, key)) ThrowRange(o.Env(), key, "only applies with categoricalClasses");
+    }
+    return spec;
+  }
+  const std::string method = GetString(o, "categoricalMethod", "sedd");
+  if (method == "sedd") spec.method = CatMethod::Sedd;
+  else if (method == "multinomial") spec.method = CatMethod::Multinomial;
+  else ThrowRange(o.Env(), "categoricalMethod", "expected 'sedd' or 'multinomial'");
+  spec.graph = GetGraph(o, "graph", sedd::Graph::Absorbing);
+  spec.noise = GetNoise(o);
+  spec.classes = GetClasses(o.Env(), o.Get("categoricalClasses"), "categoricalClasses");
+  spec.numeric_dim = numeric_dim;
+  spec.finish();
+  return spec;
+}
+
+void GetFitCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, double rows, size_t T,
+                       TrainDataStore& store, cpu::TrainOptions& options) {
+  Napi::Env env = o.Env();
+  if (!model.cat.active()) {
+    for (const char* key : {"categorical", "categoricalWeight"}) {
+      if (Has(o, key)) ThrowRange(env, key, "this model has no categorical columns (build it with categoricalClasses)");
+    }
+    return;
+  }
+  if (!Has(o, "categorical")) ThrowType(env, "categorical", "is required: the class index of each categorical column per row");
+  const int32_t* cat = GetClassMatrix(env, o.Get("categorical"), "categorical", static_cast<size_t>(rows), model.cat.classes, 0);
+  store.categorical.assign(cat, cat + static_cast<size_t>(rows) * model.cat.classes.size());
+  store.data.categorical = store.categorical.data();
+  if (model.cat.method == CatMethod::Multinomial) {
+    if (!Has(o, "alphaBars")) ThrowType(env, "alphaBars", "is required for multinomial diffusion (Float64Array of the schedule)");
+    auto ab = GetFloat64(env, o.Get("alphaBars"), "alphaBars", T, true);
+    for (size_t i = 0; i < ab.length; ++i) {
+      if (!(ab.data[i] > 0.0 && ab.data[i] < 1.0) || (i > 0 && !(ab.data[i] < ab.data[i - 1]))) {
+        ThrowRange(env, "alphaBars", "must be strictly decreasing in (0, 1); index " + std::to_string(i) + " breaks it");
+      }
+    }
+    store.alpha_bars.assign(ab.data, ab.data + ab.length);
+    store.data.alpha_bars = store.alpha_bars.data();
+  }
+  options.categorical_weight = static_cast<float>(GetNumber(o, "categoricalWeight", {0, 1e6, false}, 1.0));
+}
+
+void GetSampleCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, double n, SampleInputs& in) {
+  Napi::Env env = o.Env();
+  if (!model.cat.active()) {
+    for (const char* key : {"categoricalSampler", "fixed", "fixedRows"}) {
+      if (Has(o, key)) ThrowRange(env, key, "this model has no categorical columns");
+    }
+    return;
+  }
+  const std::string sampler = GetString(o, "categoricalSampler", "analytic");
+  if (sampler != "analytic" && sampler != "euler") ThrowRange(env, "categoricalSampler", "expected 'analytic' or 'euler'");
+  if (sampler == "euler" && model.cat.method != CatMethod::Sedd) {
+    ThrowRange(env, "categoricalSampler", "'euler' applies to SEDD; multinomial diffusion has one step kind");
+  }
+  in.options.categorical_euler = sampler == "euler";
+  if (!Has(o, "fixed")) {
+    if (Has(o, "fixedRows")) ThrowRange(env, "fixedRows", "only applies with fixed");
+    return;
+  }
+  const double fixed_rows = GetNumber(o, "fixedRows", {1, kMaxRowsArg, true}, 1);
+  if (fixed_rows != 1 && fixed_rows != n) ThrowRange(env, "fixedRows", "expected 1 (broadcast) or n");
+  const size_t C = model.cat.classes.size();
+  auto fixed = GetInt32(env, o.Get("fixed"), "fixed", CheckedElements(env, "fixedRows", fixed_rows, static_cast<double>(C)));
+  for (size_t i = 0; i < fixed.length; ++i) {
+    const int32_t v = fixed.data[i], classes = model.cat.classes[i % C];
+    if (v < -1 || v >= classes) {
+      ThrowRange(env, "fixed", "row " + std::to_string(i / C) + ", column " + std::to_string(i % C) + " holds " +
+                                   std::to_string(v) + ", expected -1 (free) or a class in [0, " + std::to_string(classes) + ")");
+    }
+  }
+  in.fixed.assign(fixed.data, fixed.data + fixed.length);
+  in.options.fixed = in.fixed.data();
+  in.options.fixed_rows = static_cast<int64_t>(fixed_rows);
 }
 
 namespace {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "../core/sedd_spec.h"
+#include "../cpu/model.h"
+#include "jobs.h"
 
 namespace td {
 namespace addon {
@@ -28,6 +30,20 @@ sedd::DiscreteNoise GetNoise(const Napi::Object& o);
 // [0, classes[c] + extra) (extra = 1 admits MASK).
 const int32_t* GetClassMatrix(Napi::Env env, const Napi::Value& v, const std::string& name, size_t rows,
                               const std::vector<int32_t>& classes, int extra);
+
+// NativeModel options of a mixed-type model: {categoricalClasses, categoricalMethod:
+// 'sedd'|'multinomial', graph, noise, noiseEps, sigmaMin, sigmaMax}. Inactive spec when
+// categoricalClasses is absent.
+CategoricalSpec GetCategoricalSpec(const Napi::Object& o, int numeric_dim);
+
+// fit() of a mixed-type model: {categorical: Int32Array [rows x columns], alphaBars (multinomial),
+// categoricalWeight}, into the data store and options. Refuses them on a Gaussian-only model.
+void GetFitCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, double rows, size_t T,
+                       TrainDataStore& store, cpu::TrainOptions& options);
+
+// sample() of a mixed-type model: {categoricalSampler: 'analytic'|'euler', fixed: Int32Array
+// [fixedRows x columns] (-1 = free), fixedRows: 1 or n}.
+void GetSampleCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, double n, SampleInputs& in);
 
 }  // namespace addon
 }  // namespace td

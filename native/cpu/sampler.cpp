@@ -132,5 +132,19 @@ void predict_eps(const DenoiserModel& model, const float* params, const float* x
   std::memcpy(eps_out, eps, sizeof(float) * static_cast<size_t>(rows) * model.cfg.out_dim);
 }
 
+FlatPlan flatten_plan(const DenoiserModel& model, const SampleOptions& options) {
+  const float* params = options.use_ema ? model.sampling_params() : model.params.data();
+  const std::vector<StepPlan> plan = plan_steps(model, params, options);
+  FlatPlan flat;
+  flat.dpm = options.kind == SamplerKind::DPMSolver;
+  for (const StepPlan& p : plan) {
+    flat.first_bias.insert(flat.first_bias.end(), p.first_bias.begin(), p.first_bias.end());
+    const float affine[6] = {p.affine.x_coef, p.affine.eps_coef, p.affine.sigma, 0, 0, 0};
+    const float dpm[6] = {p.dpm.x_coef, p.dpm.d_coef, p.dpm.cur_weight, p.dpm.prev_weight, p.dpm.x0_from_x, p.dpm.x0_from_eps};
+    flat.coefs.insert(flat.coefs.end(), flat.dpm ? dpm : affine, (flat.dpm ? dpm : affine) + 6);
+  }
+  return flat;
+}
+
 }  // namespace cpu
 }  // namespace td

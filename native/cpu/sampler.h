@@ -31,6 +31,10 @@ struct SampleOptions {
   const float* context = nullptr;  // [context_rows x context_dim]
   int64_t context_rows = 0;        // 0, 1 (broadcast) or n
   bool use_ema = true;
+  // Mixed-type models only (see sedd_sampler.h).
+  bool categorical_euler = false;    // SEDD: Euler (tau-leaping) steps instead of the analytic step
+  const int32_t* fixed = nullptr;    // [fixed_rows x categorical columns] classes to hold, -1 = free
+  int64_t fixed_rows = 0;            // 1 (broadcast) or n
 };
 
 using SampleProgress = std::function<void(int64_t rows_done)>;
@@ -43,6 +47,16 @@ bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options,
 // arithmetic the sampling loop uses (first-layer bias folded per step).
 void predict_eps(const DenoiserModel& model, const float* params, const float* x, int rows, int t,
                  const float* context, int64_t context_rows, float* eps_out);
+
+// The per-step plan as flat arrays, for another backend to execute: first-layer biases
+// [steps x hidden0] and 6 coefficients per step (affine: x_coef, eps_coef, sigma; DPM-Solver++:
+// x_coef, d_coef, cur_weight, prev_weight, x0_from_x, x0_from_eps).
+struct FlatPlan {
+  std::vector<float> first_bias;
+  std::vector<float> coefs;
+  bool dpm = false;
+};
+FlatPlan flatten_plan(const DenoiserModel& model, const SampleOptions& options);
 
 }  // namespace cpu
 }  // namespace td

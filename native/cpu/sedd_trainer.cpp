@@ -48,7 +48,7 @@ struct Batch {
   int rows = 0;
   std::vector<float> x0n, xtn, eps, input, out, grad_out;
   std::vector<int32_t> x0c, xtc, k;
-  std::vector<double> sigma, move, weight, row_loss;
+  std::vector<double> sigma, rate, move, weight, row_loss;
   std::vector<multinomial::StepCoef> coef;
 
   void reserve(const DenoiserModel& m, int batch) {
@@ -64,6 +64,7 @@ struct Batch {
     xtc.resize(batch * C);
     k.resize(batch);
     sigma.resize(batch);
+    rate.resize(batch);
     move.resize(batch);
     weight.resize(batch);
     row_loss.resize(batch);
@@ -93,6 +94,7 @@ void prepare(const DenoiserModel& m, const TrainData& data, const ClockTables& t
     if (d > 0) std::memcpy(&b.x0n[static_cast<size_t>(i) * d], data.x + r * d, sizeof(float) * d);
     std::memcpy(&b.x0c[static_cast<size_t>(i) * C], data.categorical + r * C, sizeof(int32_t) * C);
     b.sigma[i] = tables.sigma[b.k[i]];
+    b.rate[i] = tables.rate[b.k[i]];
     b.move[i] = tables.move[b.k[i]];
     b.coef[i] = tables.coef[b.k[i]];
   }
@@ -143,24 +145,142 @@ double batch_loss(const DenoiserModel& m, const TrainData& data, const float* ou
   std::memcpy(b.out.data(), out, sizeof(float) * static_cast<size_t>(B) * D);
   float* head = b.out.data() + d;
   float* head_grad = grad ? b.grad_out.data() + d : nullptr;
+  // Per-row factor of the likelihood-bound integrand: sigma_bar'(t) (SEDD) or T (multinomial).
+  const bool is_sedd = m.cat.method == CatMethod::Sedd;
+  for (int i = 0; i < B; ++i) b.weight[i] = cat_scale * (is_sedd ? b.rate[i] : static_cast<double>(data.timesteps));
   double cat_total;
-  if (m.cat.method == CatMethod::Sedd) {
+  if (is_sedd) {
     sedd_scale_log_scores(head, D, b.xtc.data(), B, L, b.sigma.data());
-    for (int i = 0; i < B; ++i) b.weight[i] = cat_scale * data_rate(m, b, i);
     cat_total = sedd_score_entropy(head, D, b.xtc.data(), b.x0c.data(), B, L, b.sigma.data(), b.weight.data(), head_grad,
                                    b.row_loss.data());
   } else {
-    for (int i = 0; i < B; ++i) b.weight[i] = cat_scale * data.timesteps;
     cat_total = multinomial_loss(head, D, b.xtc.data(), b.x0c.data(), B, L, b.coef.data(), b.weight.data(), head_grad,
                                  b.row_loss.data());
   }
   if (row_cat) {
-    for (int i = 0; i < B; ++i) row_cat[i] = (cat_scale > 0.0 ? b.weight[i] / cat_scale : 0.0) * b.row_loss[i];
+    for (int i = 0; i < B; ++i) row_cat[i] = (is_sedd ? b.rate[i] : static_cast<double>(data.timesteps)) * b.row_loss[i];
   }
   return (d > 0 ? mse_total / (static_cast<double>(B) * d) : 0.0) + cat_total;
 }
 
 }  // namespace
+
+TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
+                        const std::atomic<bool>& abort, const TrainProgress& progress) {
+  const MlpConfig& cfg = model.cfg;
+  const int batch = options.batch_size;
+  const size_t n_params = model.layout.total;
+  const ClockTables tables = build_tables(model, data);
+  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * cfg.time_dim);
+  for (int t = 0; t < data.timesteps; ++t) time_embedding(t, cfg.time_dim, time_table.data() + static_cast<size_t>(t) * cfg.time_dim);
+  Batch b;
+  b.reserve(model, batch);
+  std::vector<int64_t> src(batch);
+  std::vector<float> grads(n_params);
+  MlpWorkspace ws;
+  ws.reserve(cfg, model.layout, batch);
+  if (options.ema_decay > 0.0f && model.ema.empty()) model.ema = model.params;
+  // Mean over rows and categorical columns, like the eps-MSE's mean over numeric columns.
+  const double cat_scale = options.categorical_weight / (static_cast<double>(batch) * model.cat.classes.size());
+
+  TrainResult result;
+  double window_loss = 0.0;
+  int window_steps = 0;
+  for (int64_t local = 0; local < options.steps; ++local) {
+    if (abort.load(std::memory_order_relaxed)) {
+      result.aborted = true;
+      break;
+    }
+    const int64_t step = model.step;
+    for (int i = 0; i < batch; ++i) {
+      src[i] = minibatch_row(options.seed, step, i, data.rows);
+      b.k[i] = minibatch_timestep(options.seed, step, i, data.timesteps);
+    }
+    DrawIndex draw{kStreamTrainNoise, kCatColumnsTrain, static_cast<uint32_t>(step)};
+    prepare(model, data, tables, time_table.data(), src.data(), options.seed, draw, b);
+    DropoutDraw dropout{cfg.dropout > 0.0f, options.seed, static_cast<uint32_t>(step)};
+    const float* out = mlp_forward(cfg, model.layout, model.params.data(), b.input.data(), batch, ws, dropout, pool);
+    const double loss = batch_loss(model, data, out, cat_scale, true, b, nullptr, nullptr);
+    mlp_backward(cfg, model.layout, model.params.data(), b.input.data(), b.grad_out.data(), ws, grads.data(), nullptr, pool);
+    clip_grad_norm(grads.data(), n_params, options.max_grad_norm);
+
+    AdamWConfig adam = options.adam;
+    if (options.lr_decay_total > 0) {
+      const double frac = static_cast<double>(options.lr_decay_offset + local) / static_cast<double>(options.lr_decay_total);
+      adam.lr = static_cast<float>(options.adam.lr * (frac < 1.0 ? 1.0 - frac : 0.0));
+    }
+    model.step += 1;
+    adamw_step(model.params.data(), grads.data(), model.adam_m.data(), model.adam_v.data(), n_params, model.step, adam);
+    if (options.ema_decay > 0.0f) ema_update(model.ema.data(), model.params.data(), n_params, options.ema_decay);
+
+    result.steps_done += 1;
+    window_loss += loss;
+    window_steps += 1;
+    result.last_loss = loss;
+    if (options.progress_interval > 0 && result.steps_done % options.progress_interval == 0) {
+      if (progress) progress(result.steps_done, window_loss / window_steps);
+      window_loss = 0.0;
+      window_steps = 0;
+    }
+  }
+  return result;
+}
+
+bool evaluate_mixed(const DenoiserModel& model, const float* params, const TrainData& data, const int32_t* k,
+                    int draws, uint64_t seed, double* mse, double* cat, ThreadPool* pool,
+                    const std::atomic<bool>& abort) {
+  const MlpConfig& cfg = model.cfg;
+  const ClockTables tables = build_tables(model, data);
+  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * cfg.time_dim);
+  for (int t = 0; t < data.timesteps; ++t) time_embedding(t, cfg.time_dim, time_table.data() + static_cast<size_t>(t) * cfg.time_dim);
+  const int64_t total = data.rows * draws;
+  const int chunk = static_cast<int>(std::min<int64_t>(512, total));
+  Batch b;
+  b.reserve(model, chunk);
+  std::vector<int64_t> src(chunk);
+  std::vector<uint64_t> rows(chunk);
+  std::vector<uint32_t> steps(chunk);
+  MlpWorkspace ws;
+  for (int64_t first = 0; first < total; first += chunk) {
+    if (abort.load(std::memory_order_relaxed)) return false;
+    const int n = static_cast<int>(std::min<int64_t>(chunk, total - first));
+    if (n != b.rows) b.reserve(model, n);
+    for (int i = 0; i < n; ++i) {
+      const int64_t pair = first + i;
+      src[i] = pair / draws;
+      rows[i] = static_cast<uint64_t>(src[i]);
+      steps[i] = static_cast<uint32_t>(pair % draws);
+      b.k[i] = k[pair];
+    }
+    DrawIndex draw{kStreamUser, kCatColumnsNll, 0, rows.data(), steps.data()};
+    prepare(model, data, tables, time_table.data(), src.data(), seed, draw, b);
+    const float* out = mlp_forward(cfg, model.layout, params, b.input.data(), n, ws, DropoutDraw{}, pool);
+    batch_loss(model, data, out, 0.0, false, b, mse + first, cat + first);
+  }
+  return true;
+}
+
+void categorical_prior(const DenoiserModel& model, const TrainData& data, double* out) {
+  const CatLayout L = model.cat.layout();
+  if (model.cat.method == CatMethod::Multinomial) {
+    multinomial_prior(data.categorical, static_cast<int>(data.rows), L, data.alpha_bars[data.timesteps - 1], out);
+    return;
+  }
+  const double sigma1 = model.cat.noise.total(1.0);
+  const double keep = std::exp(-sigma1), move = -std::expm1(-sigma1);
+  double per_row = 0.0;
+  for (int c = 0; c < L.cols; ++c) {
+    const double n = L.classes[c];
+    if (L.graph == sedd::Graph::Absorbing) {
+      // Against the sampler's start (1 - keep) MASK + keep * Uniform: keep * log n.
+      per_row += keep * std::log(n);
+    } else {
+      const double hit = 1.0 - move * (n - 1.0) / n, miss = move / n;
+      per_row += hit * std::log(hit * n) + (n - 1.0) * (miss > 0.0 ? miss * std::log(miss * n) : 0.0);
+    }
+  }
+  for (int64_t i = 0; i < data.rows; ++i) out[i] = per_row;
+}
 
 }  // namespace cpu
 }  // namespace td

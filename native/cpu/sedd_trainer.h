@@ -27,7 +27,8 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
 // (seed, kStreamUser / kStreamCategorical, data row r, step j): independent of chunking.
 // Returns false when aborted.
 bool evaluate_mixed(const DenoiserModel& model, const float* params, const TrainData& data, const int32_t* k,
-                    int draws, uint64_t seed, double* mse, double* cat, const std::atomic<bool>& abort);
+                    int draws, uint64_t seed, double* mse, double* cat, ThreadPool* pool,
+                    const std::atomic<bool>& abort);
 
 // The prior term of the categorical bound per row: KL(p_1(. | x0) || base), summed over the
 // categorical columns (SEDD: base = the sampler's start; multinomial: uniform at step T - 1).

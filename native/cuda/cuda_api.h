@@ -70,6 +70,8 @@ typedef struct {
 } TdTrainArgs;
 
 typedef void (*TdProgressFn)(void* user, double a, double b);
+/* Polled between steps (training) or chunks and steps (sampling): nonzero stops the job. */
+typedef int (*TdShouldStopFn)(void* user);
 
 typedef struct {
   uint32_t abi;
@@ -96,12 +98,12 @@ typedef struct {
   int (*mlp_backward)(const TdMlpDesc* desc, const float* params, const float* input, const float* grad_output,
                       int rows, float* grad_params, float* grad_input);
 
-  /* Whole loops. abort is polled between steps. */
+  /* Whole loops; `user` is passed to both callbacks. sample returns 2 when stopped. */
   int (*train)(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, float* ema, int64_t* step,
-               const TdTrainArgs* args, const volatile int* abort, TdProgressFn progress, void* user,
+               const TdTrainArgs* args, TdShouldStopFn should_stop, TdProgressFn progress, void* user,
                double* last_loss, int64_t* steps_done);
   int (*sample)(const TdMlpDesc* desc, const float* params, const TdSampleArgs* args, float* out,
-                const volatile int* abort, TdProgressFn progress, void* user);
+                TdShouldStopFn should_stop, TdProgressFn progress, void* user);
 } TdCudaApi;
 
 /* Returns the table when the library speaks `abi`, else NULL. */

@@ -24,7 +24,7 @@ double ordered_sum(const std::vector<double>& partial) {
 }  // namespace
 
 int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, float* ema, int64_t* step,
-          const TdTrainArgs* a, const volatile int* abort, TdProgressFn progress, void* user, double* last_loss,
+          const TdTrainArgs* a, TdShouldStopFn should_stop, TdProgressFn progress, void* user, double* last_loss,
           int64_t* steps_done) {
   const int d = desc->data_dim, c = desc->context_dim, td = desc->time_dim, in = desc->in[0];
   const int out_dim = desc->out[desc->layers - 1];
@@ -59,7 +59,7 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
   double window = 0.0;
   int window_steps = 0;
   for (int64_t local = 0; local < a->steps; ++local) {
-    if (abort && *abort) break;
+    if (should_stop && should_stop(user)) break;
     const int64_t k = *step;
     launch_assemble_batch(x.get(), c > 0 ? ctx.get() : nullptr, a->rows, d, c, table.get(), td, a->T, a->seed, k, batch,
                           input.get(), in, x0.get(), t.get(), s);
@@ -120,7 +120,7 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
   return 0;
 }
 
-int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, float* out, const volatile int* abort,
+int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, float* out, TdShouldStopFn should_stop,
            TdProgressFn progress, void* user) {
   const int d = desc->data_dim, c = desc->context_dim, hidden0 = desc->out[0];
   const int chunk = std::max(1, a->chunk_rows);
@@ -155,7 +155,7 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
     }
     if (fused) {
       // The whole chain for this chunk in one launch (abort is checked between chunks).
-      if (abort && *abort) return 2;
+      if (should_stop && should_stop(user)) return 2;
       launch_fused_sample(*desc, p.get(), bias.get(), coefs.get(), timesteps.get(), a->steps, a->sampler, rb, a->seed,
                           global_row, rows, x.get(), s);
       TDC_CHECK_LAUNCH();
@@ -166,7 +166,7 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
       if (a->sampler == 1) TDC_CHECK(cudaMemsetAsync(x0_prev.get(), 0, static_cast<size_t>(rows) * d * sizeof(float), s));
     }
     for (int k = 0; k < a->steps && !fused; ++k) {
-      if (abort && *abort) return 2;
+      if (should_stop && should_stop(user)) return 2;
       const float* eps_hat = nullptr;
       if (mlp.forward_folded(p.get(), x.get(), rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision, s,
                              &eps_hat) != 0) {

@@ -142,7 +142,7 @@ export function checkWritable(path: string): void {
  * written even when there are no rows. A failed write to a file removes the partial file.
  */
 export async function writeCsvStream(rows: Readable, columns: readonly string[], out: string | undefined): Promise<void> {
-  const stringifier = stringify({ header: true, columns: columns.slice() });
+  const stringifier = stringify({ header: true, columns: columns.slice(), cast: { number: formatNumber } });
   if (out === undefined || out === '-') {
     try {
       await pipeline(rows, stringifier, stdoutSink());
@@ -164,6 +164,16 @@ export async function writeCsvStream(rows: Readable, columns: readonly string[],
     }
     throw err;
   }
+}
+
+/**
+ * Numbers as CSV text: integers exactly, other values to 9 significant digits. The network works
+ * in float32 (about 7 significant digits), so the extra digits of the float64 back-transform
+ * carry no information; dropping them makes files about a third smaller.
+ */
+export function formatNumber(x: number): string {
+  if (Number.isInteger(x) || !Number.isFinite(x)) return String(x);
+  return String(Number(x.toPrecision(9)));
 }
 
 /** process.stdout as a pipeline destination that is not closed at the end. */

@@ -1,0 +1,126 @@
+#include "cuda_jobs.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace td {
+namespace addon {
+
+namespace {
+
+// What the backend's callbacks see: the job's abort flag and progress function.
+template <typename Progress>
+struct Bridge {
+  const std::atomic<bool>& abort;
+  const Progress& progress;
+};
+
+template <typename Progress>
+int ShouldStop(void* user) {
+  return static_cast<Bridge<Progress>*>(user)->abort.load() ? 1 : 0;
+}
+
+void Check(const TdCudaApi& api, int rc) {
+  if (rc == 1) throw std::runtime_error(std::string("CUDA backend: ") + api.last_error());
+}
+
+}  // namespace
+
+TdMlpDesc DescribeMlp(const cpu::DenoiserModel& model) {
+  TdMlpDesc desc{};
+  const auto& layers = model.layout.layers;
+  if (layers.size() > TD_CUDA_MAX_LAYERS) throw std::runtime_error("CUDA backend: too many layers");
+  desc.layers = static_cast<int>(layers.size());
+  for (size_t l = 0; l < layers.size(); ++l) {
+    desc.in[l] = layers[l].in;
+    desc.out[l] = layers[l].out;
+    desc.weight_offset[l] = layers[l].weight_offset;
+    desc.bias_offset[l] = layers[l].bias_offset;
+  }
+  desc.param_count = model.layout.total;
+  desc.activation = static_cast<int>(model.cfg.activation);
+  desc.data_dim = model.cfg.data_dim;
+  desc.context_dim = model.cfg.context_dim;
+  desc.time_dim = model.cfg.time_dim;
+  return desc;
+}
+
+cpu::TrainResult CudaTrain(const TdCudaApi& api, cpu::DenoiserModel& model, const cpu::TrainData& data,
+                           const cpu::TrainOptions& o, const std::atomic<bool>& abort,
+                           const cpu::TrainProgress& progress) {
+  const TdMlpDesc desc = DescribeMlp(model);
+  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * model.cfg.time_dim);
+  for (int t = 0; t < data.timesteps; ++t) {
+    time_embedding(t, model.cfg.time_dim, time_table.data() + static_cast<size_t>(t) * model.cfg.time_dim);
+  }
+  if (o.ema_decay > 0.0f && model.ema.empty()) model.ema = model.params;
+  TdTrainArgs a{};
+  a.x = data.x;
+  a.context = data.context;
+  a.rows = data.rows;
+  a.sqrt_alpha_bars = data.sqrt_alpha_bars;
+  a.sqrt_one_minus_alpha_bars = data.sqrt_one_minus_alpha_bars;
+  a.time_table = time_table.data();
+  a.T = data.timesteps;
+  a.batch_size = o.batch_size;
+  a.steps = o.steps;
+  a.lr = o.adam.lr;
+  a.beta1 = o.adam.beta1;
+  a.beta2 = o.adam.beta2;
+  a.eps = o.adam.eps;
+  a.weight_decay = o.adam.weight_decay;
+  a.lr_decay_total = o.lr_decay_total;
+  a.lr_decay_offset = o.lr_decay_offset;
+  a.max_grad_norm = o.max_grad_norm;
+  a.ema_decay = o.ema_decay;
+  a.seed = o.seed;
+  a.progress_interval = o.progress_interval;
+  a.dropout = model.cfg.dropout;
+  Bridge<cpu::TrainProgress> bridge{abort, progress};
+  auto on_progress = [](void* user, double step, double loss) {
+    auto* b = static_cast<Bridge<cpu::TrainProgress>*>(user);
+    if (b->progress) b->progress(static_cast<int64_t>(step), loss);
+  };
+  cpu::TrainResult result;
+  double last_loss = 0.0;
+  int64_t steps_done = 0;
+  Check(api, api.train(&desc, model.params.data(), model.adam_m.data(), model.adam_v.data(),
+                       model.ema.empty() ? nullptr : model.ema.data(), &model.step, &a, ShouldStop<cpu::TrainProgress>,
+                       on_progress, &bridge, &last_loss, &steps_done));
+  result.steps_done = steps_done;
+  result.last_loss = last_loss;
+  result.aborted = steps_done < o.steps && abort.load();
+  return result;
+}
+
+bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n, const cpu::SampleOptions& o,
+                int precision, float* out, const std::atomic<bool>& abort, const cpu::SampleProgress& progress) {
+  const TdMlpDesc desc = DescribeMlp(model);
+  const cpu::FlatPlan plan = cpu::flatten_plan(model, o);
+  std::vector<int32_t> timesteps(o.timesteps.begin(), o.timesteps.end());
+  TdSampleArgs a{};
+  a.n = n;
+  a.seed = o.seed;
+  a.row_offset = o.row_offset;
+  a.steps = static_cast<int>(timesteps.size());
+  a.timesteps = timesteps.data();
+  a.first_bias = plan.first_bias.data();
+  a.step_coefs = plan.coefs.data();
+  a.sampler = plan.dpm ? 1 : 0;
+  a.context = o.context_rows > 1 ? o.context : nullptr;
+  a.chunk_rows = o.chunk_rows < 65536 ? 65536 : o.chunk_rows;  // GPU chunks: memory bound, not cache
+  a.precision = precision;
+  Bridge<cpu::SampleProgress> bridge{abort, progress};
+  auto on_progress = [](void* user, double rows_done, double) {
+    auto* b = static_cast<Bridge<cpu::SampleProgress>*>(user);
+    if (b->progress) b->progress(static_cast<int64_t>(rows_done));
+  };
+  const float* params = o.use_ema ? model.sampling_params() : model.params.data();
+  const int rc = api.sample(&desc, params, &a, out, ShouldStop<cpu::SampleProgress>, on_progress, &bridge);
+  Check(api, rc);
+  return rc == 0;
+}
+
+}  // namespace addon
+}  // namespace td

@@ -1,0 +1,160 @@
+#include "sedd_sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "../core/philox.h"
+#include "mlp.h"
+#include "normals.h"
+#include "sedd_multinomial.h"
+#include "sedd_ops.h"
+
+namespace td {
+namespace cpu {
+
+namespace {
+
+struct MixedPlan {
+  std::vector<float> first_bias;
+  AffineStep affine;
+  DpmStep dpm;
+  double sigma = 0;                 // SEDD: sigma_bar at this step's time (for the output scaling)
+  sedd::StepCoef sedd;
+  multinomial::StepCoef multinomial;
+};
+
+struct MixedScratch {
+  MlpWorkspace ws;
+  std::vector<float> x_num, x_in, eps_hat, x0_prev, head, row_bias;
+  std::vector<int32_t> x_cat;
+  std::vector<double> sigma;
+};
+
+std::vector<MixedPlan> plan_mixed(const DenoiserModel& model, const float* params, const SampleOptions& o) {
+  const int hidden0 = model.layout.layers[0].out;
+  const float* broadcast = o.context_rows == 1 ? o.context : nullptr;
+  const size_t steps = o.timesteps.size();
+  std::vector<MixedPlan> plan(steps);
+  for (size_t k = 0; k < steps; ++k) {
+    const int t = o.timesteps[k];
+    const int prev = k + 1 < steps ? o.timesteps[k + 1] : -1;
+    MixedPlan& p = plan[k];
+    p.first_bias.resize(hidden0);
+    first_layer_bias(model, params, t, broadcast, p.first_bias.data());
+    switch (o.kind) {
+      case SamplerKind::DDPM: p.affine = ddpm_coefficients(o.betas, o.alpha_bars, t, o.variance); break;
+      case SamplerKind::DDIM: p.affine = ddim_coefficients(o.alpha_bars, t, prev, o.eta); break;
+      case SamplerKind::DPMSolver: p.dpm = dpm_solver_coefficients(o.alpha_bars, k > 0 ? o.timesteps[k - 1] : -1, t, prev, true); break;
+    }
+    if (model.cat.method == CatMethod::Sedd) {
+      const double now = sedd::clock_time(t, o.T), next = prev >= 0 ? sedd::clock_time(prev, o.T) : 0.0;
+      p.sigma = model.cat.noise.total(now);
+      p.sedd = sedd_step_coef(model.cat.noise, now, next, o.categorical_euler);
+    } else {
+      p.multinomial = multinomial_coef(o.alpha_bars, t, prev);
+    }
+  }
+  return plan;
+}
+
+bool run_mixed_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
+                     const std::vector<MixedPlan>& plan, int64_t first_row, int rows, float* out_num, int32_t* out_cat,
+                     MixedScratch& s, const std::atomic<bool>& abort) {
+  const int d = model.numeric_dim(), D = model.cfg.data_dim, C = static_cast<int>(model.cat.classes.size());
+  const int hidden0 = model.layout.layers[0].out;
+  const CatLayout L = model.cat.layout();
+  const bool is_sedd = model.cat.method == CatMethod::Sedd;
+  s.x_num.resize(static_cast<size_t>(rows) * d);
+  s.eps_hat.resize(s.x_num.size());
+  s.x_in.resize(static_cast<size_t>(rows) * D);
+  s.head.resize(static_cast<size_t>(rows) * L.total);
+  s.x_cat.resize(static_cast<size_t>(rows) * C);
+  s.sigma.resize(rows);
+  if (o.kind == SamplerKind::DPMSolver) s.x0_prev.assign(s.x_num.size(), 0.0f);
+  const float* row_bias = nullptr;
+  if (o.context_rows > 1 && model.cfg.context_dim > 0) {
+    s.row_bias.resize(static_cast<size_t>(rows) * hidden0);
+    context_row_bias(model, params, o.context + first_row * model.cfg.context_dim, rows, s.row_bias.data());
+    row_bias = s.row_bias.data();
+  }
+  const uint64_t global_row = o.row_offset + static_cast<uint64_t>(first_row);
+  if (d > 0) fill_normals(o.seed, kStreamSampleInit, global_row, rows, 0, d, s.x_num.data());
+  const double keep = is_sedd ? std::exp(-model.cat.noise.total(1.0)) : 0.0;
+  cat_init(s.x_cat.data(), rows, L, keep, o.seed, global_row);
+  cat_apply_fixed(s.x_cat.data(), rows, C, o.fixed, o.fixed_rows, first_row);
+  for (size_t k = 0; k < plan.size(); ++k) {
+    if (abort.load(std::memory_order_relaxed)) return false;
+    const MixedPlan& p = plan[k];
+    const uint32_t step = static_cast<uint32_t>(o.timesteps[k]);
+    for (int i = 0; i < rows; ++i) {
+      if (d > 0) std::memcpy(&s.x_in[static_cast<size_t>(i) * D], &s.x_num[static_cast<size_t>(i) * d], sizeof(float) * d);
+    }
+    cat_one_hot(s.x_cat.data(), rows, L, s.x_in.data() + d, D);
+    const float* out = mlp_forward_folded(model.cfg, model.layout, params, s.x_in.data(), rows, p.first_bias.data(),
+                                          row_bias, s.ws, nullptr);
+    for (int i = 0; i < rows; ++i) {
+      const float* row = out + static_cast<size_t>(i) * D;
+      if (d > 0) std::memcpy(&s.eps_hat[static_cast<size_t>(i) * d], row, sizeof(float) * d);
+      std::memcpy(&s.head[static_cast<size_t>(i) * L.total], row + d, sizeof(float) * L.total);
+    }
+    if (d > 0) {
+      if (o.kind == SamplerKind::DPMSolver) dpm_solver_step(s.x_num.data(), s.eps_hat.data(), s.x0_prev.data(), rows, d, p.dpm);
+      else affine_step(s.x_num.data(), s.eps_hat.data(), rows, d, p.affine, o.seed, global_row, step);
+    }
+    if (is_sedd) {
+      std::fill(s.sigma.begin(), s.sigma.end(), p.sigma);
+      sedd_scale_log_scores(s.head.data(), L.total, s.x_cat.data(), rows, L, s.sigma.data());
+      sedd_reverse_step(s.head.data(), L.total, s.x_cat.data(), rows, L, p.sedd, o.seed, global_row, step);
+    } else {
+      multinomial_step(s.head.data(), L.total, s.x_cat.data(), rows, L, p.multinomial, o.seed, global_row, step);
+    }
+    cat_apply_fixed(s.x_cat.data(), rows, C, o.fixed, o.fixed_rows, first_row);
+  }
+  if (d > 0) std::memcpy(out_num, s.x_num.data(), sizeof(float) * s.x_num.size());
+  std::memcpy(out_cat, s.x_cat.data(), sizeof(int32_t) * s.x_cat.size());
+  return true;
+}
+
+}  // namespace
+
+bool sample_mixed(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out_num,
+                  int32_t* out_cat, ThreadPool* pool, const std::atomic<bool>& abort, const SampleProgress& progress) {
+  const float* params = options.use_ema ? model.sampling_params() : model.params.data();
+  const std::vector<MixedPlan> plan = plan_mixed(model, params, options);
+  const int chunk = std::max(1, options.chunk_rows);
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  const int workers = pool ? pool->size() : 1;
+  std::vector<MixedScratch> scratch(workers);
+  std::atomic<bool> stopped{false};
+  std::mutex progress_mutex;
+  int64_t rows_done = 0;
+  const int d = model.numeric_dim();
+  const int C = static_cast<int>(model.cat.classes.size());
+  for (int64_t wave = 0; wave < chunks; wave += (1 << 30)) {
+    const int tasks = static_cast<int>(std::min<int64_t>(chunks - wave, 1 << 30));
+    auto work = [&](int task, int worker) {
+      if (stopped.load()) return;
+      const int64_t first = (wave + task) * chunk;
+      const int rows = static_cast<int>(std::min<int64_t>(chunk, n - first));
+      if (!run_mixed_chunk(model, params, options, plan, first, rows, out_num + first * d, out_cat + first * C,
+                           scratch[worker], abort)) {
+        stopped.store(true);
+        return;
+      }
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        rows_done += rows;
+        progress(rows_done);
+      }
+    };
+    if (pool) pool->parallel_for(tasks, work);
+    else for (int t = 0; t < tasks; ++t) work(t, 0);
+  }
+  return !stopped.load() && !abort.load();
+}
+
+}  // namespace cpu
+}  // namespace td
