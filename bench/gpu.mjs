@@ -1,0 +1,62 @@
+// GPU sampling benchmark (npm run bench:gpu): row-steps/s of the CUDA backend at the Trex
+// configuration (d = 10, hidden 128x128, time_dim 64, T = 100, DDPM) for 1e4, 1e5 and 1e6 rows,
+// in fp32 and bf16, against PyTorch on the same GPU in the same command. Writes
+// bench/results/gpu-latest.json. Without a usable GPU it says why and exits 0.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { TabularDiffusion, backendInfo } from '../dist/esm/index.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROWS = (process.env.TD_GPU_BENCH_ROWS ?? '10000,100000,1000000').split(',').map(Number);
+const STEPS = 100;
+const DIM = 10;
+
+const cuda = backendInfo().cuda;
+if (!cuda.available) {
+  console.log(`bench:gpu skipped: ${cuda.reason}`);
+  process.exit(0);
+}
+
+async function ours(precision) {
+  const data = { rows: 1000, cols: DIM, data: Float32Array.from({ length: 1000 * DIM }, (_, i) => Math.sin(i * 0.1)) };
+  const dm = new TabularDiffusion({ hiddenDims: [128, 128], timeDim: 64, nTimesteps: STEPS, maxSteps: 50, seed: 1, device: 'cuda', precision });
+  await dm.fit(data);
+  await dm.sample(1000, { seed: 1 });  // warm-up: context, module load
+  const out = [];
+  for (const n of ROWS) {
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      await dm.sample(n, { seed: r });
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    out.push({ precision, rows: n, seconds: best, rowStepsPerSec: (n * STEPS) / best });
+  }
+  dm.dispose();
+  return out;
+}
+
+function torchPeer() {
+  try {
+    const text = execFileSync('/usr/bin/python3', [join(here, 'peers', 'torch_gpu_sample.py'), '--rows', ROWS.join(','), '--steps', String(STEPS), '--dim', String(DIM)], { encoding: 'utf8' });
+    return JSON.parse(text.trim().split('\n').pop());
+  } catch (err) {
+    return { skipped: `PyTorch peer failed: ${String(err.message).split('\n')[0]} (run bench/setup for python3-torch)` };
+  }
+}
+
+const results = [...(await ours('fp32')), ...(await ours('bf16'))];
+const peer = torchPeer();
+const lines = ['| precision | rows | ours row-steps/s | PyTorch row-steps/s | ratio |', '|---|---|---|---|---|'];
+for (const r of results) {
+  const p = peer.results?.find((q) => q.precision === r.precision && q.rows === r.rows);
+  lines.push(`| ${r.precision} | ${r.rows} | ${r.rowStepsPerSec.toExponential(3)} | ${p ? p.rowStepsPerSec.toExponential(3) : 'n/a'} | ${p ? (r.rowStepsPerSec / p.rowStepsPerSec).toFixed(2) : 'n/a'} |`);
+}
+const report = { date: new Date().toISOString(), device: cuda.device, config: { dim: DIM, hidden: [128, 128], timeDim: 64, T: STEPS, sampler: 'ddpm' }, ours: results, peer };
+console.log(`GPU: ${cuda.device}; PyTorch: ${peer.device ?? peer.skipped}`);
+console.log(lines.join('\n'));
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', 'gpu-latest.json'), JSON.stringify(report, null, 2));
