@@ -8,8 +8,8 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=gnu++20"],
       "libraries": ["-ldl"],
-      "cflags": ["-O3", "-ffp-contract=off", "-fno-fast-math"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-ffp-contract=off", "-fno-fast-math"],
+      "cflags": ["-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

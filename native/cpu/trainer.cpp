@@ -57,7 +57,7 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
     const float* eps_hat = mlp_forward(cfg, model.layout, model.params.data(), input.data(), batch, ws, dropout, pool);
     const double loss = eps_mse(eps_hat, eps.data(), eps.size(), grad_out.data());
     mlp_backward(cfg, model.layout, model.params.data(), input.data(), grad_out.data(), ws, grads.data(), nullptr, pool);
-    clip_grad_norm(grads.data(), n_params, options.max_grad_norm);
+    if (options.max_grad_norm > 0.0) clip_grad_norm(grads.data(), n_params, options.max_grad_norm);
 
     AdamWConfig adam = options.adam;
     if (options.lr_decay_total > 0) {
