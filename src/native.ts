@@ -7,6 +7,8 @@ import type { SeddOps } from './sedd/ops.js';
 /** The typed surface of the addon (see native/addon/). */
 export interface NativeAddon extends SeddOps {
   abiVersion: number;
+  /** Stops every running fit and sample (called on process exit). */
+  abortAllJobs(): void;
   NativeModel: new (options: NativeModelOptions) => NativeModel;
   philox4x32(counter: Uint32Array, key: Uint32Array): Uint32Array;
   draws(options: { seed?: number | bigint; stream?: number; rowStart?: number; rows: number; step?: number; cols: number; kind?: 'normal' | 'uniform'; reference?: boolean }): Float32Array;
@@ -42,6 +44,9 @@ export interface NativeModelOptions {
   dataDim: number; contextDim?: number; timeDim?: number; hidden: number[] | Int32Array; outDim?: number;
   activation?: 'silu' | 'relu'; dropout?: number; seed?: number | bigint; threads?: number;
   device?: 'cpu' | 'cuda'; precision?: 'fp32' | 'bf16' | 'fp16';
+  /** Mixed-type models (dataDim = numeric columns): class count per categorical column and their chain. */
+  categoricalClasses?: number[] | Int32Array; categoricalMethod?: 'sedd' | 'multinomial';
+  graph?: 'absorbing' | 'uniform'; noise?: 'loglinear' | 'geometric'; noiseEps?: number; sigmaMin?: number; sigmaMax?: number;
 }
 
 export interface NativeFitOptions {
@@ -49,6 +54,8 @@ export interface NativeFitOptions {
   sqrtOneMinusAlphaBars: Float32Array; batchSize?: number; steps: number; lr?: number; beta1?: number;
   beta2?: number; eps?: number; weightDecay?: number; lrDecaySteps?: number; lrDecayOffset?: number; maxGradNorm?: number;
   emaDecay?: number; seed?: number | bigint; progressInterval?: number; reuseData?: boolean;
+  /** Mixed-type models: class indices [rows x categorical columns], the schedule's alphaBars, the loss weight. */
+  categorical?: Int32Array; alphaBars?: Float64Array; categoricalWeight?: number;
 }
 
 export interface NativeSampleOptions {
@@ -56,6 +63,8 @@ export interface NativeSampleOptions {
   timesteps: Int32Array; eta?: number; variance?: 'beta' | 'posterior'; betas: Float64Array;
   alphaBars: Float64Array; chunkRows?: number; context?: Float32Array; contextRows?: number;
   useEma?: boolean; progressInterval?: number;
+  /** Mixed-type models (sample then resolves to { numeric, categorical }). */
+  categoricalSampler?: 'analytic' | 'euler'; fixed?: Int32Array; fixedRows?: number;
 }
 
 export type WeightSlot = 'params' | 'ema' | 'adamM' | 'adamV';
@@ -69,7 +78,8 @@ export interface NativeModel {
   getWeights(which: WeightSlot): Float32Array | null;
   setWeights(weights: { params?: Float32Array; ema?: Float32Array | null; adamM?: Float32Array; adamV?: Float32Array; step?: number }): void;
   layout(): { name: string; rows: number; cols: number; offset: number }[];
-  info(): { released: boolean; busy: boolean; threads: number; device: 'cpu' | 'cuda'; paramCount?: number; step?: number; hasEma?: boolean; inputDim?: number };
+  info(): { released: boolean; busy: boolean; threads: number; device: 'cpu' | 'cuda'; paramCount?: number; step?: number; hasEma?: boolean; inputDim?: number;
+    numericDim?: number; categoricalClasses?: number[]; categoricalMethod?: 'sedd' | 'multinomial' };
   abort(): void;
   release(): void;
 }
@@ -105,6 +115,8 @@ export function loadNative(): NativeAddon {
         `rebuild it with "npm rebuild tabular-diffusion".`,
     );
   }
+  // process.exit() waits for libuv's worker threads: stop running jobs so it does not hang.
+  process.once('exit', () => addon.abortAllJobs());
   cached = addon;
   return addon;
 }

@@ -1,11 +1,13 @@
 // Entry point of the CPU addon: the NativeModel class and the standalone ops.
 #include <napi.h>
 
+#include "live_models.h"
 #include "model_wrap.h"
 #include "ops.h"
 #include "ops_sedd.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  td::addon::InstallExitHooks(env, exports);
   td::addon::RegisterOps(env, exports);
   td::addon::RegisterSeddOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);

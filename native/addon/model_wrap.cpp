@@ -9,6 +9,8 @@
 #include "cuda_backend.h"
 #include "cuda_jobs.h"
 #include "jobs.h"
+#include "live_models.h"
+#include "ops_sedd.h"
 #include "validate.h"
 
 namespace td {
@@ -68,6 +70,8 @@ void ModelWrap::Register(Napi::Env env, Napi::Object exports) {
                                         InstanceMethod("info", &ModelWrap::Info),
                                         InstanceMethod("abort", &ModelWrap::Abort),
                                         InstanceMethod("release", &ModelWrap::Release),
+                                        InstanceMethod("evaluate", &ModelWrap::Evaluate),
+                                        InstanceMethod("evaluateAsync", &ModelWrap::EvaluateAsync),
                                     });
   exports.Set("NativeModel", ctor);
 }
@@ -77,12 +81,19 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
   MlpConfig cfg;
-  cfg.data_dim = static_cast<int>(GetNumber(o, "dataDim", {1, kMaxWidth, true}, NAN));
+  // Mixed-type models: dataDim counts the numeric columns (0 allowed); the network's data
+  // width adds one block of states per categorical column.
+  const bool mixed = Has(o, "categoricalClasses");
+  cfg.data_dim = static_cast<int>(GetNumber(o, "dataDim", {mixed ? 0.0 : 1.0, kMaxWidth, true}, NAN));
+  const CategoricalSpec cat = GetCategoricalSpec(o, cfg.data_dim);
+  if (static_cast<double>(cfg.data_dim) + cat.total > kMaxWidth) ThrowRange(env, "categoricalClasses", "the network's data width would exceed 65536");
+  cfg.data_dim += cat.total;
   cfg.context_dim = static_cast<int>(GetNumber(o, "contextDim", {0, kMaxWidth, true}, 0));
   cfg.time_dim = static_cast<int>(GetNumber(o, "timeDim", {2, kMaxWidth, true}, 64));
   if (cfg.time_dim % 2 != 0) ThrowRange(env, "timeDim", "must be even (sine and cosine halves)");
   cfg.hidden = GetHidden(o);
   cfg.out_dim = static_cast<int>(GetNumber(o, "outDim", {1, kMaxWidth, true}, cfg.data_dim));
+  if (cat.active() && cfg.out_dim != cfg.data_dim) ThrowRange(env, "outDim", "a mixed-type model's output mirrors its data width");
   const std::string act = GetString(o, "activation", "silu");
   if (act != "silu" && act != "relu") ThrowRange(env, "activation", "expected 'silu' or 'relu'");
   cfg.activation = act == "relu" ? Activation::ReLU : Activation::SiLU;
@@ -94,6 +105,9 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   const std::string precision = GetString(o, "precision", "fp32");
   if (precision != "fp32" && precision != "bf16" && precision != "fp16") ThrowRange(env, "precision", "expected 'fp32', 'bf16' or 'fp16'");
   precision_ = precision == "fp32" ? TD_PRECISION_FP32 : precision == "bf16" ? TD_PRECISION_BF16 : TD_PRECISION_FP16;
+  if (device == "cuda" && cat.active()) {
+    ThrowRange(env, "device", "categorical columns run on the CPU backend for now (no CUDA twin of the discrete kernels yet)");
+  }
   if (device == "cuda") cuda_ = &RequireCuda(env);
   else if (precision_ != TD_PRECISION_FP32) ThrowRange(env, "precision", "the CPU backend computes in fp32 only");
   // Parameter count guard: a typo like hidden [1e5, 1e5] must not try to allocate 40 GB.
@@ -105,12 +119,15 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   }
   if (total > 268435456.0) ThrowRange(env, "hidden", "the network would have more than 2^28 parameters");
   try {
-    model_.reset(new cpu::DenoiserModel(cfg, seed));
+    model_.reset(new cpu::DenoiserModel(cfg, seed, cat));
     pool_.reset(new ThreadPool(threads_));
   } catch (const std::bad_alloc&) {
     ThrowRange(env, "hidden", "not enough memory for this network");
   }
+  RegisterAbortFlag(&abort_);  // last: a constructor that throws must not leave it registered
 }
+
+ModelWrap::~ModelWrap() { UnregisterAbortFlag(&abort_); }
 
 void ModelWrap::CheckUsable(Napi::Env env, bool claim) {
   Alive(env, model_);
@@ -121,44 +138,53 @@ void ModelWrap::CheckUsable(Napi::Env env, bool claim) {
   }
 }
 
+// The training (or evaluation) rows of fit/evaluate, copied out of JS memory and validated:
+// {x, rows, context, sqrtAlphaBars, sqrtOneMinusAlphaBars} (+ categorical, alphaBars).
+static std::shared_ptr<TrainDataStore> ReadTrainData(const Napi::Object& o, const cpu::DenoiserModel& model) {
+  Napi::Env env = o.Env();
+  const MlpConfig& cfg = model.cfg;
+  auto store = std::make_shared<TrainDataStore>();
+  const double rows = GetNumber(o, "rows", {1, kMaxRows, true}, NAN);
+  // Mixed-type models: x holds the numeric columns only.
+  auto x = GetFloat32(env, o.Get("x"), "x", CheckedElements(env, "rows", rows, model.numeric_dim()), true);
+  store->x.assign(x.data, x.data + x.length);
+  if (cfg.context_dim > 0) {
+    auto c = GetFloat32(env, o.Get("context"), "context", CheckedElements(env, "rows", rows, cfg.context_dim), true);
+    store->context.assign(c.data, c.data + c.length);
+  } else if (Has(o, "context")) {
+    ThrowRange(env, "context", "this model was built with contextDim 0");
+  }
+  auto sa = GetFloat32(env, o.Get("sqrtAlphaBars"), "sqrtAlphaBars", kAny, true);
+  if (sa.length < 1 || sa.length > kMaxT) ThrowRange(env, "sqrtAlphaBars", "length must be in [1, 100000]");
+  auto sb = GetFloat32(env, o.Get("sqrtOneMinusAlphaBars"), "sqrtOneMinusAlphaBars", sa.length, true);
+  for (size_t i = 0; i < sa.length; ++i) {
+    if (!(sa.data[i] > 0.0f && sa.data[i] <= 1.0f)) ThrowRange(env, "sqrtAlphaBars", "index " + std::to_string(i) + " is outside (0, 1]");
+    if (!(sb.data[i] >= 0.0f && sb.data[i] <= 1.0f)) ThrowRange(env, "sqrtOneMinusAlphaBars", "index " + std::to_string(i) + " is outside [0, 1]");
+  }
+  store->sqrt_alpha_bars.assign(sa.data, sa.data + sa.length);
+  store->sqrt_one_minus_alpha_bars.assign(sb.data, sb.data + sb.length);
+  store->data.x = store->x.data();
+  store->data.context = store->context.empty() ? nullptr : store->context.data();
+  store->data.rows = static_cast<int64_t>(rows);
+  store->data.sqrt_alpha_bars = store->sqrt_alpha_bars.data();
+  store->data.sqrt_one_minus_alpha_bars = store->sqrt_one_minus_alpha_bars.data();
+  store->data.timesteps = static_cast<int>(sa.length);
+  GetFitCategorical(o, model, rows, sa.length, *store);
+  return store;
+}
+
 // fit({x, rows, context, sqrtAlphaBars, sqrtOneMinusAlphaBars, batchSize, steps, lr, beta1, beta2, eps,
 //      weightDecay, lrDecaySteps, maxGradNorm, emaDecay, seed, progressInterval}, onProgress?) -> Promise
 Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env, false);
   Napi::Object o = OptionsArg(info, 0, "options");
-  const MlpConfig& cfg = model_->cfg;
   auto in = std::unique_ptr<FitInputs>(new FitInputs());
   if (GetBool(o, "reuseData", false)) {
     if (!train_data_) ThrowRange(env, "reuseData", "no earlier fit on this model holds data to reuse");
     in->store = train_data_;
   } else {
-    auto store = std::make_shared<TrainDataStore>();
-    const double rows = GetNumber(o, "rows", {1, kMaxRows, true}, NAN);
-    auto x = GetFloat32(env, o.Get("x"), "x", CheckedElements(env, "rows", rows, cfg.data_dim), true);
-    store->x.assign(x.data, x.data + x.length);
-    if (cfg.context_dim > 0) {
-      auto c = GetFloat32(env, o.Get("context"), "context", CheckedElements(env, "rows", rows, cfg.context_dim), true);
-      store->context.assign(c.data, c.data + c.length);
-    } else if (Has(o, "context")) {
-      ThrowRange(env, "context", "this model was built with contextDim 0");
-    }
-    auto sa = GetFloat32(env, o.Get("sqrtAlphaBars"), "sqrtAlphaBars", kAny, true);
-    if (sa.length < 1 || sa.length > kMaxT) ThrowRange(env, "sqrtAlphaBars", "length must be in [1, 100000]");
-    auto sb = GetFloat32(env, o.Get("sqrtOneMinusAlphaBars"), "sqrtOneMinusAlphaBars", sa.length, true);
-    for (size_t i = 0; i < sa.length; ++i) {
-      if (!(sa.data[i] > 0.0f && sa.data[i] <= 1.0f)) ThrowRange(env, "sqrtAlphaBars", "index " + std::to_string(i) + " is outside (0, 1]");
-      if (!(sb.data[i] >= 0.0f && sb.data[i] <= 1.0f)) ThrowRange(env, "sqrtOneMinusAlphaBars", "index " + std::to_string(i) + " is outside [0, 1]");
-    }
-    store->sqrt_alpha_bars.assign(sa.data, sa.data + sa.length);
-    store->sqrt_one_minus_alpha_bars.assign(sb.data, sb.data + sb.length);
-    store->data.x = store->x.data();
-    store->data.context = store->context.empty() ? nullptr : store->context.data();
-    store->data.rows = static_cast<int64_t>(rows);
-    store->data.sqrt_alpha_bars = store->sqrt_alpha_bars.data();
-    store->data.sqrt_one_minus_alpha_bars = store->sqrt_one_minus_alpha_bars.data();
-    store->data.timesteps = static_cast<int>(sa.length);
-    in->store = store;
+    in->store = ReadTrainData(o, *model_);
   }
   cpu::TrainOptions& t = in->options;
   t.batch_size = static_cast<int>(GetNumber(o, "batchSize", {1, 1 << 20, true}, 256));
@@ -175,6 +201,8 @@ Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   t.ema_decay = static_cast<float>(GetNumber(o, "emaDecay", {0, 0.999999, false}, 0));
   t.seed = GetSeed(o, "seed", 0);
   t.progress_interval = static_cast<int>(GetNumber(o, "progressInterval", {0, 1e9, true}, 0));
+  t.categorical_weight = static_cast<float>(GetNumber(o, "categoricalWeight", {0, 1e6, false}, 1.0));
+  if (!model_->cat.active() && Has(o, "categoricalWeight")) ThrowRange(env, "categoricalWeight", "this model has no categorical columns");
   Napi::Value on_progress = info.Length() > 1 ? info[1] : env.Undefined();
   if (!on_progress.IsUndefined() && !on_progress.IsNull() && !on_progress.IsFunction()) {
     ThrowType(env, "onProgress", "expected a function");
@@ -210,7 +238,9 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   auto in = std::unique_ptr<SampleInputs>(new SampleInputs());
   cpu::SampleOptions& s = in->options;
   const double n = GetNumber(o, "n", {0, kMaxRows, true}, NAN);
-  CheckedElements(env, "n", n, cfg.data_dim);
+  CheckedElements(env, "n", n, model_->numeric_dim());
+  if (model_->cat.active()) CheckedElements(env, "n", n, static_cast<double>(model_->cat.classes.size()));
+  GetSampleCategorical(o, *model_, n, *in);
   in->n = static_cast<int64_t>(n);
   s.row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - n, true}, 0));
   s.seed = GetSeed(o, "seed", 0);
@@ -409,8 +439,57 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
     out.Set("step", static_cast<double>(model_->step));
     out.Set("hasEma", !model_->ema.empty());
     out.Set("inputDim", model_->cfg.input_dim());
+    out.Set("numericDim", model_->numeric_dim());
+    if (model_->cat.active()) {
+      Napi::Array classes = Napi::Array::New(env, model_->cat.classes.size());
+      for (size_t c = 0; c < model_->cat.classes.size(); ++c) classes[c] = model_->cat.classes[c];
+      out.Set("categoricalClasses", classes);
+      out.Set("categoricalMethod", model_->cat.method == CatMethod::Sedd ? "sedd" : "multinomial");
+    }
   }
   return out;
+}
+
+// Inputs of evaluate/evaluateAsync: the rows (as fit) plus k: Int32Array [rows x draws] of
+// Gaussian timesteps, draws, seed, useEma. Mixed-type models only.
+static std::unique_ptr<EvalInputs> ReadEvalInputs(const Napi::Object& o, const cpu::DenoiserModel& model) {
+  Napi::Env env = o.Env();
+  if (!model.cat.active()) ThrowRange(env, "model", "evaluate applies to models with categorical columns");
+  auto in = std::unique_ptr<EvalInputs>(new EvalInputs());
+  in->store = ReadTrainData(o, model);
+  const cpu::TrainData& data = in->store->data;
+  in->draws = static_cast<int>(GetNumber(o, "draws", {1, 1e6, true}, 1));
+  const size_t pairs = CheckedElements(env, "draws", static_cast<double>(data.rows), in->draws);
+  auto k = GetInt32(env, o.Get("k"), "k", pairs);
+  for (size_t i = 0; i < k.length; ++i) {
+    if (k.data[i] < 0 || k.data[i] >= data.timesteps) {
+      ThrowRange(env, "k", "index " + std::to_string(i) + " is outside [0, " + std::to_string(data.timesteps) + ")");
+    }
+  }
+  in->k.assign(k.data, k.data + k.length);
+  in->seed = GetSeed(o, "seed", 0);
+  in->use_ema = GetBool(o, "useEma", true);
+  return in;
+}
+
+// evaluate({...}) -> {mse, cat, prior} on the calling thread (small held-out sets).
+Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  Napi::Object o = OptionsArg(info, 0, "options");
+  const std::unique_ptr<EvalInputs> in = ReadEvalInputs(o, *model_);
+  abort_.store(false);
+  return RunEvaluate(env, this, *in);
+}
+
+// evaluateAsync({...}) -> Promise<{mse, cat, prior}> on a worker thread (likelihood bounds).
+Napi::Value ModelWrap::EvaluateAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env, false);
+  Napi::Object o = OptionsArg(info, 0, "options");
+  std::unique_ptr<EvalInputs> in = ReadEvalInputs(o, *model_);
+  CheckUsable(env, true);
+  return StartEvaluate(env, this, info.This().As<Napi::Object>(), std::move(in));
 }
 
 Napi::Value ModelWrap::Abort(const Napi::CallbackInfo& info) {

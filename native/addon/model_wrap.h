@@ -18,6 +18,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
  public:
   static void Register(Napi::Env env, Napi::Object exports);
   explicit ModelWrap(const Napi::CallbackInfo& info);
+  ~ModelWrap() override;
 
   cpu::DenoiserModel& model() { return *model_; }
   ThreadPool* pool() { return pool_.get(); }
@@ -39,6 +40,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Abort(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
+  Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value EvaluateAsync(const Napi::CallbackInfo& info);
 
   // Throws unless the model is alive and idle; marks it busy when `claim` is set.
   void CheckUsable(Napi::Env env, bool claim);

@@ -101,12 +101,10 @@ CategoricalSpec GetCategoricalSpec(const Napi::Object& o, int numeric_dim) {
 }
 
 void GetFitCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, double rows, size_t T,
-                       TrainDataStore& store, cpu::TrainOptions& options) {
+                       TrainDataStore& store) {
   Napi::Env env = o.Env();
   if (!model.cat.active()) {
-    for (const char* key : {"categorical", "categoricalWeight"}) {
-      if (Has(o, key)) ThrowRange(env, key, "this model has no categorical columns (build it with categoricalClasses)");
-    }
+    if (Has(o, "categorical")) ThrowRange(env, "categorical", "this model has no categorical columns (build it with categoricalClasses)");
     return;
   }
   if (!Has(o, "categorical")) ThrowType(env, "categorical", "is required: the class index of each categorical column per row");
@@ -124,7 +122,6 @@ void GetFitCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, d
     store.alpha_bars.assign(ab.data, ab.data + ab.length);
     store.data.alpha_bars = store.alpha_bars.data();
   }
-  options.categorical_weight = static_cast<float>(GetNumber(o, "categoricalWeight", {0, 1e6, false}, 1.0));
 }
 
 void GetSampleCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, double n, SampleInputs& in) {

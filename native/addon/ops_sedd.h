@@ -36,10 +36,10 @@ const int32_t* GetClassMatrix(Napi::Env env, const Napi::Value& v, const std::st
 // categoricalClasses is absent.
 CategoricalSpec GetCategoricalSpec(const Napi::Object& o, int numeric_dim);
 
-// fit() of a mixed-type model: {categorical: Int32Array [rows x columns], alphaBars (multinomial),
-// categoricalWeight}, into the data store and options. Refuses them on a Gaussian-only model.
+// fit()/evaluate() rows of a mixed-type model: {categorical: Int32Array [rows x columns],
+// alphaBars (multinomial)}, into the data store. Refuses them on a Gaussian-only model.
 void GetFitCategorical(const Napi::Object& o, const cpu::DenoiserModel& model, double rows, size_t T,
-                       TrainDataStore& store, cpu::TrainOptions& options);
+                       TrainDataStore& store);
 
 // sample() of a mixed-type model: {categoricalSampler: 'analytic'|'euler', fixed: Int32Array
 // [fixedRows x columns] (-1 = free), fixedRows: 1 or n}.
