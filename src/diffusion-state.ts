@@ -9,6 +9,8 @@ export interface DiffusionHeader {
   step: number;
   layout: { name: string; rows: number; cols: number; offset: number }[];
   betas: number[];
+  /** Class counts of the categorical columns on a discrete chain (absent: none). */
+  categoricalClasses?: number[];
 }
 
 export function diffusionToState(model: TabularDiffusion): { header: DiffusionHeader; sections: [string, Float32Array][] } {
@@ -40,7 +42,11 @@ export function diffusionFromState(
   for (const key of ['dataDim', 'contextDim', 'step'] as const) {
     if (!Number.isInteger(h[key]) || h[key] < 0) fail(`diffusion header field ${key} is invalid`);
   }
-  if (h.dataDim < 1) fail('diffusion header field dataDim is invalid');
+  const classes = h.categoricalClasses ?? [];
+  if (!Array.isArray(classes) || classes.some((k) => !Number.isInteger(k) || k < 2 || k > 1000)) {
+    fail('diffusion header field categoricalClasses is invalid');
+  }
+  if (h.dataDim < (classes.length > 0 ? 0 : 1)) fail('diffusion header field dataDim is invalid');
   let model: TabularDiffusion;
   try {
     model = new TabularDiffusion({ ...h.options, ...runtime });
@@ -54,7 +60,10 @@ export function diffusionFromState(
   const params = sections.get('params');
   if (!params) fail("weight section 'params' is missing");
   try {
-    model.restore({ dataDim: h.dataDim, contextDim: h.contextDim, params: params!, ema: sections.get('ema') ?? null, step: h.step });
+    model.restore({
+      dataDim: h.dataDim, contextDim: h.contextDim, params: params!, ema: sections.get('ema') ?? null, step: h.step,
+      categoricalClasses: classes,
+    });
   } catch (err) {
     return fail(`weights do not fit the stored network: ${(err as Error).message}`);
   }

@@ -9,6 +9,12 @@ import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
 import { NoiseSchedule, noiseSchedule, timestepSequence } from './schedule.js';
+import {
+  CategoricalNll, MixedInput, MixedNativeModel, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
+  lossFromEval, nllFromEval, readFixed, readMixedInput, sampleMixedStepwise,
+} from './sedd/mixed.js';
+import { CategoricalOptions, ResolvedCategoricalOptions, nativeCategoricalOptions, resolveCategoricalOptions } from './sedd/options.js';
+import type { IntMatrix } from './transformer.js';
 
 export type SamplerName = 'ddpm' | 'ddim' | 'dpm-solver++';
 
@@ -36,6 +42,13 @@ export interface TabularDiffusionOptions {
   maxGradNorm?: number;
   /** DDPM noise variance: beta_t (Trex) or the posterior variance (Tab-DDPM). */
   variance?: 'beta' | 'posterior';
+  /**
+   * Categorical columns (fit on { numeric, categorical } input): their discrete chain, SEDD
+   * (default) or multinomial diffusion, on the same clock as the Gaussian chain.
+   */
+  categorical?: CategoricalOptions;
+  /** Mixed loss = eps-MSE + categoricalWeight * categorical loss (mean over categorical columns). */
+  categoricalWeight?: number;
   /** GPU sampling arithmetic: fp32, or bf16/fp16 tensor-core GEMMs with fp32 accumulation. */
   precision?: 'fp32' | 'bf16' | 'fp16';
 }
@@ -47,6 +60,16 @@ export interface FitOptions {
   onProgress?: (progress: { step: number; maxSteps: number; loss: number }) => void;
   /** Report progress every k steps (default: about 100 reports per fit). */
   progressInterval?: number;
+  /** Mixed input: class count of each categorical column (default: max index + 1). */
+  categoricalClasses?: number[];
+}
+
+/** sampleMixed options: SampleOptions plus the categorical chain's. */
+export interface MixedSampleOptions extends SampleOptions {
+  /** Classes to hold fixed (conditioning), 1 row (shared) or n rows, -1 = free. */
+  fixed?: IntMatrix;
+  /** Overrides the model's categorical.sampler for this call (SEDD only). */
+  categoricalSampler?: 'analytic' | 'euler';
 }
 
 export interface SampleOptions {
@@ -85,6 +108,8 @@ const DEFAULTS = {
   maxGradNorm: 0,
   variance: 'beta' as const,
   precision: 'fp32' as const,
+  categorical: {} as CategoricalOptions,
+  categoricalWeight: 1,
 };
 
 type ResolvedOptions = Required<Omit<TabularDiffusionOptions, 'threads' | 'device'>> & { threads?: number; device: DeviceOption };
@@ -119,6 +144,7 @@ function validateOptions(o: ResolvedOptions): void {
   if (o.activation !== 'silu' && o.activation !== 'relu') throw new RangeError(`activation: expected 'silu' or 'relu'`);
   if (o.variance !== 'beta' && o.variance !== 'posterior') throw new RangeError(`variance: expected 'beta' or 'posterior'`);
   if (o.precision !== 'fp32' && o.precision !== 'bf16' && o.precision !== 'fp16') throw new RangeError(`precision: expected 'fp32', 'bf16' or 'fp16'`);
+  checkNumber('categoricalWeight', o.categoricalWeight, 0, 1e6);
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -148,15 +174,27 @@ export class TabularDiffusion {
   readonly options: ResolvedOptions;
   readonly schedule: NoiseSchedule;
   readonly backend: BackendChoice;
+  /** The categorical chain's options (used when fit on { numeric, categorical } input). */
+  readonly categoricalOptions: ResolvedCategoricalOptions;
   private native: NativeModel | undefined;
   private dataDim = 0;
   private contextDim = 0;
+  private categoricalClasses: number[] = [];
 
   constructor(options: TabularDiffusionOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
     const merged = { ...DEFAULTS, ...stripUndefined(options) } as ResolvedOptions;
+    // Linear betas 1e-4..0.02 are tuned for T = 1000; with fewer steps the chain would end far
+    // from N(0, I) (abar_T = 0.36 at T = 100) while sampling starts there. Unless the user sets
+    // them, scale both by 1000 / T as improved-diffusion does (capped below 1).
+    if (options.betaStart === undefined && options.betaEnd === undefined) {
+      const scale = 1000 / merged.nTimesteps;
+      merged.betaEnd = Math.min(0.999, DEFAULTS.betaEnd * scale);
+      merged.betaStart = Math.min(merged.betaEnd, DEFAULTS.betaStart * scale);
+    }
     merged.device = options.device ?? 'auto';
     validateOptions(merged);
+    this.categoricalOptions = resolveCategoricalOptions(merged.categorical);
     this.options = merged;
     this.backend = resolveDevice(merged.device);
     if (this.backend.device === 'cpu' && merged.precision !== 'fp32') {
@@ -171,15 +209,28 @@ export class TabularDiffusion {
     return this.native !== undefined;
   }
 
-  /** Columns of the data the model was fitted on, and of its context. */
-  get dims(): { dataDim: number; contextDim: number } {
-    return { dataDim: this.dataDim, contextDim: this.contextDim };
+  /** Columns of the data the model was fitted on (numeric part), of its context, and class counts of its categorical columns. */
+  get dims(): { dataDim: number; contextDim: number; categoricalClasses: number[] } {
+    return { dataDim: this.dataDim, contextDim: this.contextDim, categoricalClasses: this.categoricalClasses.slice() };
   }
 
-  async fit(X: MatrixLike, options: FitOptions = {}): Promise<{ steps: number; loss: number }> {
-    const x = toMatrix(X, 'X');
-    if (x.rows < 1 || x.cols < 1) throw new RangeError('X: needs at least one row and one column');
-    assertFinite(x, 'X');
+  /**
+   * Fits on a numeric matrix, or on mixed input { numeric, categorical } (class indices, e.g.
+   * TabularTransformer.fitTransformMixed): categorical columns then follow the discrete chain.
+   */
+  async fit(X: MatrixLike | MixedInput, options: FitOptions = {}): Promise<{ steps: number; loss: number }> {
+    let x: Matrix;
+    let mixed: ReturnType<typeof readMixedInput> | undefined;
+    if (isMixedInput(X) && X.categorical?.cols !== 0) {
+      mixed = readMixedInput(X, options.categoricalClasses);
+      x = mixed.numeric;
+      if (x.rows < 1) throw new RangeError('X: needs at least one row');
+    } else {
+      x = toMatrix(isMixedInput(X) ? X.numeric : X, 'X');
+      if (x.rows < 1 || x.cols < 1) throw new RangeError('X: needs at least one row and one column');
+      assertFinite(x, 'X');
+    }
+    const device = this.deviceFor(mixed !== undefined);
     let context: Matrix | undefined;
     if (options.context !== undefined) {
       context = toMatrix(options.context, 'context');
@@ -190,11 +241,13 @@ export class TabularDiffusion {
     this.dispose();
     this.dataDim = x.cols;
     this.contextDim = context?.cols ?? 0;
+    this.categoricalClasses = mixed?.classes ?? [];
     const addon = loadNative();
     this.native = new addon.NativeModel({
       dataDim: x.cols, contextDim: this.contextDim, timeDim: o.timeDim, hidden: o.hiddenDims,
       activation: o.activation, dropout: o.dropout, seed: o.seed, threads: o.threads,
-      device: this.backend.device, precision: o.precision,
+      device, precision: o.precision,
+      ...(mixed ? nativeCategoricalOptions(mixed.classes, this.categoricalOptions) : {}),
     });
     const native = this.native;
     const base = {
@@ -202,6 +255,7 @@ export class TabularDiffusion {
       sqrtAlphaBars: this.schedule.sqrtAlphaBars, sqrtOneMinusAlphaBars: this.schedule.sqrtOneMinusAlphaBars,
       batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay,
       lrDecaySteps: o.lrDecay ? o.maxSteps : 0, maxGradNorm: o.maxGradNorm, seed: o.seed,
+      ...(mixed ? { categorical: mixed.categorical.data, alphaBars: this.schedule.alphaBars, categoricalWeight: o.categoricalWeight } : {}),
     };
     const callbacks = options.callbacks ?? [];
     const state: FitState = { step: 0, maxSteps: o.maxSteps, stop: false };
@@ -238,6 +292,28 @@ export class TabularDiffusion {
   }
 
   async sample(n: number, options: SampleOptions = {}): Promise<Matrix> {
+    this.requireFitted();
+    if (this.categoricalClasses.length > 0) {
+      throw new Error('TabularDiffusion.sample: this model has categorical columns; use sampleMixed(n) for { numeric, categorical }');
+    }
+    const { numeric } = await this.runSample(n, options, false);
+    return { rows: n, cols: this.dataDim, data: numeric };
+  }
+
+  /** Mixed-type models: n rows as { numeric, categorical } (class indices per categorical column). */
+  async sampleMixed(n: number, options: MixedSampleOptions = {}): Promise<MixedSample> {
+    this.requireFitted();
+    if (this.categoricalClasses.length === 0) {
+      throw new Error('TabularDiffusion.sampleMixed: this model has no categorical columns; use sample(n)');
+    }
+    const out = await this.runSample(n, options, true);
+    return {
+      numeric: { rows: n, cols: this.dataDim, data: out.numeric },
+      categorical: { rows: n, cols: this.categoricalClasses.length, data: out.categorical! },
+    };
+  }
+
+  private async runSample(n: number, options: MixedSampleOptions, mixed: boolean): Promise<{ numeric: Float32Array; categorical?: Int32Array }> {
     const native = this.requireFitted();
     checkInteger('n', n, 0, 2 ** 31 - 1);
     const sampler = options.sampler ?? 'ddpm';
@@ -263,28 +339,63 @@ export class TabularDiffusion {
     const offset = options.offset ?? 0;
     checkInteger('offset', offset, 0, 2 ** 48 - 1 - n);
     const context = this.sampleContext(n, options.context);
+    const fixed = mixed ? readFixed(options.fixed, n, this.categoricalClasses) : undefined;
+    if (!mixed && (options.fixed !== undefined || options.categoricalSampler !== undefined)) {
+      throw new RangeError('fixed / categoricalSampler: apply to models with categorical columns');
+    }
+    const cat = { ...this.categoricalOptions, sampler: options.categoricalSampler ?? this.categoricalOptions.sampler };
+    if (mixed) resolveCategoricalOptions(cat, 'categoricalSampler');
     const callbacks = options.callbacks ?? [];
     const state: SampleState = { step: 0, steps: timesteps.length, t: timesteps[0]! };
     for (const c of callbacks) await c.onSampleStart?.(state);
 
-    let data: Float32Array;
+    let result: { numeric: Float32Array; categorical?: Int32Array };
     if (!hasPerStepSampleHooks(callbacks)) {
       const chunkRows = options.batchSize ?? 1024;
       checkInteger('batchSize', chunkRows, 1, 1 << 20);
       const onProgress = options.onProgress;
-      data = await withSignal(options.signal, native, () =>
+      const out = await withSignal(options.signal, native, () =>
         native.sample({
           n, rowOffset: offset, seed, sampler, timesteps, eta, variance: this.options.variance,
           betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
           context: context?.data, contextRows: context?.rows, progressInterval: onProgress ? Math.max(chunkRows, Math.ceil(n / 100)) : 0,
+          ...(mixed ? { categoricalSampler: cat.method === 'sedd' ? cat.sampler : undefined, fixed: fixed?.data, fixedRows: fixed?.rows } : {}),
         }, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined),
-      );
+      ) as Float32Array | { numeric: Float32Array; categorical: Int32Array };
+      result = out instanceof Float32Array ? { numeric: out } : out;
+    } else if (mixed) {
+      result = await sampleMixedStepwise({
+        addon: loadNative(), native, n, numericDim: this.dataDim, classes: this.categoricalClasses, cat, schedule: this.schedule,
+        sampler, variance: this.options.variance, timesteps, eta, seed, offset, context, fixed, callbacks, state,
+        signal: options.signal, abortError,
+      });
     } else {
-      data = await this.sampleStepwise(n, { sampler, timesteps, eta, seed, offset, context, callbacks, state, signal: options.signal });
+      result = { numeric: await this.sampleStepwise(n, { sampler, timesteps, eta, seed, offset, context, callbacks, state, signal: options.signal }) };
     }
     state.step = timesteps.length;
     for (const c of callbacks) await c.onSampleEnd?.(state);
-    return { rows: n, cols: this.dataDim, data };
+    return result;
+  }
+
+  /**
+   * Mixed-type models: the discrete likelihood bound of the categorical columns per row, in
+   * nats (SEDD: the rate-weighted score entropy integrated over t, plus the prior term;
+   * multinomial: Tab-DDPM's sum of KL terms plus prior). The numeric columns are noised on the
+   * shared clock, as the network saw them in training. Without `draws` the integral is the
+   * quadrature over all T grid times (deterministic in t); with `draws`, a Monte Carlo estimate
+   * with that many random times per row.
+   */
+  async nll(X: MixedInput, options: { context?: MatrixLike; seed?: number; draws?: number; signal?: AbortSignal } = {}): Promise<CategoricalNll> {
+    const native = this.requireMixed('nll') as unknown as MixedNativeModel;
+    const x = this.readHeldOut(X);
+    const context = this.fitContext(x.numeric.rows, options.context);
+    const seed = options.seed ?? 0;
+    checkInteger('seed', seed, 0, Number.MAX_SAFE_INTEGER);
+    if (options.draws !== undefined) checkInteger('draws', options.draws, 1, 100000);
+    const { k, draws } = evaluationTimesteps(loadNative(), x.numeric.rows, this.options.nTimesteps, options.draws, seed);
+    const out = await withSignal(options.signal, native as unknown as NativeModel, () =>
+      native.evaluateAsync(evalOptions(x, this.schedule, context, k, draws, seed, true)));
+    return nllFromEval(out, x.numeric.rows, draws);
   }
 
   /**
@@ -327,9 +438,22 @@ export class TabularDiffusion {
    * Mean eps-MSE of the current training weights on rows X at random timesteps (seeded),
    * averaged over `draws` noise draws per row: the held-out loss of EarlyStopping.
    */
-  denoisingLoss(X: MatrixLike, options: { context?: MatrixLike; seed?: number; draws?: number } = {}): number {
+  denoisingLoss(X: MatrixLike | MixedInput, options: { context?: MatrixLike; seed?: number; draws?: number } = {}): number {
     const native = this.requireFitted();
     const addon = loadNative();
+    if (this.categoricalClasses.length > 0) {
+      // Mixed-type models: the training loss (eps-MSE + weighted categorical term), natively.
+      if (!isMixedInput(X)) throw new TypeError('X: this model has categorical columns; pass { numeric, categorical }');
+      const mixedX = this.readHeldOut(X);
+      const ctx = this.fitContext(mixedX.numeric.rows, options.context);
+      const n = options.draws ?? 1;
+      checkInteger('draws', n, 1, 1000);
+      const s = options.seed ?? 0;
+      const { k } = evaluationTimesteps(addon, mixedX.numeric.rows, this.options.nTimesteps, n, s);
+      const out = (native as unknown as MixedNativeModel).evaluate(evalOptions(mixedX, this.schedule, ctx, k, n, s, false));
+      return lossFromEval(out, this.dataDim, this.categoricalClasses.length, this.options.categoricalWeight);
+    }
+    if (isMixedInput(X)) X = X.numeric;
     const x = toMatrix(X, 'X');
     if (x.cols !== this.dataDim) throw new RangeError(`X: has ${x.cols} columns, the model was fitted on ${this.dataDim}`);
     assertFinite(x, 'X');
@@ -369,19 +493,24 @@ export class TabularDiffusion {
   }
 
   /** Restores a fitted state (used by load): weights, EMA and step count. */
-  restore(state: { dataDim: number; contextDim: number; params: Float32Array; ema: Float32Array | null; step: number }): void {
+  restore(state: {
+    dataDim: number; contextDim: number; params: Float32Array; ema: Float32Array | null; step: number; categoricalClasses?: number[];
+  }): void {
     this.dispose();
     const o = this.options;
     const addon = loadNative();
+    const classes = state.categoricalClasses ?? [];
     const native = new addon.NativeModel({
       dataDim: state.dataDim, contextDim: state.contextDim, timeDim: o.timeDim, hidden: o.hiddenDims,
       activation: o.activation, dropout: o.dropout, seed: o.seed, threads: o.threads,
-      device: this.backend.device, precision: o.precision,
+      device: this.deviceFor(classes.length > 0), precision: o.precision,
+      ...(classes.length > 0 ? nativeCategoricalOptions(classes, this.categoricalOptions) : {}),
     });
     native.setWeights({ params: state.params, ema: state.ema, step: state.step });
     this.native = native;
     this.dataDim = state.dataDim;
     this.contextDim = state.contextDim;
+    this.categoricalClasses = classes.slice();
   }
 
   /** Frees the native memory now rather than at garbage collection. */
@@ -393,6 +522,29 @@ export class TabularDiffusion {
   private requireFitted(): NativeModel {
     if (!this.native) throw new Error('TabularDiffusion: call fit() (or load a saved model) before sampling');
     return this.native;
+  }
+
+  private requireMixed(method: string): NativeModel {
+    const native = this.requireFitted();
+    if (this.categoricalClasses.length === 0) throw new Error(`TabularDiffusion.${method}: applies to models fitted with categorical columns`);
+    return native;
+  }
+
+  /** Held-out mixed rows with this model's shapes. */
+  private readHeldOut(X: MixedInput): { numeric: Matrix; categorical: IntMatrix } {
+    const x = readMixedInput(X, this.categoricalClasses);
+    if (x.numeric.cols !== this.dataDim) throw new RangeError(`X.numeric: has ${x.numeric.cols} columns, the model was fitted on ${this.dataDim}`);
+    if (x.numeric.rows < 1) throw new RangeError('X: needs at least one row');
+    return x;
+  }
+
+  /** Categorical columns run on the CPU backend (their CUDA twin is not built yet). */
+  private deviceFor(mixed: boolean): 'cpu' | 'cuda' {
+    if (!mixed || this.backend.device === 'cpu') return this.backend.device;
+    if (this.options.device === 'cuda') {
+      throw new RangeError("device: 'cuda' does not run categorical columns yet; use device 'auto' or 'cpu' (or categorical encoding 'onehot')");
+    }
+    return 'cpu';
   }
 
   private callbackModel(): CallbackModel {

@@ -1,6 +1,6 @@
 // Public entry point of tabular-diffusion.
 export { TabularDiffusion } from './diffusion.js';
-export type { TabularDiffusionOptions, FitOptions, SampleOptions, SamplerName } from './diffusion.js';
+export type { TabularDiffusionOptions, FitOptions, SampleOptions, MixedSampleOptions, SamplerName } from './diffusion.js';
 export { EarlyStopping, Diagnostics } from './callbacks.js';
 export type { DiffusionCallback, FitState, SampleState, CallbackModel } from './callbacks.js';
 export { noiseSchedule, timestepSequence } from './schedule.js';
@@ -16,5 +16,9 @@ export { loadNative as nativeOps } from './native.js';
 export type { NativeAddon, NativeModel } from './native.js';
 export { backendInfo } from './backend-info.js';
 export { TabularSynthesizer } from './synthesizer.js';
-export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions } from './synthesizer.js';
+export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions } from './synthesizer.js';
 export { readModelFile, writeModelFile, MODEL_FILE_VERSION } from './model-file.js';
+export { MAX_CATEGORICAL_CLASSES } from './sedd/options.js';
+export type { CategoricalOptions, CategoricalMethod } from './sedd/options.js';
+export type { MixedInput, MixedSample, CategoricalNll } from './sedd/mixed.js';
+export type { SeddOps, GraphName, DiscreteNoiseName, DiscreteSamplerName } from './sedd/ops.js';

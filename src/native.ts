@@ -84,7 +84,7 @@ export interface NativeModel {
   release(): void;
 }
 
-const EXPECTED_ABI = 1;
+const EXPECTED_ABI = 2;
 let cached: NativeAddon | undefined;
 
 /** The package root: dist/cjs/ is two levels below it. */

@@ -7,11 +7,28 @@ import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
 import { readModelFile, writeModelFile } from './model-file.js';
+import type { CategoricalNll } from './sedd/mixed.js';
+import { CategoricalOptions, checkCardinalities } from './sedd/options.js';
 import {
-  OutputColumns, OutputRow, TableInput, TabularTransformer, TabularTransformerOptions, TransformerState,
+  IntMatrix, OutputColumns, OutputRow, TableInput, TabularDataError, TabularTransformer, TabularTransformerOptions,
+  TransformerState, categoryKey,
 } from './transformer.js';
 
-export interface TabularSynthesizerOptions extends TabularDiffusionOptions, Omit<TabularTransformerOptions, 'categoricalEncoding'> {}
+/**
+ * Categorical columns of a synthesizer: which they are (`columns`, else detected) and how they
+ * are diffused: 'sedd' (default: score-entropy discrete diffusion), 'multinomial' (Tab-DDPM's
+ * chain) or 'onehot' (one-hot blocks in the Gaussian chain, argmax on the way back).
+ */
+export interface SynthesizerCategoricalOptions extends Omit<CategoricalOptions, 'method'> {
+  columns?: readonly string[];
+  method?: 'sedd' | 'multinomial' | 'onehot';
+}
+
+export interface TabularSynthesizerOptions
+  extends Omit<TabularDiffusionOptions, 'categorical'>, Omit<TabularTransformerOptions, 'categoricalEncoding' | 'categorical'> {
+  /** A list of categorical column names, or { columns, method, graph, noise, sampler, ... }. */
+  categorical?: readonly string[] | SynthesizerCategoricalOptions;
+}
 
 export interface SynthesizerFitOptions {
   callbacks?: DiffusionCallback[];
@@ -28,6 +45,13 @@ export interface SynthesizerSampleOptions {
   sampleBinary?: boolean;
   /** Rows generated per chunk: bounds memory; results do not depend on it. */
   chunkRows?: number;
+  /**
+   * Hold categorical columns at given categories ({ race: 'black' }); the other columns are
+   * generated around them (inpainting by replacement on the discrete chain). SEDD / multinomial only.
+   */
+  conditions?: Record<string, unknown>;
+  /** SEDD reverse step for this call: 'analytic' or 'euler' (default: the model's option). */
+  categoricalSampler?: 'analytic' | 'euler';
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
 }
@@ -47,9 +71,12 @@ export class TabularSynthesizer {
       this.diffusion = parts.diffusion;
       return;
     }
-    const transformerOptions: TabularTransformerOptions = { categoricalEncoding: 'onehot' };
-    const diffusionOptions: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(options)) {
+    const { categorical, ...rest } = options;
+    const split = splitCategorical(categorical);
+    const transformerOptions: TabularTransformerOptions = { categoricalEncoding: split.encoding };
+    if (split.columns) transformerOptions.categorical = split.columns;
+    const diffusionOptions: Record<string, unknown> = split.chain ? { categorical: split.chain } : {};
+    for (const [key, value] of Object.entries(rest)) {
       if ((TRANSFORMER_KEYS as readonly string[]).includes(key)) (transformerOptions as Record<string, unknown>)[key] = value;
       else diffusionOptions[key] = value;
     }
@@ -62,8 +89,28 @@ export class TabularSynthesizer {
   }
 
   async fit(rows: TableInput, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
-    const x = this.transformer.fitTransform(rows);
-    return this.diffusion.fit(x, options);
+    if (this.transformer.categoricalEncoding === 'onehot') return this.diffusion.fit(this.transformer.fitTransform(rows), options);
+    const mixed = this.transformer.fitTransformMixed(rows);
+    if (mixed.categorical.cols === 0) return this.diffusion.fit(mixed.numeric, options);
+    const classes = this.transformer.categoricalCardinalities;
+    checkCardinalities(classes, this.categoricalNames());
+    return this.diffusion.fit(mixed, { ...options, categoricalClasses: classes });
+  }
+
+  /** True when categorical columns follow a discrete chain (SEDD or multinomial). */
+  get mixed(): boolean {
+    return this.diffusion.dims.categoricalClasses.length > 0;
+  }
+
+  /**
+   * The discrete likelihood bound (nats per row) of the categorical columns of `rows` under the
+   * fitted model: SEDD's rate-weighted score entropy integrated over t (or multinomial's KL
+   * sum), plus the prior term. `draws` = random times per row (default: all T grid times).
+   */
+  async nll(rows: TableInput, options: { seed?: number; draws?: number; signal?: AbortSignal } = {}): Promise<CategoricalNll> {
+    this.requireFitted();
+    if (!this.mixed) throw new Error('TabularSynthesizer.nll: the model has no categorical columns on a discrete chain');
+    return this.diffusion.nll(this.transformer.transformMixed(rows), options);
   }
 
   /** n synthetic rows as objects with the training columns, in order. */
@@ -76,11 +123,55 @@ export class TabularSynthesizer {
   async sampleColumns(n: number, options: SynthesizerSampleOptions = {}): Promise<OutputColumns> {
     this.requireFitted();
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
-    const z = await this.diffusion.sample(n, {
-      seed, sampler: options.sampler, steps: options.steps, eta: options.eta, signal: options.signal,
-      onProgress: options.onProgress,
-    });
-    return this.transformer.inverseTransformColumns(z, { sampleBinary: options.sampleBinary, seed });
+    const fixed = this.fixedFor(options.conditions);
+    return this.sampleChunk(n, 0, seed, options, fixed, seed, options.onProgress);
+  }
+
+  /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */
+  private async sampleChunk(
+    n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined, binarySeed: number,
+    onProgress?: (progress: { rowsDone: number; rows: number }) => void,
+  ): Promise<OutputColumns> {
+    const common = { seed, offset, sampler: options.sampler, steps: options.steps, eta: options.eta, signal: options.signal, onProgress };
+    if (!this.mixed) {
+      if (options.categoricalSampler !== undefined) throw new RangeError('categoricalSampler: the model has no categorical columns on a discrete chain');
+      const z = await this.diffusion.sample(n, common);
+      return this.transformer.inverseTransformColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
+    }
+    const z = await this.diffusion.sampleMixed(n, { ...common, fixed, categoricalSampler: options.categoricalSampler });
+    return this.transformer.inverseTransformMixedColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
+  }
+
+  /** Names of the categorical columns in the order of the categorical index matrix. */
+  private categoricalNames(): string[] {
+    return this.transformer.columns.filter((c) => c.categoricalIndex >= 0).sort((a, b) => a.categoricalIndex - b.categoricalIndex).map((c) => c.name);
+  }
+
+  /** conditions { column: category } -> the fixed-class row of the discrete sampler. */
+  private fixedFor(conditions: Record<string, unknown> | undefined): IntMatrix | undefined {
+    if (conditions === undefined) return undefined;
+    if (conditions === null || typeof conditions !== 'object' || Array.isArray(conditions)) {
+      throw new TypeError('conditions: expected an object { column: category }');
+    }
+    const columns = this.transformer.columns;
+    const C = this.transformer.categoricalCardinalities.length;
+    const data = new Int32Array(C).fill(-1);
+    for (const [name, value] of Object.entries(conditions)) {
+      const col = columns.find((c) => c.name === name);
+      if (!col) throw new TabularDataError(`conditions: column "${name}" is not in the model (columns: ${columns.map((c) => c.name).join(', ')})`, name);
+      if (col.categoricalIndex < 0 || !this.mixed) {
+        throw new TabularDataError(
+          `conditions: column "${name}" is ${col.kind === 'categorical' ? "categorical under method 'onehot'" : col.kind}; ` +
+            `conditions apply to categorical columns on a discrete chain (categorical.method 'sedd' or 'multinomial')`, name);
+      }
+      const key = categoryKey(value, name, 0);
+      const code = col.categories!.indexOf(key);
+      if (code < 0) {
+        throw new TabularDataError(`conditions: column "${name}": category ${JSON.stringify(key)} was not seen in fit (known: ${col.categories!.join(', ')})`, name);
+      }
+      data[col.categoricalIndex] = code;
+    }
+    return { rows: 1, cols: C, data };
   }
 
   /**
@@ -93,6 +184,7 @@ export class TabularSynthesizer {
     const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows: expected a positive integer`);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
+    const fixed = this.fixedFor(options.conditions);
     let offset = 0;
     const self = this;
     return new Readable({
@@ -105,11 +197,8 @@ export class TabularSynthesizer {
             return;
           }
           const rows = Math.min(chunkRows, n - offset);
-          const z = await self.diffusion.sample(rows, {
-            seed, offset, sampler: options.sampler, steps: options.steps, eta: options.eta, signal: options.signal,
-          });
           // Binary draws (when asked for) use one seed per chunk: decorrelated across chunks.
-          const columns = self.transformer.inverseTransformColumns(z, { sampleBinary: options.sampleBinary, seed: seed + offset });
+          const columns = await self.sampleChunk(rows, offset, seed, options, fixed, seed + offset);
           offset += rows;
           options.onProgress?.({ rowsDone: offset, rows: n });
           for (const row of columnsToRows(columns, rows)) this.push(row);
@@ -140,6 +229,11 @@ export class TabularSynthesizer {
       diffusion.dispose();
       throw new Error(`${path}: the transformer produces ${transformer.outputDim} columns but the network models ${diffusion.dims.dataDim}`);
     }
+    const classes = transformer.categoricalEncoding === 'index' ? transformer.categoricalCardinalities : [];
+    if (JSON.stringify(classes) !== JSON.stringify(diffusion.dims.categoricalClasses)) {
+      diffusion.dispose();
+      throw new Error(`${path}: the transformer's categorical columns (${classes.join(', ') || 'none'} classes) do not match the network's (${diffusion.dims.categoricalClasses.join(', ') || 'none'})`);
+    }
     return new TabularSynthesizer({}, { transformer, diffusion });
   }
 
@@ -161,4 +255,25 @@ function columnsToRows(columns: OutputColumns, n: number): OutputRow[] {
     rows[i] = row;
   }
   return rows;
+}
+
+/** Splits the synthesizer's `categorical` option into column names, encoding and chain options. */
+function splitCategorical(value: TabularSynthesizerOptions['categorical']): {
+  columns?: readonly string[]; encoding: 'onehot' | 'index'; chain?: CategoricalOptions;
+} {
+  if (value === undefined || Array.isArray(value)) return { columns: value as readonly string[] | undefined, encoding: 'index' };
+  if (value === null || typeof value !== 'object') {
+    throw new TypeError("categorical: expected a list of column names or { columns, method: 'sedd' | 'multinomial' | 'onehot', graph, noise, sampler }");
+  }
+  const { columns, method, ...chain } = value as SynthesizerCategoricalOptions;
+  if (columns !== undefined && !Array.isArray(columns)) throw new TypeError('categorical.columns: expected an array of column names');
+  if (method === 'onehot') {
+    const extra = Object.keys(chain).filter((k) => (chain as Record<string, unknown>)[k] !== undefined);
+    if (extra.length > 0) throw new RangeError(`categorical.${extra[0]}: applies to method 'sedd' or 'multinomial', not 'onehot'`);
+    return { columns, encoding: 'onehot' };
+  }
+  if (method !== undefined && method !== 'sedd' && method !== 'multinomial') {
+    throw new RangeError(`categorical.method: expected 'sedd', 'multinomial' or 'onehot', got ${JSON.stringify(method)}`);
+  }
+  return { columns, encoding: 'index', chain: { ...chain, method } };
 }

@@ -76,6 +76,12 @@ describe('fit / sample / eval round trip', () => {
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /fitted 160 rows x 5 columns/);
     assert.ok(existsSync(join(dir, 'model2.tdm')));
+    // stderr is a pipe here, not a TTY: no progress bar (no cursor control sequences).
+    assert.doesNotMatch(r.stderr, /\x1b\[|\r|steps \|/);
+    // ...while forcing it on draws one (so the check above can fail).
+    const forced = tabdiff(['fit', 'data.csv', '-o', 'model2.tdm', '--steps', '20', '--hidden', '16', '--timesteps', '10'], { TABDIFF_PROGRESS: '1' });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /20\/20 steps/);
   });
 
   test('sample writes n rows with the training header in order; categories come from training', () => {
@@ -145,7 +151,7 @@ describe('fit / sample / eval round trip', () => {
     const bytes = readFileSync(join(dir, 'model.tdm'));
     writeFileSync(join(dir, 'truncated.tdm'), bytes.subarray(0, bytes.length >> 1));
     assertOneLineError(tabdiff(['sample', 'truncated.tdm', '-n', '3']), /truncated\.tdm/);
-    writeFileSync(join(dir, 'notamodel.tdm'), 'treat,age\n1,2\n');
+    writeFileSync(join(dir, 'notamodel.tdm'), 'treat,age,educ,race\n1,37,11,black\n');
     assertOneLineError(tabdiff(['sample', 'notamodel.tdm', '-n', '3']), /not a tabular-diffusion model/);
     assertOneLineError(tabdiff(['sample', 'missing.tdm', '-n', '3']), /missing\.tdm/);
   });

@@ -11,7 +11,7 @@ Usage: torch_ddpm.py JOB.json   (run with /usr/bin/python3, Debian's python3-tor
 JOB: {"data": path of row-major float32, "rows", "cols", "hidden": [..], "timeDim", "T", "betaStart",
       "betaEnd", "batch", "steps", "lr", "seed", "threads", "windows": 10,
       "save": path (optional, state after training), "load": path (optional, skips training),
-      "sample": [{"n", "sampler": "ddpm"|"ddim", "steps", "reps", "chunk"}], "moments": n rows (optional)}
+      "sample": [{"n", "sampler": "ddpm"|"ddim", "steps", "reps", "chunk"}], "moments": {"n", "sampler", "steps"} (optional)}
 Prints one JSON object on stdout.
 """
 import json
@@ -89,8 +89,9 @@ def train(model, x, job, alpha_bars):
             rates.append(n_acc / (now - w_start))
             acc, n_acc, w_start = 0.0, 0, now
     total = time.perf_counter() - start
+    med = sorted(rates)[len(rates) // 2] if len(rates) % 2 else sum(sorted(rates)[len(rates) // 2 - 1:len(rates) // 2 + 1]) / 2
     return {"steps": steps, "seconds": total, "stepsPerSec": steps / total,
-            "windowStepsPerSec": rates, "lossWindows": losses, "lastLoss": losses[-1] if losses else None}
+            "windowStepsPerSec": rates, "medianStepsPerSec": med, "lossWindows": losses, "lastLoss": losses[-1] if losses else None}
 
 
 @torch.inference_mode()
@@ -137,9 +138,12 @@ def main():
     model.eval()
     gen = torch.Generator().manual_seed(int(job.get("seed", 0)) + 1)
     if job.get("moments"):
-        s, _ = sample(model, int(job["moments"]), "ddpm", job["T"], 1024, betas, alpha_bars, job["T"], gen)
+        mspec = job["moments"]
+        s, _ = sample(model, int(mspec["n"]), mspec["sampler"], mspec.get("steps"), 1024, betas, alpha_bars, job["T"], gen)
         result["moments"] = {"n": s.shape[0], "mean": s.mean(0).tolist(), "sd": s.std(0, unbiased=False).tolist()}
     runs = []
+    if job.get("sample"):
+        sample(model, 1024, "ddim", 2, 1024, betas, alpha_bars, job["T"], gen)  # warm-up
     for spec in job.get("sample", []):
         times = []
         nsteps = 0
@@ -148,7 +152,8 @@ def main():
             _, nsteps = sample(model, int(spec["n"]), spec["sampler"], spec.get("steps"), int(spec.get("chunk", 1024)),
                                betas, alpha_bars, job["T"], gen)
             times.append(time.perf_counter() - t0)
-        med = sorted(times)[len(times) // 2]
+        st = sorted(times)
+        med = st[len(st) // 2] if len(st) % 2 else (st[len(st) // 2 - 1] + st[len(st) // 2]) / 2
         runs.append({"n": spec["n"], "sampler": spec["sampler"], "steps": nsteps, "seconds": times,
                      "rowStepsPerSec": spec["n"] * nsteps / med})
     result["sample"] = runs

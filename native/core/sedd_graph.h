@@ -71,6 +71,10 @@ TD_HD double entropy_constant(double r) { return r > 0.0 ? r * (log(r) - 1.0) : 
 TD_HD double cell_score_entropy(Graph g, int n, const float* ls, int x, int x0, double em1, double weight,
                                 float* grad) {
   const int S = graph_states(g, n);
+  // r takes at most two values per cell: r_y at y = x0 and one value elsewhere (see true_ratio).
+  const int other = x0 == 0 ? 1 : 0;
+  const double r_x0 = true_ratio(g, n, x0, x, x0, em1), k_x0 = entropy_constant(r_x0);
+  const double r_else = true_ratio(g, n, x0, x, other, em1), k_else = entropy_constant(r_else);
   double loss = 0.0;
   for (int y = 0; y < S; ++y) {
     const double w = y == x ? 0.0 : rate_into(g, n, x, y);
@@ -78,10 +82,10 @@ TD_HD double cell_score_entropy(Graph g, int n, const float* ls, int x, int x0, 
       if (grad) grad[y] = 0.0f;
       continue;
     }
-    const double r = true_ratio(g, n, x0, x, y, em1);
+    const double r = y == x0 ? r_x0 : r_else;
     const float l = ls[y] < kMaxLogScore ? ls[y] : kMaxLogScore;
     const double s = exp(static_cast<double>(l));
-    loss += w * (s - r * static_cast<double>(l) + entropy_constant(r));
+    loss += w * (s - r * static_cast<double>(l) + (y == x0 ? k_x0 : k_else));
     // Straight-through above the clamp: the gradient still pushes a huge score down.
     if (grad) grad[y] = static_cast<float>(weight * w * (s - r));
   }

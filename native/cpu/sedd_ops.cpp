@@ -74,15 +74,21 @@ void cat_apply_fixed(int32_t* x, int rows, int cols, const int32_t* fixed, int64
 }
 
 void sedd_scale_log_scores(float* ls, int ld, const int32_t* x, int rows, const CatLayout& L, const double* sigma) {
+  const bool absorbing = L.graph == sedd::Graph::Absorbing;
+  std::vector<double> log_n(absorbing ? L.cols : 0);
+  for (size_t c = 0; c < log_n.size(); ++c) log_n[c] = std::log(static_cast<double>(L.classes[c]));
+  double last_sigma = -1.0, shift = 0.0;  // rows of a sampling step share sigma: one log per run
   for (int i = 0; i < rows; ++i) {
     float* row = ls + static_cast<size_t>(i) * ld;
-    const double shift = L.graph == sedd::Graph::Absorbing ? std::log(std::expm1(sigma[i])) : 0.0;
+    if (absorbing && sigma[i] != last_sigma) {
+      last_sigma = sigma[i];
+      shift = std::log(std::expm1(sigma[i]));
+    }
     for (int c = 0; c < L.cols; ++c) {
-      const int n = L.classes[c];
       float* block = row + L.offsets[c];
-      if (L.graph == sedd::Graph::Absorbing) {
-        const float s = static_cast<float>(shift + std::log(static_cast<double>(n)));
-        for (int y = 0; y <= n; ++y) block[y] -= s;
+      if (absorbing) {
+        const float s = static_cast<float>(shift + log_n[c]);
+        for (int y = 0; y <= L.classes[c]; ++y) block[y] -= s;
       }
       block[x[static_cast<size_t>(i) * L.cols + c]] = 0.0f;
     }

@@ -388,8 +388,8 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('fit, sample and evaluate on the bundled Lalonde data (about 30 s on 2 cores)')
-    .option('--steps <n>', 'training steps (default 12000; 3000 with --quick)', positive)
+    .description('fit, sample and evaluate on the bundled Lalonde data (under a minute on 2 cores)')
+    .option('--steps <n>', 'training steps (default 10000; 3000 with --quick)', positive)
     .option('--seed <n>', 'seed (default 0)', seedArg)
     .option('--quick', 'a reduced run: fewer steps, 614 synthetic rows')
     .option('--samples <n>', 'synthetic rows (default 6140; 614 with --quick)', positive)

@@ -21,7 +21,8 @@ export function progressEnabled(): boolean {
 export function createProgress(total: number, format: string, payload: Record<string, unknown> = {}): Progress {
   if (!progressEnabled()) return QUIET;
   const bar = new SingleBar(
-    { format, stream: process.stderr, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 10 },
+    // noTTYOutput: with TABDIFF_PROGRESS=1 on a pipe, print plain lines instead of redrawing.
+    { format, stream: process.stderr, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 10, noTTYOutput: !process.stderr.isTTY },
     Presets.shades_classic,
   );
   bar.start(Math.max(total, 1), 0, payload);
