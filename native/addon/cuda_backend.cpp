@@ -2,6 +2,8 @@
 
 #include <napi.h>
 
+#include "validate.h"
+
 #include <cstdlib>
 #include <vector>
 
@@ -89,6 +91,17 @@ const TdCudaApi& RequireCuda(napi_env env) {
   const CudaBackend& b = GetCudaBackend();
   if (!b.api) throw Napi::Error::New(env, "device: CUDA is not available: " + b.reason);
   return *b.api;
+}
+
+const TdCudaApi* DeviceOption(const Napi::Object& o) {
+  const std::string device = GetString(o, "device", "cpu");
+  if (device == "cpu") return nullptr;
+  if (device != "cuda") ThrowRange(o.Env(), "device", "expected 'cpu' or 'cuda'");
+  return &RequireCuda(o.Env());
+}
+
+void CheckCudaCall(Napi::Env env, const TdCudaApi* api, int rc) {
+  if (rc != 0) throw Napi::Error::New(env, std::string("CUDA backend: ") + api->last_error());
 }
 
 }  // namespace addon

@@ -23,5 +23,12 @@ const CudaBackend& GetCudaBackend();
 // The table, or throws a JS Error naming why CUDA cannot be used.
 const TdCudaApi& RequireCuda(napi_env env);
 
+// The `device` option of an op: 'cpu' (default, returns null) or 'cuda' (the table; an Error
+// when no usable GPU backend is loaded). CUDA runs the op's twin kernel, for parity tests.
+const TdCudaApi* DeviceOption(const Napi::Object& options);
+
+// Turns a failed backend call into a JS Error with the backend's message.
+void CheckCudaCall(Napi::Env env, const TdCudaApi* api, int rc);
+
 }  // namespace addon
 }  // namespace td

@@ -25,19 +25,6 @@ constexpr double kMaxDim = 1 << 20;     // columns
 constexpr double kMaxRows = 2147483647;  // rows
 constexpr double kMaxT = 1000000;
 
-// The `device` option of an op: 'cpu' (default) or 'cuda'. CUDA runs the twin kernel of the
-// same op (for parity tests); it is an Error when no usable GPU backend is loaded.
-const TdCudaApi* DeviceApi(const Napi::Object& o) {
-  const std::string device = GetString(o, "device", "cpu");
-  if (device == "cpu") return nullptr;
-  if (device != "cuda") ThrowRange(o.Env(), "device", "expected 'cpu' or 'cuda'");
-  return &RequireCuda(o.Env());
-}
-
-void CheckCuda(Napi::Env env, const TdCudaApi* api, int rc) {
-  if (rc != 0) throw Napi::Error::New(env, std::string("CUDA backend: ") + api->last_error());
-}
-
 struct Shape {
   int rows;
   int cols;
@@ -79,9 +66,9 @@ Napi::Value Draws(const Napi::CallbackInfo& info) {
   const uint64_t first = static_cast<uint64_t>(row_start);
   // reference: the scalar formulas of core/philox.h, to check the SIMD path against.
   const bool reference = GetBool(o, "reference", false);
-  const TdCudaApi* cuda = DeviceApi(o);
+  const TdCudaApi* cuda = DeviceOption(o);
   if (kind == "normal") {
-    if (cuda) CheckCuda(info.Env(), cuda, cuda->normals(seed, stream, first, s.rows, step, s.cols, dst));
+    if (cuda) CheckCudaCall(info.Env(), cuda, cuda->normals(seed, stream, first, s.rows, step, s.cols, dst));
     else if (reference) cpu::fill_normals_scalar(seed, stream, first, s.rows, step, s.cols, dst);
     else cpu::fill_normals(seed, stream, first, s.rows, step, s.cols, dst);
     return out;
@@ -114,11 +101,11 @@ Napi::Value ForwardNoise(const Napi::CallbackInfo& info) {
   const uint64_t seed = GetSeed(o, "seed", 0);
   const double row_offset = GetNumber(o, "rowOffset", {0, 281474976710655.0 - s.rows, true}, 0);
   const uint32_t step = static_cast<uint32_t>(GetNumber(o, "step", {0, 4294967295.0, true}, 0));
-  const TdCudaApi* cuda = DeviceApi(o);
+  const TdCudaApi* cuda = DeviceOption(o);
   Napi::Float32Array xt = Napi::Float32Array::New(env, s.count);
   Napi::Float32Array eps = Napi::Float32Array::New(env, s.count);
   if (cuda) {
-    CheckCuda(env, cuda, cuda->forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, static_cast<int>(sa.length),
+    CheckCudaCall(env, cuda, cuda->forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, static_cast<int>(sa.length),
                                              seed, kStreamUser, static_cast<uint64_t>(row_offset), step, xt.Data(), eps.Data()));
   } else {
     cpu::forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, seed, kStreamUser,
@@ -136,10 +123,10 @@ Napi::Value EpsMse(const Napi::CallbackInfo& info) {
   if (info.Length() < 2) ThrowType(env, "epsHat", "epsMse(epsHat, eps) takes two Float32Arrays");
   auto eps_hat = GetFloat32(env, info[0], "epsHat", kAny, true);
   auto eps = GetFloat32(env, info[1], "eps", eps_hat.length, true);
-  const TdCudaApi* cuda = info.Length() > 2 ? DeviceApi(OptionsArg(info, 2, "options")) : nullptr;
+  const TdCudaApi* cuda = info.Length() > 2 ? DeviceOption(OptionsArg(info, 2, "options")) : nullptr;
   Napi::Float32Array grad = Napi::Float32Array::New(env, eps.length);
   double loss = 0.0;
-  if (cuda) CheckCuda(env, cuda, cuda->eps_mse(eps_hat.data, eps.data, eps.length, &loss, grad.Data()));
+  if (cuda) CheckCudaCall(env, cuda, cuda->eps_mse(eps_hat.data, eps.data, eps.length, &loss, grad.Data()));
   else loss = cpu::eps_mse(eps_hat.data, eps.data, eps.length, grad.Data());
   Napi::Object out = Napi::Object::New(env);
   out.Set("loss", loss);
@@ -179,7 +166,7 @@ StepInputs GetStepInputs(const Napi::Object& o) {
 Napi::Value RunAffine(Napi::Env env, const StepInputs& in, const cpu::AffineStep& c, const TdCudaApi* cuda) {
   Napi::Float32Array out = NewFloat32(env, in.x.data, in.shape.count);
   if (cuda) {
-    CheckCuda(env, cuda, cuda->affine_step(out.Data(), in.eps_hat.data, in.shape.rows, in.shape.cols, c.x_coef, c.eps_coef,
+    CheckCudaCall(env, cuda, cuda->affine_step(out.Data(), in.eps_hat.data, in.shape.rows, in.shape.cols, c.x_coef, c.eps_coef,
                                            c.sigma, in.seed, in.row_offset, static_cast<uint32_t>(in.t)));
   } else {
     cpu::affine_step(out.Data(), in.eps_hat.data, in.shape.rows, in.shape.cols, c, in.seed, in.row_offset,
@@ -201,7 +188,7 @@ Napi::Value DdpmStep(const Napi::CallbackInfo& info) {
   if (variance != "beta" && variance != "posterior") ThrowRange(env, "variance", "expected 'beta' or 'posterior'");
   return RunAffine(env, in, cpu::ddpm_coefficients(betas.data, in.alpha_bars.data, in.t,
                                                    variance == "beta" ? cpu::Variance::Beta : cpu::Variance::Posterior),
-                   DeviceApi(o));
+                   DeviceOption(o));
 }
 
 // ddimStep({x, epsHat, rows, cols, t, prev, alphaBars, eta, seed, rowOffset}) -> Float32Array
@@ -211,7 +198,7 @@ Napi::Value DdimStep(const Napi::CallbackInfo& info) {
   const StepInputs in = GetStepInputs(o);
   const int prev = static_cast<int>(GetNumber(o, "prev", {-1, static_cast<double>(in.t - 1), true}, NAN));
   const double eta = GetNumber(o, "eta", {0, 1e6, false}, 0);
-  return RunAffine(env, in, cpu::ddim_coefficients(in.alpha_bars.data, in.t, prev, eta), DeviceApi(o));
+  return RunAffine(env, in, cpu::ddim_coefficients(in.alpha_bars.data, in.t, prev, eta), DeviceOption(o));
 }
 
 // dpmSolverStep({x, epsHat, x0Prev, rows, cols, before, t, prev, alphaBars}) -> Float32Array;
@@ -226,11 +213,11 @@ Napi::Value DpmSolverStep(const Napi::CallbackInfo& info) {
   if (before >= 0 && before <= in.t) ThrowRange(env, "before", "must be greater than t (or -1)");
   const int prev = static_cast<int>(GetNumber(o, "prev", {-1, static_cast<double>(in.t - 1), true}, NAN));
   const cpu::DpmStep c = cpu::dpm_solver_coefficients(in.alpha_bars.data, before, in.t, prev, true);
-  const TdCudaApi* cuda = DeviceApi(o);
+  const TdCudaApi* cuda = DeviceOption(o);
   Napi::Float32Array out = NewFloat32(env, in.x.data, in.shape.count);
   if (cuda) {
     const float coefs[6] = {c.x_coef, c.d_coef, c.cur_weight, c.prev_weight, c.x0_from_x, c.x0_from_eps};
-    CheckCuda(env, cuda, cuda->dpm_step(out.Data(), in.eps_hat.data, x0_prev.data, in.shape.rows, in.shape.cols, coefs));
+    CheckCudaCall(env, cuda, cuda->dpm_step(out.Data(), in.eps_hat.data, x0_prev.data, in.shape.rows, in.shape.cols, coefs));
   } else {
     cpu::dpm_solver_step(out.Data(), in.eps_hat.data, x0_prev.data, in.shape.rows, in.shape.cols, c);
   }
@@ -255,9 +242,9 @@ Napi::Value AdamWStep(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < v.length; ++i) {
     if (v.data[i] < 0.0f) ThrowRange(env, "v", "second moments must be >= 0; index " + std::to_string(i) + " is negative");
   }
-  const TdCudaApi* cuda = DeviceApi(o);
+  const TdCudaApi* cuda = DeviceOption(o);
   if (cuda) {
-    CheckCuda(env, cuda, cuda->adamw(params.data, grads.data, m.data, v.data, params.length, static_cast<int64_t>(step), cfg.lr,
+    CheckCudaCall(env, cuda, cuda->adamw(params.data, grads.data, m.data, v.data, params.length, static_cast<int64_t>(step), cfg.lr,
                                      cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay));
   } else {
     cpu::adamw_step(params.data, grads.data, m.data, v.data, params.length, static_cast<int64_t>(step), cfg);
@@ -292,9 +279,9 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   const int lda = ta ? m : k, ldb = tb ? k : n;
   const std::string precision = GetString(o, "precision", "fp32");
   if (precision != "fp32" && precision != "bf16" && precision != "fp16") ThrowRange(env, "precision", "expected 'fp32', 'bf16' or 'fp16'");
-  if (const TdCudaApi* cuda = DeviceApi(o)) {
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
     const int p = precision == "fp32" ? TD_PRECISION_FP32 : precision == "bf16" ? TD_PRECISION_BF16 : TD_PRECISION_FP16;
-    CheckCuda(env, cuda, cuda->sgemm(ta, tb, m, n, k, alpha, a.data, b.data, beta, c.data, p));
+    CheckCudaCall(env, cuda, cuda->sgemm(ta, tb, m, n, k, alpha, a.data, b.data, beta, c.data, p));
     return env.Undefined();
   }
   if (precision != "fp32") ThrowRange(env, "precision", "the CPU backend computes in fp32 only");

@@ -6,6 +6,7 @@
 #include "../core/philox.h"
 #include "../cpu/sedd_multinomial.h"
 #include "../cpu/sedd_ops.h"
+#include "cuda_backend.h"
 #include "validate.h"
 
 namespace td {
@@ -266,6 +267,10 @@ Napi::Value SeddTransition(const Napi::CallbackInfo& info) {
   return out;
 }
 
+TdCatLayout ToCudaLayout(const CatLayout& L) {
+  return {L.classes, L.offsets, L.cols, L.total, L.graph == sedd::Graph::Absorbing ? 1 : 0};
+}
+
 // seddCorrupt({graph, classes, rows, x0, sigma, seed, rowOffset, step}) -> Int32Array x_t
 Napi::Value SeddCorrupt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -279,6 +284,11 @@ Napi::Value SeddCorrupt(const Napi::CallbackInfo& info) {
   std::vector<double> move(a.rows);
   for (size_t i = 0; i < a.rows; ++i) move[i] = -std::expm1(-sigma[i]);
   Napi::Int32Array out = Napi::Int32Array::New(env, a.rows * a.spec.classes.size());
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
+    const TdCatLayout L = ToCudaLayout(a.layout());
+    CheckCudaCall(env, cuda, cuda->cat_corrupt(x0, static_cast<int>(a.rows), &L, move.data(), seed, row_offset, step, kCatColumnsTrain, out.Data()));
+    return out;
+  }
   cpu::cat_corrupt(x0, static_cast<int>(a.rows), a.layout(), move.data(), seed, row_offset, step, kCatColumnsTrain, out.Data());
   return out;
 }
@@ -292,6 +302,11 @@ Napi::Value SeddScaleLogScores(const Napi::CallbackInfo& info) {
   const int32_t* x = GetClassMatrix(env, o.Get("x"), "x", a.rows, a.spec.classes, a.mask_extra);
   const double* sigma = GetSigmas(o, a.rows);
   Napi::Float32Array out = NewFloat32(env, raw, a.rows * a.spec.total);
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
+    const TdCatLayout L = ToCudaLayout(a.layout());
+    CheckCudaCall(env, cuda, cuda->sedd_scale_log_scores(out.Data(), a.spec.total, x, static_cast<int>(a.rows), &L, sigma));
+    return out;
+  }
   cpu::sedd_scale_log_scores(out.Data(), a.spec.total, x, static_cast<int>(a.rows), a.layout(), sigma);
   return out;
 }
@@ -312,8 +327,15 @@ Napi::Value SeddScoreEntropy(const Napi::CallbackInfo& info) {
   }
   Napi::Float32Array grad = Napi::Float32Array::New(env, a.rows * a.spec.total);
   std::vector<double> row_loss(a.rows);
-  const double loss = cpu::sedd_score_entropy(ls, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(), sigma,
-                                              weight.data(), grad.Data(), row_loss.data());
+  double loss = 0.0;
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
+    const TdCatLayout L = ToCudaLayout(a.layout());
+    CheckCudaCall(env, cuda, cuda->sedd_score_entropy(ls, a.spec.total, xt, x0, static_cast<int>(a.rows), &L, sigma,
+                                                      weight.data(), grad.Data(), row_loss.data(), &loss));
+  } else {
+    loss = cpu::sedd_score_entropy(ls, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(), sigma,
+                                   weight.data(), grad.Data(), row_loss.data());
+  }
   return LossResult(env, loss, row_loss, grad);
 }
 
@@ -365,6 +387,12 @@ Napi::Value SeddStep(const Napi::CallbackInfo& info) {
   const uint64_t row_offset = GetRowOffset(o, a.rows);
   const uint32_t step = GetStep(o);
   Napi::Int32Array out = NewInt32(env, x, a.rows * a.spec.classes.size());
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
+    const TdCatLayout L = ToCudaLayout(a.layout());
+    const TdSeddStep coef = {c.delta_em1, c.delta_move, c.euler_h, c.euler ? 1 : 0, c.final ? 1 : 0};
+    CheckCudaCall(env, cuda, cuda->sedd_reverse_step(ls, a.spec.total, out.Data(), static_cast<int>(a.rows), &L, &coef, seed, row_offset, step));
+    return out;
+  }
   cpu::sedd_reverse_step(ls, a.spec.total, out.Data(), static_cast<int>(a.rows), a.layout(), c, seed, row_offset, step);
   return out;
 }
@@ -378,6 +406,11 @@ Napi::Value SeddInit(const Napi::CallbackInfo& info) {
   const uint64_t seed = GetSeed(o, "seed", 0);
   const uint64_t row_offset = GetRowOffset(o, a.rows);
   Napi::Int32Array out = Napi::Int32Array::New(env, a.rows * a.spec.classes.size());
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
+    const TdCatLayout L = ToCudaLayout(a.layout());
+    CheckCudaCall(env, cuda, cuda->cat_init(out.Data(), static_cast<int>(a.rows), &L, std::exp(-noise.total(1.0)), seed, row_offset));
+    return out;
+  }
   cpu::cat_init(out.Data(), static_cast<int>(a.rows), a.layout(), std::exp(-noise.total(1.0)), seed, row_offset);
   return out;
 }
@@ -422,8 +455,17 @@ Napi::Value MultinomialLoss(const Napi::CallbackInfo& info) {
   }
   Napi::Float32Array grad = Napi::Float32Array::New(env, a.rows * a.spec.total);
   std::vector<double> row_loss(a.rows);
-  const double loss = cpu::multinomial_loss(logits, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(),
-                                            coef.data(), weight.data(), grad.Data(), row_loss.data());
+  double loss = 0.0;
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
+    const TdCatLayout L = ToCudaLayout(a.layout());
+    std::vector<TdMultinomialStep> steps(a.rows);
+    for (size_t i = 0; i < a.rows; ++i) steps[i] = {coef[i].a, coef[i].b};
+    CheckCudaCall(env, cuda, cuda->multinomial_loss(logits, a.spec.total, xt, x0, static_cast<int>(a.rows), &L, steps.data(),
+                                                    weight.data(), grad.Data(), row_loss.data(), &loss));
+  } else {
+    loss = cpu::multinomial_loss(logits, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(), coef.data(),
+                                 weight.data(), grad.Data(), row_loss.data());
+  }
   return LossResult(env, loss, row_loss, grad);
 }
 
@@ -461,6 +503,13 @@ Napi::Value MultinomialStep(const Napi::CallbackInfo& info) {
   const uint64_t seed = GetSeed(o, "seed", 0);
   const uint64_t row_offset = GetRowOffset(o, a.rows);
   Napi::Int32Array out = NewInt32(env, x, a.rows * a.spec.classes.size());
+  if (const TdCudaApi* cuda = DeviceOption(o)) {
+    const TdCatLayout L = ToCudaLayout(a.layout());
+    const TdMultinomialStep coef = {c.a, c.b};
+    CheckCudaCall(env, cuda, cuda->multinomial_step(logits, a.spec.total, out.Data(), static_cast<int>(a.rows), &L, &coef, seed,
+                                                    row_offset, static_cast<uint32_t>(k)));
+    return out;
+  }
   cpu::multinomial_step(logits, a.spec.total, out.Data(), static_cast<int>(a.rows), a.layout(), c, seed, row_offset,
                         static_cast<uint32_t>(k));
   return out;

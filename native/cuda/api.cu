@@ -10,6 +10,7 @@
 #include "cuda_api.h"
 #include "kernels_gemm.cuh"
 #include "kernels_rng.cuh"
+#include "kernels_sedd.cuh"
 #include "kernels_train.cuh"
 #include "loops.cuh"
 #include "mlp_device.cuh"
@@ -187,8 +188,10 @@ int mlp_backward(const TdMlpDesc* desc, const float* params, const float* input,
 }
 
 const TdCudaApi kApi = {
-    TD_CUDA_ABI, last_error, device_count, device_name, normals, forward_noise, affine_step, dpm_step, eps_mse,
-    adamw,       sgemm,      mlp_forward,  mlp_backward, train, sample,
+    TD_CUDA_ABI,     last_error,     device_count,        device_name, normals,     forward_noise,
+    affine_step,     dpm_step,       eps_mse,             adamw,       sgemm,       mlp_forward,
+    mlp_backward,    sedd_cat_corrupt, sedd_cat_init,     sedd_cat_one_hot, sedd_scale, sedd_entropy,
+    sedd_step,       multinomial_kl, multinomial_reverse, train,       sample,
 };
 
 }  // namespace

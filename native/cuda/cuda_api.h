@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define TD_CUDA_ABI 1
+#define TD_CUDA_ABI 2
 #define TD_CUDA_MAX_LAYERS 66
 
 enum TdPrecision { TD_PRECISION_FP32 = 0, TD_PRECISION_BF16 = 1, TD_PRECISION_FP16 = 2 };
@@ -69,6 +69,27 @@ typedef struct {
   float dropout;
 } TdTrainArgs;
 
+/* Categorical layout (core/sedd_spec.h CatLayout): class count and first state of each column
+ * within a row's categorical block of `total` states; graph 0 uniform (and multinomial), 1 absorbing. */
+typedef struct {
+  const int32_t* classes;
+  const int32_t* offsets;
+  int cols;
+  int total;
+  int graph;
+} TdCatLayout;
+
+/* One SEDD reverse step (core/sedd_graph.h StepCoef). */
+typedef struct {
+  double delta_em1, delta_move, euler_h;
+  int euler, final_step;
+} TdSeddStep;
+
+/* One multinomial step: a = abar_k / abar_prev, b = abar_prev. */
+typedef struct {
+  double a, b;
+} TdMultinomialStep;
+
 typedef void (*TdProgressFn)(void* user, double a, double b);
 /* Polled between steps (training) or chunks and steps (sampling): nonzero stops the job. */
 typedef int (*TdShouldStopFn)(void* user);
@@ -97,6 +118,25 @@ typedef struct {
                      int precision);
   int (*mlp_backward)(const TdMlpDesc* desc, const float* params, const float* input, const float* grad_output,
                       int rows, float* grad_params, float* grad_input);
+
+  /* Discrete-chain kernels (twins of cpu/sedd_ops.h and cpu/sedd_multinomial.h). Score and
+   * logit matrices have row stride ld; losses return per-row sums and the weighted total. */
+  int (*cat_corrupt)(const int32_t* x0, int rows, const TdCatLayout* layout, const double* move, uint64_t seed,
+                     uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt);
+  int (*cat_init)(int32_t* x, int rows, const TdCatLayout* layout, double keep, uint64_t seed, uint64_t row_offset);
+  int (*cat_one_hot)(const int32_t* x, int rows, const TdCatLayout* layout, float* out, int ld);
+  int (*sedd_scale_log_scores)(float* ls, int ld, const int32_t* x, int rows, const TdCatLayout* layout,
+                               const double* sigma);
+  int (*sedd_score_entropy)(const float* ls, int ld, const int32_t* xt, const int32_t* x0, int rows,
+                            const TdCatLayout* layout, const double* sigma, const double* weight, float* grad,
+                            double* row_loss, double* total);
+  int (*sedd_reverse_step)(const float* ls, int ld, int32_t* x, int rows, const TdCatLayout* layout,
+                           const TdSeddStep* coef, uint64_t seed, uint64_t row_offset, uint32_t step);
+  int (*multinomial_loss)(const float* logits, int ld, const int32_t* xt, const int32_t* x0, int rows,
+                          const TdCatLayout* layout, const TdMultinomialStep* coef, const double* weight, float* grad,
+                          double* row_loss, double* total);
+  int (*multinomial_step)(const float* logits, int ld, int32_t* x, int rows, const TdCatLayout* layout,
+                          const TdMultinomialStep* coef, uint64_t seed, uint64_t row_offset, uint32_t step);
 
   /* Whole loops; `user` is passed to both callbacks. sample returns 2 when stopped. */
   int (*train)(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, float* ema, int64_t* step,
