@@ -210,6 +210,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       `correlation error: model ${fmt(metrics.correlationError)}, independent ${fmt(baselines.independent.correlationError)}, ` +
         `copula ${fmt(baselines.copula.correlationError)}`,
     );
+    const raceTv = (m: typeof metrics): number => m.columns.find((c) => c.column === 'race')?.tv ?? NaN;
+    log(
+      `race TV distance: model ${fmt(raceTv(metrics))}, ` +
+        `independent ${fmt(raceTv(baselines.independent))}, copula ${fmt(raceTv(baselines.copula))}`,
+    );
     const totalSeconds = (performance.now() - started) / 1000;
     log(`time: fit ${fitSeconds.toFixed(1)} s, sampling ${sampleSeconds.toFixed(2)} s, total ${totalSeconds.toFixed(1)} s`);
     return {
