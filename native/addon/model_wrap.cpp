@@ -177,8 +177,8 @@ static std::shared_ptr<TrainDataStore> ReadTrainData(const Napi::Object& o, cons
 //      weightDecay, lrDecaySteps, maxGradNorm, emaDecay, seed, progressInterval}, onProgress?) -> Promise
 Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckUsable(env, false);
   Napi::Object o = OptionsArg(info, 0, "options");
+  CheckUsable(env, false);  // after the options snapshot: a getter may have released the model
   auto in = std::unique_ptr<FitInputs>(new FitInputs());
   if (GetBool(o, "reuseData", false)) {
     if (!train_data_) ThrowRange(env, "reuseData", "no earlier fit on this model holds data to reuse");
@@ -231,8 +231,8 @@ static std::vector<int> GetTimesteps(Napi::Env env, const Napi::Value& v, size_t
 //         context, contextRows, useEma, progressInterval}, onProgress?) -> Promise<Float32Array>
 Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckUsable(env, false);
   Napi::Object o = OptionsArg(info, 0, "options");
+  CheckUsable(env, false);  // after the options snapshot: a getter may have released the model
   const MlpConfig& cfg = model_->cfg;
   if (cfg.out_dim != cfg.data_dim) ThrowRange(env, "model", "sampling needs outDim == dataDim");
   auto in = std::unique_ptr<SampleInputs>(new SampleInputs());
@@ -294,8 +294,8 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
 // predictEps(x, t, {rows, context, contextRows, useEma}) -> Float32Array [rows x outDim]
 Napi::Value ModelWrap::PredictEps(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckUsable(env, false);
   Napi::Object o = OptionsArg(info, 2, "options");
+  CheckUsable(env, false);  // after the options snapshot: a getter may have released the model
   const MlpConfig& cfg = model_->cfg;
   const double rows = GetNumber(o, "rows", {1, kMaxRows, true}, NAN);
   auto x = GetFloat32(env, info[0], "x", CheckedElements(env, "rows", rows, cfg.data_dim), true);
@@ -387,8 +387,8 @@ Napi::Value ModelWrap::GetWeights(const Napi::CallbackInfo& info) {
 // setWeights({params?, ema?, adamM?, adamV?, step?}); ema: null clears it.
 Napi::Value ModelWrap::SetWeights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckUsable(env, false);
   Napi::Object o = OptionsArg(info, 0, "weights");
+  CheckUsable(env, false);  // after the options snapshot: a getter may have released the model
   const size_t total = model_->layout.total;
   // Validate everything first so a bad argument changes nothing.
   const char* keys[] = {"params", "ema", "adamM", "adamV"};
@@ -475,8 +475,8 @@ static std::unique_ptr<EvalInputs> ReadEvalInputs(const Napi::Object& o, const c
 // evaluate({...}) -> {mse, cat, prior} on the calling thread (small held-out sets).
 Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckUsable(env, false);
   Napi::Object o = OptionsArg(info, 0, "options");
+  CheckUsable(env, false);  // after the options snapshot: a getter may have released the model
   const std::unique_ptr<EvalInputs> in = ReadEvalInputs(o, *model_);
   abort_.store(false);
   return RunEvaluate(env, this, *in);
@@ -485,8 +485,8 @@ Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
 // evaluateAsync({...}) -> Promise<{mse, cat, prior}> on a worker thread (likelihood bounds).
 Napi::Value ModelWrap::EvaluateAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckUsable(env, false);
   Napi::Object o = OptionsArg(info, 0, "options");
+  CheckUsable(env, false);  // after the options snapshot: a getter may have released the model
   std::unique_ptr<EvalInputs> in = ReadEvalInputs(o, *model_);
   CheckUsable(env, true);
   return StartEvaluate(env, this, info.This().As<Napi::Object>(), std::move(in));

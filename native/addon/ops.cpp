@@ -121,9 +121,10 @@ Napi::Value ForwardNoise(const Napi::CallbackInfo& info) {
 Napi::Value EpsMse(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2) ThrowType(env, "epsHat", "epsMse(epsHat, eps) takes two Float32Arrays");
+  // Options first: their snapshot may run getters, which must not detach the arrays below.
+  const TdCudaApi* cuda = info.Length() > 2 ? DeviceOption(OptionsArg(info, 2, "options")) : nullptr;
   auto eps_hat = GetFloat32(env, info[0], "epsHat", kAny, true);
   auto eps = GetFloat32(env, info[1], "eps", eps_hat.length, true);
-  const TdCudaApi* cuda = info.Length() > 2 ? DeviceOption(OptionsArg(info, 2, "options")) : nullptr;
   Napi::Float32Array grad = Napi::Float32Array::New(env, eps.length);
   double loss = 0.0;
   if (cuda) CheckCudaCall(env, cuda, cuda->eps_mse(eps_hat.data, eps.data, eps.length, &loss, grad.Data()));

@@ -16,10 +16,17 @@ void ThrowRange(Napi::Env env, const std::string& name, const std::string& what)
 }
 
 Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  Napi::Env env = info.Env();
   if (info.Length() <= index || !info[index].IsObject() || info[index].IsArray() || info[index].IsFunction()) {
-    ThrowType(info.Env(), name, "expected an options object");
+    ThrowType(env, name, "expected an options object");
   }
-  return info[index].As<Napi::Object>();
+  // Read every option once, now, into a plain object: getters and proxy traps run here and
+  // nowhere else, so no user code can release a model or detach a buffer after a view of it
+  // has been taken.
+  Napi::Object snapshot = Napi::Object::New(env);
+  Napi::Function assign = env.Global().Get("Object").As<Napi::Object>().Get("assign").As<Napi::Function>();
+  assign.Call({snapshot, info[index]});
+  return snapshot;
 }
 
 bool Has(const Napi::Object& o, const char* key) {
@@ -88,12 +95,11 @@ static View<T> GetTyped(Napi::Env env, const Napi::Value& v, const std::string& 
     ThrowType(env, name, std::string("expected a ") + type_name);
   }
   auto arr = v.As<Napi::TypedArrayOf<T>>();
+  if (arr.ArrayBuffer().IsDetached()) ThrowType(env, name, "its ArrayBuffer is detached");
   const size_t length = arr.ElementLength();
   if (expected != std::numeric_limits<size_t>::max() && length != expected) {
     ThrowRange(env, name, "expected length " + std::to_string(expected) + ", got " + std::to_string(length));
   }
-  // A detached buffer reports length 0 and no data.
-  if (length > 0 && arr.Data() == nullptr) ThrowType(env, name, "its ArrayBuffer is detached");
   return {arr.Data(), length};
 }
 
