@@ -289,6 +289,18 @@ const REENTRANT = {
         get x() { structuredClone(logScore.buffer, { transfer: [logScore.buffer] }); gc(); gc(); return x; } });
       console.log('RESULT returned ' + r.length);
     } catch (e) { console.log('RESULT ' + e.constructor.name + ' ' + e.message); }`,
+  // An accessor inherited from Object.prototype (prototype pollution) runs when an option the
+  // caller left out is looked up, possibly after views of the other arguments were taken.
+  inheritedGetter: `
+    const n = 1 << 22;
+    const x = new Float32Array(n).fill(1), epsHat = new Float32Array(n);
+    Object.defineProperty(Object.prototype, 'eta', { configurable: true,
+      get() { if (x.length) { structuredClone(x.buffer, { transfer: [x.buffer] }); gc(); gc(); } return 0; } });
+    try {
+      const y = ops.ddimStep({ x, epsHat, rows: n, cols: 1, alphaBars: Float64Array.of(0.9, 0.8), t: 1, prev: 0 });
+      console.log('RESULT returned ' + y.length);
+    } catch (e) { console.log('RESULT ' + e.constructor.name + ' ' + e.message); }
+    delete Object.prototype.eta;`,
   detachInSetWeights: `
     const model = new ops.NativeModel({ dataDim: 2, timeDim: 4, hidden: [1024, 1024] });
     const params = model.getWeights('params');
@@ -311,6 +323,11 @@ test('option getters that release the model or detach an input during validation
     // A released model must be reported as released, not misread (a dangling config).
     if (name.startsWith('release') && !/^TypeError model: this model has been released/.test(result ?? '')) {
       problems.push(`${name}: expected "TypeError model: this model has been released", got "${result}"`);
+    }
+    // The inherited accessor must either not run (options read as own properties) or its
+    // detaching must be reported.
+    if (name === 'inheritedGetter' && !/^(returned 4194304|TypeError x: its ArrayBuffer is detached)/.test(result ?? '')) {
+      problems.push(`${name}: expected a normal result or a detached-buffer TypeError, got "${result}"`);
     }
     // A buffer detached by a getter must be reported, not read after it was freed.
     if (name.startsWith('detach') && !/^TypeError \w+: its ArrayBuffer is detached/.test(result ?? '')) {

@@ -15,6 +15,25 @@ void ThrowRange(Napi::Env env, const std::string& name, const std::string& what)
   throw Napi::RangeError::New(env, name + ": " + what);
 }
 
+namespace {
+// (o) => a null-prototype copy of o's enumerable properties, own and inherited. Null prototype:
+// a missing option must not fall through to Object.prototype, where an accessor could run user
+// code later. Compiled once per environment, with Object.create captured at that time.
+Napi::Function SnapshotFunction(Napi::Env env) {
+  auto* ref = env.GetInstanceData<Napi::FunctionReference>();
+  if (ref == nullptr) {
+    napi_value script_value;
+    const char* src =
+        "(function (create) { return function snapshot(o) {"
+        " const s = create(null); for (const k in o) s[k] = o[k]; return s; }; })(Object.create)";
+    NAPI_THROW_IF_FAILED(env, napi_run_script(env, Napi::String::New(env, src), &script_value), Napi::Function());
+    ref = new Napi::FunctionReference(Napi::Persistent(Napi::Value(env, script_value).As<Napi::Function>()));
+    env.SetInstanceData(ref);
+  }
+  return ref->Value();
+}
+}  // namespace
+
 Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   Napi::Env env = info.Env();
   if (info.Length() <= index || !info[index].IsObject() || info[index].IsArray() || info[index].IsFunction()) {
@@ -23,10 +42,7 @@ Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t index, const char
   // Read every option once, now, into a plain object: getters and proxy traps run here and
   // nowhere else, so no user code can release a model or detach a buffer after a view of it
   // has been taken.
-  Napi::Object snapshot = Napi::Object::New(env);
-  Napi::Function assign = env.Global().Get("Object").As<Napi::Object>().Get("assign").As<Napi::Function>();
-  assign.Call({snapshot, info[index]});
-  return snapshot;
+  return SnapshotFunction(env).Call({info[index]}).As<Napi::Object>();
 }
 
 bool Has(const Napi::Object& o, const char* key) {
