@@ -184,8 +184,7 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
   const double cat_scale = options.categorical_weight / (static_cast<double>(batch) * model.cat.classes.size());
 
   TrainResult result;
-  double window_loss = 0.0;
-  int window_steps = 0;
+  StepFinisher finisher(model, options, progress, result);
   for (int64_t local = 0; local < options.steps; ++local) {
     if (abort.load(std::memory_order_relaxed)) {
       result.aborted = true;
@@ -202,26 +201,7 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
     const float* out = mlp_forward(cfg, model.layout, model.params.data(), b.input.data(), batch, ws, dropout, pool);
     const double loss = batch_loss(model, data, out, cat_scale, true, b, nullptr, nullptr);
     mlp_backward(cfg, model.layout, model.params.data(), b.input.data(), b.grad_out.data(), ws, grads.data(), nullptr, pool);
-    clip_grad_norm(grads.data(), n_params, options.max_grad_norm);
-
-    AdamWConfig adam = options.adam;
-    if (options.lr_decay_total > 0) {
-      const double frac = static_cast<double>(options.lr_decay_offset + local) / static_cast<double>(options.lr_decay_total);
-      adam.lr = static_cast<float>(options.adam.lr * (frac < 1.0 ? 1.0 - frac : 0.0));
-    }
-    model.step += 1;
-    adamw_step(model.params.data(), grads.data(), model.adam_m.data(), model.adam_v.data(), n_params, model.step, adam);
-    if (options.ema_decay > 0.0f) ema_update(model.ema.data(), model.params.data(), n_params, options.ema_decay);
-
-    result.steps_done += 1;
-    window_loss += loss;
-    window_steps += 1;
-    result.last_loss = loss;
-    if (options.progress_interval > 0 && result.steps_done % options.progress_interval == 0) {
-      if (progress) progress(result.steps_done, window_loss / window_steps);
-      window_loss = 0.0;
-      window_steps = 0;
-    }
+    finisher.finish(grads.data(), loss, local);
   }
   return result;
 }

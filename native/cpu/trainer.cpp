@@ -33,8 +33,7 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
   if (options.ema_decay > 0.0f && model.ema.empty()) model.ema = model.params;
 
   TrainResult result;
-  double window_loss = 0.0;
-  int window_steps = 0;
+  StepFinisher finisher(model, options, progress, result);
   for (int64_t local = 0; local < options.steps; ++local) {
     if (abort.load(std::memory_order_relaxed)) {
       result.aborted = true;
@@ -57,28 +56,32 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
     const float* eps_hat = mlp_forward(cfg, model.layout, model.params.data(), input.data(), batch, ws, dropout, pool);
     const double loss = eps_mse(eps_hat, eps.data(), eps.size(), grad_out.data());
     mlp_backward(cfg, model.layout, model.params.data(), input.data(), grad_out.data(), ws, grads.data(), nullptr, pool);
-    if (options.max_grad_norm > 0.0) clip_grad_norm(grads.data(), n_params, options.max_grad_norm);
-
-    AdamWConfig adam = options.adam;
-    if (options.lr_decay_total > 0) {
-      const double frac = static_cast<double>(options.lr_decay_offset + local) / static_cast<double>(options.lr_decay_total);
-      adam.lr = static_cast<float>(options.adam.lr * (frac < 1.0 ? 1.0 - frac : 0.0));
-    }
-    model.step += 1;
-    adamw_step(model.params.data(), grads.data(), model.adam_m.data(), model.adam_v.data(), n_params, model.step, adam);
-    if (options.ema_decay > 0.0f) ema_update(model.ema.data(), model.params.data(), n_params, options.ema_decay);
-
-    result.steps_done += 1;
-    window_loss += loss;
-    window_steps += 1;
-    result.last_loss = loss;
-    if (options.progress_interval > 0 && result.steps_done % options.progress_interval == 0) {
-      if (progress) progress(result.steps_done, window_loss / window_steps);
-      window_loss = 0.0;
-      window_steps = 0;
-    }
+    finisher.finish(grads.data(), loss, local);
   }
   return result;
+}
+
+void StepFinisher::finish(float* grads, double loss, int64_t local) {
+  const size_t n_params = model_.layout.total;
+  if (options_.max_grad_norm > 0.0) clip_grad_norm(grads, n_params, options_.max_grad_norm);
+  AdamWConfig adam = options_.adam;
+  if (options_.lr_decay_total > 0) {
+    const double frac = static_cast<double>(options_.lr_decay_offset + local) / static_cast<double>(options_.lr_decay_total);
+    adam.lr = static_cast<float>(options_.adam.lr * (frac < 1.0 ? 1.0 - frac : 0.0));
+  }
+  model_.step += 1;
+  adamw_step(model_.params.data(), grads, model_.adam_m.data(), model_.adam_v.data(), n_params, model_.step, adam);
+  if (options_.ema_decay > 0.0f) ema_update(model_.ema.data(), model_.params.data(), n_params, options_.ema_decay);
+
+  result_.steps_done += 1;
+  result_.last_loss = loss;
+  window_loss_ += loss;
+  window_steps_ += 1;
+  if (options_.progress_interval > 0 && result_.steps_done % options_.progress_interval == 0) {
+    if (progress_) progress_(result_.steps_done, window_loss_ / window_steps_);
+    window_loss_ = 0.0;
+    window_steps_ = 0;
+  }
 }
 
 }  // namespace cpu

@@ -51,5 +51,24 @@ using TrainProgress = std::function<void(int64_t step, double loss)>;
 TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
                   const std::atomic<bool>& abort, const TrainProgress& progress);
 
+// Everything of one optimiser step after the gradients: clipping, the learning-rate schedule,
+// AdamW, EMA, the loss window and progress reports. Shared by the Gaussian and mixed loops.
+class StepFinisher {
+ public:
+  StepFinisher(DenoiserModel& model, const TrainOptions& options, const TrainProgress& progress, TrainResult& result)
+      : model_(model), options_(options), progress_(progress), result_(result) {}
+
+  // `local` counts the steps of this call (for the learning-rate decay).
+  void finish(float* grads, double loss, int64_t local);
+
+ private:
+  DenoiserModel& model_;
+  const TrainOptions& options_;
+  const TrainProgress& progress_;
+  TrainResult& result_;
+  double window_loss_ = 0.0;
+  int window_steps_ = 0;
+};
+
 }  // namespace cpu
 }  // namespace td
