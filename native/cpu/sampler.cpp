@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "../core/philox.h"
+#include "chunks.h"
 #include "mlp.h"
 #include "normals.h"
 
@@ -87,34 +88,12 @@ bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options,
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<StepPlan> plan = plan_steps(model, params, options);
   const int chunk = std::max(1, options.chunk_rows);
-  const int64_t chunks = (n + chunk - 1) / chunk;
   const int workers = pool ? pool->size() : 1;
   std::vector<ChunkScratch> scratch(workers);
-  std::atomic<bool> stopped{false};
-  std::mutex progress_mutex;
-  int64_t rows_done = 0;
   const int d = model.cfg.data_dim;
-  // Chunks are processed in waves of at most INT_MAX tasks (parallel_for takes an int).
-  for (int64_t wave = 0; wave < chunks; wave += (1 << 30)) {
-    const int tasks = static_cast<int>(std::min<int64_t>(chunks - wave, 1 << 30));
-    auto work = [&](int task, int worker) {
-      if (stopped.load()) return;
-      const int64_t first = (wave + task) * chunk;
-      const int rows = static_cast<int>(std::min<int64_t>(chunk, n - first));
-      if (!run_chunk(model, params, options, plan, first, rows, out + first * d, scratch[worker], abort)) {
-        stopped.store(true);
-        return;
-      }
-      if (progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        rows_done += rows;
-        progress(rows_done);
-      }
-    };
-    if (pool) pool->parallel_for(tasks, work);
-    else for (int t = 0; t < tasks; ++t) work(t, 0);
-  }
-  return !stopped.load() && !abort.load();
+  return for_each_chunk(n, chunk, pool, abort, progress, [&](int64_t first, int rows, int worker) {
+    return run_chunk(model, params, options, plan, first, rows, out + first * d, scratch[worker], abort);
+  });
 }
 
 void predict_eps(const DenoiserModel& model, const float* params, const float* x, int rows, int t,

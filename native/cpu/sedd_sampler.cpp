@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../core/philox.h"
+#include "chunks.h"
 #include "mlp.h"
 #include "normals.h"
 #include "sedd_multinomial.h"
@@ -125,35 +126,14 @@ bool sample_mixed(const DenoiserModel& model, int64_t n, const SampleOptions& op
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<MixedPlan> plan = plan_mixed(model, params, options);
   const int chunk = std::max(1, options.chunk_rows);
-  const int64_t chunks = (n + chunk - 1) / chunk;
   const int workers = pool ? pool->size() : 1;
   std::vector<MixedScratch> scratch(workers);
-  std::atomic<bool> stopped{false};
-  std::mutex progress_mutex;
-  int64_t rows_done = 0;
   const int d = model.numeric_dim();
   const int C = static_cast<int>(model.cat.classes.size());
-  for (int64_t wave = 0; wave < chunks; wave += (1 << 30)) {
-    const int tasks = static_cast<int>(std::min<int64_t>(chunks - wave, 1 << 30));
-    auto work = [&](int task, int worker) {
-      if (stopped.load()) return;
-      const int64_t first = (wave + task) * chunk;
-      const int rows = static_cast<int>(std::min<int64_t>(chunk, n - first));
-      if (!run_mixed_chunk(model, params, options, plan, first, rows, out_num + first * d, out_cat + first * C,
-                           scratch[worker], abort)) {
-        stopped.store(true);
-        return;
-      }
-      if (progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        rows_done += rows;
-        progress(rows_done);
-      }
-    };
-    if (pool) pool->parallel_for(tasks, work);
-    else for (int t = 0; t < tasks; ++t) work(t, 0);
-  }
-  return !stopped.load() && !abort.load();
+  return for_each_chunk(n, chunk, pool, abort, progress, [&](int64_t first, int rows, int worker) {
+    return run_mixed_chunk(model, params, options, plan, first, rows, out_num + first * d, out_cat + first * C,
+                           scratch[worker], abort);
+  });
 }
 
 }  // namespace cpu
