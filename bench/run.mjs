@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { configs as makeConfigs, fidelityPlan, growthRows } from './configs.mjs';
-import { buildProblems, library, snapshotLibrary } from './lib/library.mjs';
+import { buildProblems, library, ROOT, snapshotLibrary } from './lib/library.mjs';
 import { lalondeMatrix } from './lib/data.mjs';
-import { machineInfo, machineLine } from './lib/machine.mjs';
+import { machineInfo, machineLine, sourceInfo } from './lib/machine.mjs';
 import { HERE, RESULTS } from './lib/paths.mjs';
 import { fmt, fmtPct, fmtRatio, ratio } from './lib/stats.mjs';
 import { markdownTable } from './lib/table.mjs';
@@ -56,18 +56,18 @@ function headline(results, configs) {
     rows.push(['GEMM, wide-net training-step shapes (GFLOP/s)', w.ours.toFixed(1), `OpenBLAS ${w.openblas.toFixed(1)}`, fmtPct(w.fraction), '>= 85% of OpenBLAS', w.fraction >= 0.85 ? 'met' : 'not met']);
   }
   if (trex) {
-    const ot = trex.oursTrain.train.medianStepsPerSec, pt = trex.torchTrain?.train?.medianStepsPerSec;
+    const ot = trex.oursTrain.train.medianStepsPerCpuSec, pt = trex.torchTrain?.train?.medianStepsPerCpuSec;
     const r = ratio(ot, pt);
     rows.push(['Training steps/s (Trex, 1 thread)', fmt(ot), `PyTorch ${fmt(pt)}`, fmtRatio(r), '>= 2500 and >= 3x PyTorch',
       `${ot >= 2500 ? 'met' : 'not met'} / ${r >= 3 ? 'met' : Number.isFinite(r) ? 'not met' : '—'}`]);
     const cell = trex.cells.find((c) => c.n === 1e4 && c.name === 'DDPM-100');
     if (cell) {
-      const o = cell.ours.rowStepsPerSec, p = cell.peer?.rowStepsPerSec;
+      const o = cell.ours.rowStepsPerCpuSec, p = cell.peer?.rowStepsPerCpuSec;
       const rs = ratio(o, p);
       rows.push(['Sampling row-steps/s (Trex, DDPM-100, n = 10k, 1 thread)', fmt(o), `PyTorch ${fmt(p)}`, fmtRatio(rs), '>= 3M and >= 5x PyTorch',
         `${o >= 3e6 ? 'met' : 'not met'} / ${rs >= 5 ? 'met' : Number.isFinite(rs) ? 'not met' : '—'}`]);
     }
-    const best = Math.max(...trex.cells.map((c) => c.ours.rowStepsPerSec));
+    const best = Math.max(...trex.cells.map((c) => c.ours.rowStepsPerCpuSec));
     rows.push(['Sampling row-steps/s, best Trex cell', fmt(best), '', '', '>= 3M', best >= 3e6 ? 'met' : 'not met']);
   }
   void configs;
@@ -83,6 +83,7 @@ async function main() {
   }
   const started = Date.now();
   const machine = machineInfo();
+  const source = sourceInfo(ROOT);
   const tmpDir = mkdtempSync(join(tmpdir(), 'td-bench-'));
   snapshotLibrary(join(tmpDir, 'lib'));
   const backend = library().nativeOps().backendInfo();
@@ -115,7 +116,7 @@ async function main() {
     }
     if (ddpmRows.length) {
       sections.unshift({
-        title: `Training and sampling, ${args.threads} thread(s) on both sides (rates: median of windows / repeats; GFLOP/s count the nominal MLP FLOPs 2*sum(in*out) per row, training 3x)`,
+        title: `Training and sampling, ${args.threads} thread(s) on both sides (rates per process CPU-second, median of windows / repeats; GFLOP/s count the nominal MLP FLOPs 2*sum(in*out) per row, training 3x)`,
         body: markdownTable(DDPM_HEADER, ddpmRows),
       });
     }
@@ -147,7 +148,7 @@ async function main() {
     `# tabular-diffusion benchmarks (${mode}, ${new Date(started).toISOString()})`,
     '',
     `Machine: ${machineLine(machine)}.`,
-    `Ours: ${backend.backend} backend, GEMM kernel ${backend.gemmKernel}, ${args.threads} thread(s). Peers: PyTorch ${torchVersion ?? '(not run)'}` +
+    `Ours: ${source.line} (built library copied at start), ${backend.backend} backend, GEMM kernel ${backend.gemmKernel}, ${args.threads} thread(s). Peers: PyTorch ${torchVersion ?? '(not run)'}` +
       `${results.gemm ? `, numpy ${results.gemm.openblas.numpy} on ${results.gemm.openblas.config} (core ${results.gemm.openblas.corename})` : ''}` +
       `${results.ort && !results.ort.skipped ? `, onnxruntime-node ${results.ort.trex?.ortVersion}` : ''}. Total time ${seconds.toFixed(0)} s.`,
   ];
@@ -155,7 +156,7 @@ async function main() {
   console.log(markdown);
 
   mkdirSync(RESULTS, { recursive: true });
-  const json = JSON.stringify({ mode, started: new Date(started).toISOString(), seconds, args, machine, backend, torch: torchVersion, results }, null, 1);
+  const json = JSON.stringify({ mode, started: new Date(started).toISOString(), seconds, args, machine, source, backend, torch: torchVersion, results }, null, 1);
   const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
   const latest = mode === 'full' ? 'latest' : `latest-${mode}`;
   writeFileSync(join(RESULTS, `${latest}.json`), json);

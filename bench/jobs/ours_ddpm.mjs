@@ -9,6 +9,12 @@ import { lalondeRows, moments, readMatrix } from '../lib/data.mjs';
 import { library } from '../lib/library.mjs';
 import { median } from '../lib/stats.mjs';
 
+/** CPU seconds (user + system) of this process so far: robust to other load on the machine. */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 const spec = JSON.parse(process.argv[2]);
 const { cfg } = spec;
 const lib = library();
@@ -21,27 +27,31 @@ const options = {
 async function train() {
   const windows = 10;
   const interval = Math.max(1, Math.floor(cfg.trainSteps / windows));
-  const lossWindows = [], rates = [];
-  let last = performance.now();
+  const lossWindows = [], rates = [], cpuRates = [];
+  let last = performance.now(), lastCpu = cpuSeconds();
   const onProgress = ({ loss }) => {
-    const now = performance.now();
+    const now = performance.now(), cpu = cpuSeconds();
     lossWindows.push(loss);
     rates.push((interval * 1000) / (now - last));
+    cpuRates.push(interval / (cpu - lastCpu));
     last = now;
+    lastCpu = cpu;
   };
   let diffusion, synth;
-  const start = performance.now();
+  const start = performance.now(), startCpu = cpuSeconds();
   last = start;
+  lastCpu = startCpu;
   if (cfg.synthesizer) {
     synth = new lib.TabularSynthesizer({ ...cfg.synthesizer, ...options });
     // TabularSynthesizer.fit has no progressInterval: its default is maxSteps / 100 windows.
     const fine = [];
-    let fineLast = start;
+    let fineLast = start, fineCpu = startCpu;
     await synth.fit(lalondeRows(), {
       onProgress: ({ loss }) => {
-        const now = performance.now();
-        fine.push({ loss, ms: now - fineLast });
+        const now = performance.now(), cpu = cpuSeconds();
+        fine.push({ loss, ms: now - fineLast, cpu: cpu - fineCpu });
         fineLast = now;
+        fineCpu = cpu;
       },
     });
     // Fold the 100 reports into 10 windows of mean loss.
@@ -49,7 +59,9 @@ async function train() {
     for (let w = 0; w + per <= fine.length && lossWindows.length < windows; w += per) {
       const part = fine.slice(w, w + per);
       lossWindows.push(part.reduce((s, p) => s + p.loss, 0) / part.length);
-      rates.push((per * Math.max(1, Math.floor(cfg.trainSteps / 100)) * 1000) / part.reduce((s, p) => s + p.ms, 0));
+      const steps = per * Math.max(1, Math.floor(cfg.trainSteps / 100));
+      rates.push((steps * 1000) / part.reduce((s, p) => s + p.ms, 0));
+      cpuRates.push(steps / part.reduce((s, p) => s + p.cpu, 0));
     }
     diffusion = synth.diffusion;
   } else {
@@ -59,8 +71,8 @@ async function train() {
   }
   const seconds = (performance.now() - start) / 1000;
   const out = {
-    steps: cfg.trainSteps, seconds, stepsPerSec: cfg.trainSteps / seconds, windowStepsPerSec: rates,
-    medianStepsPerSec: median(rates), lossWindows, lastLoss: lossWindows[lossWindows.length - 1],
+    steps: cfg.trainSteps, seconds, cpuSeconds: cpuSeconds() - startCpu, stepsPerSec: cfg.trainSteps / seconds, windowStepsPerSec: rates,
+    medianStepsPerSec: median(rates), windowStepsPerCpuSec: cpuRates, medianStepsPerCpuSec: median(cpuRates), lossWindows, lastLoss: lossWindows[lossWindows.length - 1],
   };
   if (spec.savePath) {
     if (synth) await synth.save(spec.savePath);
@@ -92,19 +104,21 @@ async function main() {
     await diffusion.sample(1024, { sampler: 'ddim', steps: 2, seed: 0 }); // warm-up
   }
   for (const s of spec.sample ?? []) {
-    const seconds = [];
+    const seconds = [], cpu = [];
     let steps = s.sampler === 'ddpm' ? cfg.nTimesteps : s.steps;
     for (let r = 0; r < s.reps; r++) {
       const o = { sampler: s.sampler, steps: s.sampler === 'ddpm' ? undefined : s.steps, seed: 100 + r };
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = cpuSeconds();
       // Lalonde goes through TabularSynthesizer (rows back in the original columns); the others
       // return the standardised matrix.
       if (synth) await synth.sampleColumns(s.n, o);
       else await diffusion.sample(s.n, { ...o, batchSize: s.chunk });
       seconds.push((performance.now() - t0) / 1000);
+      cpu.push(cpuSeconds() - c0);
       globalThis.gc?.();
     }
-    runs.push({ n: s.n, sampler: s.sampler, steps, seconds, rowStepsPerSec: (s.n * steps) / median(seconds) });
+    runs.push({ n: s.n, sampler: s.sampler, steps, seconds, cpuSeconds: cpu, rowStepsPerSec: (s.n * steps) / median(seconds),
+      rowStepsPerCpuSec: (s.n * steps) / median(cpu) });
   }
   result.sample = runs;
   result.maxRssKB = process.resourceUsage().maxRSS;

@@ -14,7 +14,7 @@ async function main() {
   const baseRssKB = process.resourceUsage().maxRSS;
   const options = { seed: 7, sampler: spec.sampler, steps: spec.steps, chunkRows: spec.chunkRows };
   let rows = 0;
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   if (spec.mode === 'stream') {
     const sink = new Writable({ objectMode: true, highWaterMark: 1024, write(_row, _enc, cb) { rows++; cb(); } });
     await pipeline(synth.sampleStream(spec.n, options), sink);
@@ -22,7 +22,9 @@ async function main() {
     rows = (await synth.sample(spec.n, options)).length;
   }
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ mode: spec.mode, n: spec.n, rows, seconds, baseRssKB, maxRssKB: process.resourceUsage().maxRSS }));
+  const c = process.cpuUsage(c0);
+  const cpuSeconds = (c.user + c.system) / 1e6;
+  console.log(JSON.stringify({ mode: spec.mode, n: spec.n, rows, seconds, cpuSeconds, baseRssKB, maxRssKB: process.resourceUsage().maxRSS }));
   synth.dispose();
 }
 

@@ -31,3 +31,15 @@ export function machineLine(m) {
   return `${m.cpuModel} (${m.logicalCpus} logical CPUs, ${m.simd.join('/') || 'no SIMD flags read'}), ${m.memoryGiB} GiB, ` +
     `Node ${m.node}, load average at start ${m.loadAverage.join(' ')}`;
 }
+
+/** The commit the run measured, and whether native/ or src/ had uncommitted changes. */
+export function sourceInfo(root) {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'native', 'src', 'binding.gyp'], { cwd: root, encoding: 'utf8' })
+      .split('\n').filter(Boolean).length;
+    return { commit, uncommittedFiles: dirty, line: `commit ${commit}${dirty ? ` + ${dirty} uncommitted file(s) in native/ src/` : ''}` };
+  } catch {
+    return { commit: null, uncommittedFiles: null, line: 'commit unknown (not a git checkout)' };
+  }
+}

@@ -47,6 +47,14 @@ class Denoiser(nn.Module):
         return self.net(torch.cat([x, time_embedding(t, self.time_dim)], dim=1))
 
 
+def median(values):
+    v = sorted(values)
+    if not v:
+        return None
+    mid = len(v) // 2
+    return v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
+
+
 def schedule(T, beta_start, beta_end):
     betas = torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
     alpha_bars = torch.cumprod(1.0 - betas, dim=0)
@@ -67,10 +75,11 @@ def train(model, x, job, alpha_bars):
     opt = torch.optim.AdamW(model.parameters(), lr=job["lr"], betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     windows = job.get("windows", 10)
     per_window = max(1, steps // windows)
-    losses, rates, acc, n_acc = [], [], 0.0, 0
+    losses, rates, cpu_rates, acc, n_acc = [], [], [], 0.0, 0
     rows = x.shape[0]
     start = time.perf_counter()
-    w_start = start
+    start_cpu = time.process_time()
+    w_start, w_cpu = start, start_cpu
     for step in range(steps):
         idx = torch.randint(0, rows, (batch,))
         t = torch.randint(0, T, (batch,))
@@ -84,14 +93,15 @@ def train(model, x, job, alpha_bars):
         acc += loss.item()
         n_acc += 1
         if (step + 1) % per_window == 0:
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), time.process_time()
             losses.append(acc / n_acc)
             rates.append(n_acc / (now - w_start))
-            acc, n_acc, w_start = 0.0, 0, now
+            cpu_rates.append(n_acc / (cpu - w_cpu))
+            acc, n_acc, w_start, w_cpu = 0.0, 0, now, cpu
     total = time.perf_counter() - start
-    med = sorted(rates)[len(rates) // 2] if len(rates) % 2 else sum(sorted(rates)[len(rates) // 2 - 1:len(rates) // 2 + 1]) / 2
-    return {"steps": steps, "seconds": total, "stepsPerSec": steps / total,
-            "windowStepsPerSec": rates, "medianStepsPerSec": med, "lossWindows": losses, "lastLoss": losses[-1] if losses else None}
+    return {"steps": steps, "seconds": total, "cpuSeconds": time.process_time() - start_cpu, "stepsPerSec": steps / total,
+            "windowStepsPerSec": rates, "medianStepsPerSec": median(rates),
+            "windowStepsPerCpuSec": cpu_rates, "medianStepsPerCpuSec": median(cpu_rates), "lossWindows": losses, "lastLoss": losses[-1] if losses else None}
 
 
 @torch.inference_mode()
@@ -145,17 +155,17 @@ def main():
     if job.get("sample"):
         sample(model, 1024, "ddim", 2, 1024, betas, alpha_bars, job["T"], gen)  # warm-up
     for spec in job.get("sample", []):
-        times = []
+        times, cpus = [], []
         nsteps = 0
         for _ in range(int(spec.get("reps", 1))):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             _, nsteps = sample(model, int(spec["n"]), spec["sampler"], spec.get("steps"), int(spec.get("chunk", 1024)),
                                betas, alpha_bars, job["T"], gen)
             times.append(time.perf_counter() - t0)
-        st = sorted(times)
-        med = st[len(st) // 2] if len(st) % 2 else (st[len(st) // 2 - 1] + st[len(st) // 2]) / 2
-        runs.append({"n": spec["n"], "sampler": spec["sampler"], "steps": nsteps, "seconds": times,
-                     "rowStepsPerSec": spec["n"] * nsteps / med})
+            cpus.append(time.process_time() - c0)
+        runs.append({"n": spec["n"], "sampler": spec["sampler"], "steps": nsteps, "seconds": times, "cpuSeconds": cpus,
+                     "rowStepsPerSec": spec["n"] * nsteps / median(times),
+                     "rowStepsPerCpuSec": spec["n"] * nsteps / median(cpus)})
     result["sample"] = runs
     result["maxRssKB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps(result))

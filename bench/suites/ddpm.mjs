@@ -75,12 +75,12 @@ export function ddpmTable(run, gemm) {
   const limit = gemm?.summary?.[cfg.name];
   const fwd = forwardFlopsPerRow(cfg), exec = executedSampleFlopsPerRowStep(cfg), trainF = trainFlopsPerStep(cfg);
   const rows = [];
-  const ot = oursTrain.train.medianStepsPerSec, pt = torchTrain?.train?.medianStepsPerSec;
+  const ot = oursTrain.train.medianStepsPerCpuSec, pt = torchTrain?.train?.medianStepsPerCpuSec;
   rows.push([cfg.name, `train ${cfg.trainSteps} steps`, 'steps/s', fmt(ot), fmt(pt), fmtRatio(ratio(ot, pt)),
     (ot * trainF / 1e9).toFixed(1), pt ? (pt * trainF / 1e9).toFixed(1) : '—', limit ? fmtPct((ot * trainF / 1e9) / limit.train.openblas) : '—',
     fmtMB(oursTrain.maxRssKB), fmtMB(torchTrain?.maxRssKB)]);
   for (const c of cells) {
-    const o = c.ours.rowStepsPerSec, p = c.peer?.rowStepsPerSec;
+    const o = c.ours.rowStepsPerCpuSec, p = c.peer?.rowStepsPerCpuSec;
     rows.push([cfg.name, `sample n=${fmt(c.n)} ${c.name}`, 'row-steps/s', fmt(o), fmt(p), fmtRatio(ratio(o, p)),
       (o * fwd / 1e9).toFixed(1), p ? (p * fwd / 1e9).toFixed(1) : '—', limit ? fmtPct((o * exec / 1e9) / limit.sample.openblas) : '—',
       fmtMB(c.ours.maxRssKB), fmtMB(c.peer?.maxRssKB)]);

@@ -38,7 +38,7 @@ export async function growthSuite(ctx, runs, ns, svgPath) {
   if (trex) {
     for (const side of ['ours', 'peer']) {
       for (const name of ['DDPM-100', 'DDIM-50', 'DDIM-20']) {
-        const pts = trex.cells.filter((c) => c.name === name && c[side]).map((c) => [c.n, Math.min(...c[side].seconds)]);
+        const pts = trex.cells.filter((c) => c.name === name && c[side]).map((c) => [c.n, Math.min(...c[side].cpuSeconds)]);
         if (pts.length < 2) continue;
         const label = `${side === 'ours' ? 'ours' : 'PyTorch'} ${name}`;
         series.push({ name: label, points: pts, dashed: side === 'peer' });
@@ -46,13 +46,13 @@ export async function growthSuite(ctx, runs, ns, svgPath) {
       }
     }
   }
-  const sPts = stream.map((r) => [r.n, r.seconds]);
-  const aPts = array.map((r) => [r.n, r.seconds]);
+  const sPts = stream.map((r) => [r.n, r.cpuSeconds]);
+  const aPts = array.map((r) => [r.n, r.cpuSeconds]);
   slopes.push(['Lalonde sampleStream DDIM-20 (rows to a null writable)', sPts.map(([n, s]) => `${fmt(n)}: ${s.toFixed(2)} s`).join(', '), logLogSlope(sPts.map((p) => p[0]), sPts.map((p) => p[1])).toFixed(3)]);
   slopes.push(['Lalonde sample(n) DDIM-20 (all rows held)', aPts.map(([n, s]) => `${fmt(n)}: ${s.toFixed(2)} s`).join(', '), logLogSlope(aPts.map((p) => p[0]), aPts.map((p) => p[1])).toFixed(3)]);
   const rss = ns.map((n, i) => [fmt(n), fmtMB(stream[i].maxRssKB), fmtMB(array[i].maxRssKB), fmtMB(stream[i].baseRssKB)]);
   const svg = chartsSvg([
-    { title: 'Sampling time vs rows (Trex, 1 thread)', xLabel: 'rows', yLabel: 'seconds', series },
+    { title: 'Sampling time vs rows (Trex, 1 thread)', xLabel: 'rows', yLabel: 'CPU seconds', series },
     { title: 'Peak RSS vs rows (Lalonde, DDIM-20)', xLabel: 'rows', yLabel: 'peak RSS (MB)', series: [
       { name: 'sampleStream -> null writable', points: stream.map((r) => [r.n, r.maxRssKB / 1024]) },
       { name: 'sample(n), rows held', points: array.map((r) => [r.n, r.maxRssKB / 1024]), dashed: true },
@@ -62,7 +62,7 @@ export async function growthSuite(ctx, runs, ns, svgPath) {
   return {
     result: { stream, array, slopes: slopes.map(([what, points, slope]) => ({ what, points, slope: Number(slope) })), svg: svgPath ?? null },
     sections: [
-      { title: 'Cost growth: time vs rows (log-log slope; 1.0 = linear)', body: markdownTable(['series', 'points (best of reps)', 'slope'], slopes) },
+      { title: 'Cost growth: process CPU time vs rows (log-log slope; 1.0 = linear)', body: markdownTable(['series', 'CPU seconds (best of reps)', 'slope'], slopes) },
       { title: 'Cost growth: peak RSS vs rows (Lalonde, DDIM-20, chunks of 65536 rows)', body: markdownTable(['rows', 'sampleStream peak RSS', 'sample(n) peak RSS', 'RSS after load'], rss) },
     ],
   };
