@@ -8,7 +8,7 @@ import {
 import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
-import { NoiseSchedule, noiseSchedule, timestepSequence } from './schedule.js';
+import { NoiseSchedule, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
 import {
   CategoricalNll, MixedInput, MixedNativeModel, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
   lossFromEval, nllFromEval, readFixed, readMixedInput, sampleMixedStepwise,
@@ -330,7 +330,7 @@ export class TabularDiffusion {
     } else {
       const steps = options.steps ?? Math.min(T, sampler === 'ddim' ? 50 : 20);
       checkInteger('steps', steps, 1, T);
-      timesteps = timestepSequence(T, steps);
+      timesteps = fewStepSequence(T, steps);
     }
     const eta = options.eta ?? 0;
     checkNumber('eta', eta, 0, 1e6);

@@ -101,6 +101,22 @@ export function timestepSequence(T: number, steps: number): Int32Array {
   return out;
 }
 
+/**
+ * The timesteps of a few-step sampler (DDIM, DPM-Solver++): floor(i T / steps) for
+ * i = steps-1 .. 0, the spacing of the DDIM paper. It starts one stride below T-1 rather than
+ * at T-1: with the cosine schedule alphaBar_{T-1} is ~2e-7 (the last beta is capped at 0.999),
+ * and an x0 estimate there multiplies the network's error by thousands, while a chain started
+ * one stride lower begins from a marginal that is still N(0, I) to within a few percent.
+ * steps = T gives every step.
+ */
+export function fewStepSequence(T: number, steps: number): Int32Array {
+  checkT(T);
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1 || steps > T) {
+    throw new RangeError(`steps: expected an integer in [1, T = ${T}], got ${describe(steps)}`);
+  }
+  return Int32Array.from({ length: steps }, (_, i) => Math.floor(((steps - 1 - i) * T) / steps));
+}
+
 function checkT(T: unknown): number {
   if (typeof T !== 'number' || !Number.isInteger(T) || T < 1 || T > MAX_TIMESTEPS) {
     throw new RangeError(`T: expected an integer in [1, ${MAX_TIMESTEPS}], got ${describe(T)}`);

@@ -165,3 +165,19 @@ test('timestepSequence: known values and validation', () => {
   }
   assert.throws(() => timestepSequence(0, 1), /\bT\b/);
 });
+
+test('fewStepSequence: strictly decreasing, ends at 0, starts one stride below T, all steps when steps = T (property)', async () => {
+  const { fewStepSequence } = await import('../dist/cjs/schedule.js');
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 5000 }), (T, k) => {
+      const steps = Math.min(T, k);
+      const seq = fewStepSequence(T, steps);
+      assert.equal(seq.length, steps);
+      assert.equal(seq[steps - 1], 0);
+      assert.equal(seq[0], Math.floor(((steps - 1) * T) / steps));
+      for (let i = 1; i < steps; i++) assert.ok(seq[i] < seq[i - 1], `not decreasing at ${i}`);
+      if (steps === T) assert.deepEqual(Array.from(seq), Array.from({ length: T }, (_, i) => T - 1 - i));
+    }),
+  );
+  assert.throws(() => fewStepSequence(10, 11), RangeError);
+});
