@@ -8,7 +8,7 @@ import {
 import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
-import { NoiseSchedule, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
+import { NoiseSchedule, dpmSolverBefore, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
 import {
   CategoricalNll, MixedInput, MixedNativeModel, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
   lossFromEval, nllFromEval, readFixed, readMixedInput, sampleMixedStepwise,
@@ -424,7 +424,7 @@ export class TabularDiffusion {
       const common = { x, epsHat, rows: n, cols, t, alphaBars, seed: a.seed, rowOffset: a.offset };
       if (a.sampler === 'ddpm') x = addon.ddpmStep({ ...common, betas, variance: this.options.variance });
       else if (a.sampler === 'ddim') x = addon.ddimStep({ ...common, prev, eta: a.eta });
-      else x = addon.dpmSolverStep({ ...common, prev, before: k > 0 && k + 2 < a.timesteps.length ? a.timesteps[k - 1]! : -1, x0Prev });
+      else x = addon.dpmSolverStep({ ...common, prev, before: dpmSolverBefore(a.timesteps, k), x0Prev });
       a.state.step = k + 1;
       a.state.t = t;
       a.state.x = { rows: n, cols, data: x };

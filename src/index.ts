@@ -3,7 +3,7 @@ export { TabularDiffusion } from './diffusion.js';
 export type { TabularDiffusionOptions, FitOptions, SampleOptions, MixedSampleOptions, SamplerName } from './diffusion.js';
 export { EarlyStopping, Diagnostics } from './callbacks.js';
 export type { DiffusionCallback, FitState, SampleState, CallbackModel } from './callbacks.js';
-export { noiseSchedule, timestepSequence, fewStepSequence } from './schedule.js';
+export { noiseSchedule, timestepSequence, fewStepSequence, dpmSolverBefore } from './schedule.js';
 export type { NoiseSchedule, NoiseScheduleOptions } from './schedule.js';
 export { TabularTransformer, TabularDataError } from './transformer.js';
 export type { TabularTransformerOptions, TransformerState, TableInput } from './transformer.js';

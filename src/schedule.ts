@@ -117,6 +117,16 @@ export function fewStepSequence(T: number, steps: number): Int32Array {
   return Int32Array.from({ length: steps }, (_, i) => Math.floor(((steps - 1 - i) * T) / steps));
 }
 
+/**
+ * The `before` argument of DPM-Solver++ step k over `timesteps` (the timestep before t, or -1
+ * for a first-order step): first order on the first step and on the step into the last
+ * timestep, which spans the largest change of log-SNR, where the 2M extrapolation overshoots.
+ * Mirrors plan_steps in native/cpu/sampler.cpp.
+ */
+export function dpmSolverBefore(timesteps: ArrayLike<number>, k: number): number {
+  return k > 0 && k + 2 < timesteps.length ? timesteps[k - 1]! : -1;
+}
+
 function checkT(T: unknown): number {
   if (typeof T !== 'number' || !Number.isInteger(T) || T < 1 || T > MAX_TIMESTEPS) {
     throw new RangeError(`T: expected an integer in [1, ${MAX_TIMESTEPS}], got ${describe(T)}`);

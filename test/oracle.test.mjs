@@ -18,7 +18,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { nativeOps, noiseSchedule, timestepSequence } from '../dist/esm/index.mjs';
+import { dpmSolverBefore, nativeOps, noiseSchedule, timestepSequence } from '../dist/esm/index.mjs';
 
 const ops = nativeOps();
 const N = 20000;
@@ -168,12 +168,8 @@ function runDdim(steps, eta) {
   return x;
 }
 
-/**
- * The `before` argument of step k, as the library's samplers choose it (sampler.cpp
- * plan_steps and TabularDiffusion.sampleStepwise): the previous timestep, or -1 for a
- * first-order step. Keep in sync with them.
- */
-const dpmBefore = (steps, k) => (k > 0 && k + 2 < steps.length ? steps[k - 1] : -1);
+/** The `before` argument of step k: the library's own rule, shared by its samplers. */
+const dpmBefore = dpmSolverBefore;
 
 function runDpm(steps) {
   let x = initialX();

@@ -191,11 +191,11 @@ for (const categorical of [{ method: 'sedd' }, { method: 'sedd', graph: 'uniform
     const tail = await dm.sampleMixed(50, { seed: 21, offset: 150 });
     assert.deepEqual(tail.categorical.data, full.categorical.data.subarray(300));
     assert.deepEqual(tail.numeric.data, full.numeric.data.subarray(300));
-    for (const sampler of ['ddpm', 'ddim']) {
-      const native = await dm.sampleMixed(60, { seed: 3, sampler, steps: sampler === 'ddim' ? 7 : undefined });
+    for (const sampler of ['ddpm', 'ddim', 'dpm-solver++']) {
+      const native = await dm.sampleMixed(60, { seed: 3, sampler, steps: sampler === 'ddpm' ? undefined : 7 });
       let steps = 0;
       const hooked = await dm.sampleMixed(60, {
-        seed: 3, sampler, steps: sampler === 'ddim' ? 7 : undefined, callbacks: [{ onSampleStep: () => { steps += 1; } }],
+        seed: 3, sampler, steps: sampler === 'ddpm' ? undefined : 7, callbacks: [{ onSampleStep: () => { steps += 1; } }],
       });
       assert.ok(steps > 0);
       assert.deepEqual(hooked, native, `${sampler}: step-wise path differs from the native loop`);

@@ -50,10 +50,7 @@ cpu::TrainResult CudaTrain(const TdCudaApi& api, cpu::DenoiserModel& model, cons
                            const cpu::TrainOptions& o, const std::atomic<bool>& abort,
                            const cpu::TrainProgress& progress) {
   const TdMlpDesc desc = DescribeMlp(model);
-  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * model.cfg.time_dim);
-  for (int t = 0; t < data.timesteps; ++t) {
-    time_embedding(t, model.cfg.time_dim, time_table.data() + static_cast<size_t>(t) * model.cfg.time_dim);
-  }
+  const std::vector<float> time_table = time_embedding_table(data.timesteps, model.cfg.time_dim);
   if (o.ema_decay > 0.0f && model.ema.empty()) model.ema = model.params;
   TdTrainArgs a{};
   a.x = data.x;

@@ -76,4 +76,7 @@ struct MlpLayout {
 // w_i = 10000^(-i/k), k = time_dim / 2. Computed in double, stored as float.
 void time_embedding(double t, int time_dim, float* out);
 
+// The embeddings of timesteps 0..timesteps-1, [timesteps x time_dim]: computed once per fit.
+std::vector<float> time_embedding_table(int timesteps, int time_dim);
+
 }  // namespace td

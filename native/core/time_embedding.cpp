@@ -13,4 +13,10 @@ void time_embedding(double t, int time_dim, float* out) {
   }
 }
 
+std::vector<float> time_embedding_table(int timesteps, int time_dim) {
+  std::vector<float> table(static_cast<size_t>(timesteps) * time_dim);
+  for (int t = 0; t < timesteps; ++t) time_embedding(t, time_dim, table.data() + static_cast<size_t>(t) * time_dim);
+  return table;
+}
+
 }  // namespace td

@@ -20,12 +20,7 @@ struct ChunkScratch {
   std::vector<float> x, x0_prev, row_bias;
 };
 
-// The per-step part of the plan, shared by all chunks: first-layer bias and update coefficients.
-struct StepPlan {
-  std::vector<float> first_bias;
-  AffineStep affine;
-  DpmStep dpm;
-};
+}  // namespace
 
 std::vector<StepPlan> plan_steps(const DenoiserModel& model, const float* params, const SampleOptions& o) {
   const int hidden0 = model.layout.layers[0].out;
@@ -51,6 +46,8 @@ std::vector<StepPlan> plan_steps(const DenoiserModel& model, const float* params
   }
   return plan;
 }
+
+namespace {
 
 bool run_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
                const std::vector<StepPlan>& plan, int64_t first_row, int rows, float* out, ChunkScratch& s,

@@ -43,6 +43,16 @@ using SampleProgress = std::function<void(int64_t rows_done)>;
 bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out, ThreadPool* pool,
             const std::atomic<bool>& abort, const SampleProgress& progress);
 
+// The per-step part of a sampling plan, shared by all chunks: the first-layer bias (time and
+// broadcast context folded in) and the Gaussian update's coefficients. The mixed-type sampler
+// builds its plan on this one, so both chains follow the same step rules.
+struct StepPlan {
+  std::vector<float> first_bias;
+  AffineStep affine;
+  DpmStep dpm;
+};
+std::vector<StepPlan> plan_steps(const DenoiserModel& model, const float* params, const SampleOptions& options);
+
 // The model's eps prediction for rows x at one shared timestep t, through exactly the
 // arithmetic the sampling loop uses (first-layer bias folded per step).
 void predict_eps(const DenoiserModel& model, const float* params, const float* x, int rows, int t,

@@ -19,9 +19,7 @@ namespace cpu {
 namespace {
 
 struct MixedPlan {
-  std::vector<float> first_bias;
-  AffineStep affine;
-  DpmStep dpm;
+  StepPlan gauss;                   // first-layer bias and the numeric chain's coefficients
   double sigma = 0;                 // SEDD: sigma_bar at this step's time (for the output scaling)
   sedd::StepCoef sedd;
   multinomial::StepCoef multinomial;
@@ -35,21 +33,14 @@ struct MixedScratch {
 };
 
 std::vector<MixedPlan> plan_mixed(const DenoiserModel& model, const float* params, const SampleOptions& o) {
-  const int hidden0 = model.layout.layers[0].out;
-  const float* broadcast = o.context_rows == 1 ? o.context : nullptr;
+  std::vector<StepPlan> gauss = plan_steps(model, params, o);
   const size_t steps = o.timesteps.size();
   std::vector<MixedPlan> plan(steps);
   for (size_t k = 0; k < steps; ++k) {
     const int t = o.timesteps[k];
     const int prev = k + 1 < steps ? o.timesteps[k + 1] : -1;
     MixedPlan& p = plan[k];
-    p.first_bias.resize(hidden0);
-    first_layer_bias(model, params, t, broadcast, p.first_bias.data());
-    switch (o.kind) {
-      case SamplerKind::DDPM: p.affine = ddpm_coefficients(o.betas, o.alpha_bars, t, o.variance); break;
-      case SamplerKind::DDIM: p.affine = ddim_coefficients(o.alpha_bars, t, prev, o.eta); break;
-      case SamplerKind::DPMSolver: p.dpm = dpm_solver_coefficients(o.alpha_bars, k > 0 ? o.timesteps[k - 1] : -1, t, prev, true); break;
-    }
+    p.gauss = std::move(gauss[k]);
     if (model.cat.method == CatMethod::Sedd) {
       const double now = sedd::clock_time(t, o.T), next = prev >= 0 ? sedd::clock_time(prev, o.T) : 0.0;
       p.sigma = model.cat.noise.total(now);
@@ -94,7 +85,7 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
       if (d > 0) std::memcpy(&s.x_in[static_cast<size_t>(i) * D], &s.x_num[static_cast<size_t>(i) * d], sizeof(float) * d);
     }
     cat_one_hot(s.x_cat.data(), rows, L, s.x_in.data() + d, D);
-    const float* out = mlp_forward_folded(model.cfg, model.layout, params, s.x_in.data(), rows, p.first_bias.data(),
+    const float* out = mlp_forward_folded(model.cfg, model.layout, params, s.x_in.data(), rows, p.gauss.first_bias.data(),
                                           row_bias, s.ws, nullptr);
     for (int i = 0; i < rows; ++i) {
       const float* row = out + static_cast<size_t>(i) * D;
@@ -102,8 +93,8 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
       std::memcpy(&s.head[static_cast<size_t>(i) * L.total], row + d, sizeof(float) * L.total);
     }
     if (d > 0) {
-      if (o.kind == SamplerKind::DPMSolver) dpm_solver_step(s.x_num.data(), s.eps_hat.data(), s.x0_prev.data(), rows, d, p.dpm);
-      else affine_step(s.x_num.data(), s.eps_hat.data(), rows, d, p.affine, o.seed, global_row, step);
+      if (o.kind == SamplerKind::DPMSolver) dpm_solver_step(s.x_num.data(), s.eps_hat.data(), s.x0_prev.data(), rows, d, p.gauss.dpm);
+      else affine_step(s.x_num.data(), s.eps_hat.data(), rows, d, p.gauss.affine, o.seed, global_row, step);
     }
     if (is_sedd) {
       std::fill(s.sigma.begin(), s.sigma.end(), p.sigma);

@@ -171,8 +171,7 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
   const int batch = options.batch_size;
   const size_t n_params = model.layout.total;
   const ClockTables tables = build_tables(model, data);
-  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * cfg.time_dim);
-  for (int t = 0; t < data.timesteps; ++t) time_embedding(t, cfg.time_dim, time_table.data() + static_cast<size_t>(t) * cfg.time_dim);
+  const std::vector<float> time_table = time_embedding_table(data.timesteps, cfg.time_dim);
   Batch b;
   b.reserve(model, batch);
   std::vector<int64_t> src(batch);
@@ -211,8 +210,7 @@ bool evaluate_mixed(const DenoiserModel& model, const float* params, const Train
                     const std::atomic<bool>& abort) {
   const MlpConfig& cfg = model.cfg;
   const ClockTables tables = build_tables(model, data);
-  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * cfg.time_dim);
-  for (int t = 0; t < data.timesteps; ++t) time_embedding(t, cfg.time_dim, time_table.data() + static_cast<size_t>(t) * cfg.time_dim);
+  const std::vector<float> time_table = time_embedding_table(data.timesteps, cfg.time_dim);
   const int64_t total = data.rows * draws;
   const int chunk = static_cast<int>(std::min<int64_t>(512, total));
   Batch b;

@@ -21,8 +21,7 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
   const size_t n_params = model.layout.total;
 
   // The time embedding of every timestep, computed once per fit.
-  std::vector<float> time_table(static_cast<size_t>(data.timesteps) * td_);
-  for (int t = 0; t < data.timesteps; ++t) time_embedding(t, td_, time_table.data() + static_cast<size_t>(t) * td_);
+  const std::vector<float> time_table = time_embedding_table(data.timesteps, td_);
 
   std::vector<float> x0(static_cast<size_t>(batch) * d), xt(x0.size()), eps(x0.size()), grad_out(x0.size());
   std::vector<float> input(static_cast<size_t>(batch) * in);

@@ -4,6 +4,7 @@
 import type { DiffusionCallback, SampleState } from '../callbacks.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from '../matrix.js';
 import type { NativeAddon, NativeModel } from '../native.js';
+import { dpmSolverBefore } from '../schedule.js';
 import type { NoiseSchedule } from '../schedule.js';
 import type { IntMatrix } from '../transformer.js';
 import { ResolvedCategoricalOptions, checkCardinalities } from './options.js';
@@ -221,7 +222,7 @@ export async function sampleMixedStepwise(a: {
       const common = { x, epsHat, rows: n, cols: d, t, alphaBars: schedule.alphaBars, seed: a.seed, rowOffset: a.offset };
       if (a.sampler === 'ddpm') x = addon.ddpmStep({ ...common, betas: schedule.betas, variance: a.variance });
       else if (a.sampler === 'ddim') x = addon.ddimStep({ ...common, prev, eta: a.eta });
-      else x = addon.dpmSolverStep({ ...common, prev, before: k > 0 ? a.timesteps[k - 1]! : -1, x0Prev });
+      else x = addon.dpmSolverStep({ ...common, prev, before: dpmSolverBefore(a.timesteps, k), x0Prev });
     }
     if (sedd) {
       const now = (t + 1) / T;
