@@ -190,7 +190,7 @@ int mlp_backward(const TdMlpDesc* desc, const float* params, const float* input,
 const TdCudaApi kApi = {
     TD_CUDA_ABI,     last_error,     device_count,        device_name, normals,     forward_noise,
     affine_step,     dpm_step,       eps_mse,             adamw,       sgemm,       mlp_forward,
-    mlp_backward,    sedd_cat_corrupt, sedd_cat_init,     sedd_cat_one_hot, sedd_scale, sedd_entropy,
+    mlp_backward,    sedd_cat_corrupt, sedd_cat_init,     sedd_scale, sedd_entropy,
     sedd_step,       multinomial_kl, multinomial_reverse, train,       sample,
 };
 

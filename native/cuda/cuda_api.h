@@ -124,7 +124,6 @@ typedef struct {
   int (*cat_corrupt)(const int32_t* x0, int rows, const TdCatLayout* layout, const double* move, uint64_t seed,
                      uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt);
   int (*cat_init)(int32_t* x, int rows, const TdCatLayout* layout, double keep, uint64_t seed, uint64_t row_offset);
-  int (*cat_one_hot)(const int32_t* x, int rows, const TdCatLayout* layout, float* out, int ld);
   int (*sedd_scale_log_scores)(float* ls, int ld, const int32_t* x, int rows, const TdCatLayout* layout,
                                const double* sigma);
   int (*sedd_score_entropy)(const float* ls, int ld, const int32_t* xt, const int32_t* x0, int rows,

@@ -67,14 +67,6 @@ __global__ void init_kernel(int32_t* x, int rows, DeviceLayout L, double keep, u
   x[at] = v;
 }
 
-__global__ void one_hot_kernel(const int32_t* x, int rows, DeviceLayout L, float* out, int ld) {
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= rows) return;
-  float* row = out + static_cast<size_t>(i) * ld;
-  for (int y = 0; y < L.total; ++y) row[y] = 0.0f;
-  for (int c = 0; c < L.cols; ++c) row[L.offsets[c] + x[static_cast<size_t>(i) * L.cols + c]] = 1.0f;
-}
-
 __global__ void scale_kernel(float* ls, int ld, const int32_t* x, int rows, DeviceLayout L, const double* sigma) {
   const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (at >= static_cast<size_t>(rows) * L.cols) return;
@@ -180,20 +172,6 @@ int sedd_cat_init(int32_t* x, int rows, const TdCatLayout* L, double keep, uint6
   init_kernel<<<grid_for(cells, kBlock), kBlock>>>(dx.get(), rows, dl, keep, seed, row_offset);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(dx.download(x, cells));
-  return 0;
-}
-
-int sedd_cat_one_hot(const int32_t* x, int rows, const TdCatLayout* L, float* out, int ld) {
-  LayoutBuffers lb;
-  DeviceLayout dl;
-  if (lb.upload(L, &dl) != 0) return 1;
-  DeviceBuffer<int32_t> dx;
-  DeviceBuffer<float> dout;
-  TDC_CHECK(dx.upload(x, static_cast<size_t>(rows) * L->cols));
-  TDC_CHECK(dout.upload(out, static_cast<size_t>(rows) * ld));  // columns outside the block are kept
-  one_hot_kernel<<<grid_for(rows, kBlock), kBlock>>>(dx.get(), rows, dl, dout.get(), ld);
-  TDC_CHECK_LAUNCH();
-  TDC_CHECK(dout.download(out, static_cast<size_t>(rows) * ld));
   return 0;
 }
 

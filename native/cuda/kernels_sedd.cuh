@@ -9,7 +9,6 @@ namespace tdc {
 int sedd_cat_corrupt(const int32_t* x0, int rows, const TdCatLayout* L, const double* move, uint64_t seed,
                      uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt);
 int sedd_cat_init(int32_t* x, int rows, const TdCatLayout* L, double keep, uint64_t seed, uint64_t row_offset);
-int sedd_cat_one_hot(const int32_t* x, int rows, const TdCatLayout* L, float* out, int ld);
 int sedd_scale(float* ls, int ld, const int32_t* x, int rows, const TdCatLayout* L, const double* sigma);
 int sedd_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
                  const double* sigma, const double* weight, float* grad, double* row_loss, double* total);
