@@ -16,6 +16,7 @@
  */
 import { DistributionMetrics, ReadColumn, distributionMetrics, formatNumber, markdownTable, readTables } from './metrics.js';
 import { TableInput, TabularDataError, normalCdf, normalQuantile, tableView } from './transformer.js';
+import { mulberry32 } from './prng.js';
 
 export type SampleRow = Record<string, number | string>;
 
@@ -47,7 +48,7 @@ export interface BaselineComparison {
 export function independentMarginalsSample(rows: TableInput, n: number, seed = 0, options: BaselineOptions = {}): SampleRow[] {
   const columns = readSource(rows, options);
   checkCount(n);
-  const rng = mulberry32(checkSeed(seed));
+  const rng = mulberry32(checkSeed(seed), true);
   const N = sourceRows(columns);
   const out = new Array<SampleRow>(n);
   for (let r = 0; r < n; r++) {
@@ -69,7 +70,7 @@ export function gaussianCopulaSample(rows: TableInput, n: number, seed = 0, opti
   if (mode !== 'copula' && mode !== 'independent') {
     throw new TypeError(`options.categoricalMode: expected 'copula' or 'independent', got ${String(mode)}`);
   }
-  const rng = mulberry32(checkSeed(seed));
+  const rng = mulberry32(checkSeed(seed), true);
   const N = sourceRows(columns);
   // Position of each column among the copula margins (-1: bootstrapped independently).
   const marginIndex = columns.map(() => -1);
@@ -268,17 +269,6 @@ function cholesky(A: Float64Array, d: number): Float64Array | null {
   return L;
 }
 
-/** mulberry32: uniforms in the open interval (0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = Math.floor(seed) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
 
 /** Standard normals by Box-Muller, both values of each pair used. */
 function normalSource(uniform: () => number): () => number {

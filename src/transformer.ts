@@ -16,6 +16,7 @@
  * Values are stored as float32, so integers are restored exactly while |x - mean| < ~4e6.
  */
 import { Matrix, MatrixLike, toMatrix } from './matrix.js';
+import { mulberry32 } from './prng.js';
 
 export type ColumnKind = 'continuous' | 'integer' | 'binary' | 'categorical';
 export type CategoricalEncoding = 'onehot' | 'index';
@@ -966,17 +967,6 @@ export function normalQuantile(p: number): number {
   return x - u / (1 + (x * u) / 2);
 }
 
-/** Small seeded PRNG (mulberry32): uniform in [0, 1). Enough for Bernoulli rounding. */
-function mulberry32(seed: number): () => number {
-  let a = Math.floor(seed) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ----------------------------------------------------------------------------------------
 // Options and persistence validation
