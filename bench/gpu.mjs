@@ -41,7 +41,7 @@ async function ours(precision) {
 
 function torchPeer() {
   try {
-    const text = execFileSync('/usr/bin/python3', [join(here, 'peers', 'torch_gpu_sample.py'), '--rows', ROWS.join(','), '--steps', String(STEPS), '--dim', String(DIM)], { encoding: 'utf8' });
+    const text = execFileSync(process.env.TD_PYTHON ?? 'python3', [join(here, 'peers', 'torch_gpu_sample.py'), '--rows', ROWS.join(','), '--steps', String(STEPS), '--dim', String(DIM)], { encoding: 'utf8' });
     return JSON.parse(text.trim().split('\n').pop());
   } catch (err) {
     return { skipped: `PyTorch peer failed: ${String(err.message).split('\n')[0]} (run bench/setup for python3-torch)` };

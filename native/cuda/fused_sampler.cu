@@ -25,11 +25,12 @@ __device__ __forceinline__ float act(float v, int activation) {
 // out[r][j] = act?(bias[j] (+ row_bias[r][j]) + sum_i in[r][i] W[i][j]) for the tile.
 __device__ void dense_layer(const float* __restrict__ in, int in_dim, int in_stride, float* __restrict__ out, int out_dim,
                             const float* __restrict__ w, const float* __restrict__ bias, const float* __restrict__ row_bias,
-                            bool apply_act, int activation) {
+                            int tile_rows, bool apply_act, int activation) {
   for (int j = threadIdx.x; j < out_dim; j += blockDim.x) {
     float acc[kTileRows];
     const float b = bias[j];
-    for (int r = 0; r < kTileRows; ++r) acc[r] = row_bias ? b + row_bias[r * out_dim + j] : b;
+    // Padding rows of the last tile have no row_bias row: reading it would run past the chunk.
+    for (int r = 0; r < kTileRows; ++r) acc[r] = row_bias && r < tile_rows ? b + row_bias[r * out_dim + j] : b;
     for (int i = 0; i < in_dim; ++i) {
       const float wij = __ldg(w + static_cast<size_t>(i) * out_dim + j);
       for (int r = 0; r < kTileRows; ++r) acc[r] += in[r * in_stride + i] * wij;
@@ -74,11 +75,12 @@ __global__ void __launch_bounds__(kThreads) fused_sample_kernel(FusedLayout L, c
     float* cur = ha;
     float* nxt = hb;
     dense_layer(xs, d, kFusedMaxData, cur, hidden0, params + L.w[0], first_bias + static_cast<size_t>(k) * hidden0,
-                tile_row_bias, L.layers > 1, L.activation);
+                tile_row_bias, tile_rows, L.layers > 1, L.activation);
     __syncthreads();
     for (int l = 1; l < L.layers; ++l) {
       const bool last = l + 1 == L.layers;
-      dense_layer(cur, L.in[l], kFusedMaxWidth, nxt, L.out[l], params + L.w[l], params + L.b[l], nullptr, !last, L.activation);
+      dense_layer(cur, L.in[l], kFusedMaxWidth, nxt, L.out[l], params + L.w[l], params + L.b[l], nullptr, tile_rows, !last,
+                  L.activation);
       __syncthreads();
       float* t = cur;
       cur = nxt;
