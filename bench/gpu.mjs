@@ -48,7 +48,7 @@ function torchPeer() {
   }
 }
 
-const results = [...(await ours('fp32')), ...(await ours('bf16'))];
+const results = [...(await ours('fp32')), ...(await ours('bf16')), ...(await ours('fp16'))];
 const peer = torchPeer();
 const lines = ['| precision | rows | ours row-steps/s | PyTorch row-steps/s | ratio |', '|---|---|---|---|---|'];
 for (const r of results) {

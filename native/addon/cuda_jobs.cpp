@@ -106,7 +106,7 @@ bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n
   a.step_coefs = plan.coefs.data();
   a.sampler = plan.dpm ? 1 : 0;
   a.context = o.context_rows > 1 ? o.context : nullptr;
-  a.chunk_rows = o.chunk_rows < 65536 ? 65536 : o.chunk_rows;  // GPU chunks: memory bound, not cache
+  a.chunk_rows = o.chunk_rows;  // a floor: the backend raises it to fill the GPU
   a.precision = precision;
   Bridge<cpu::SampleProgress> bridge{abort, progress};
   auto on_progress = [](void* user, double rows_done, double) {

@@ -62,6 +62,9 @@ class DeviceBuffer {
   size_t size_ = 0;
 };
 
+// Compute capability major of the current device (0 when it cannot be read); cached.
+int device_major();
+
 inline unsigned grid_for(size_t work, unsigned block) {
   const size_t g = (work + block - 1) / block;
   return static_cast<unsigned>(g > 0 ? (g < 2147483647u ? g : 2147483647u) : 1);

@@ -122,17 +122,17 @@ __global__ void __launch_bounds__(128) gemm_wmma_kernel(bool ta, bool tb, int m,
 #endif
 }
 
+}  // namespace
+
 int device_major() {
-  static int major = -1;
-  if (major < 0) {
-    int dev = 0;
-    cudaDeviceProp prop;
-    major = (cudaGetDevice(&dev) == cudaSuccess && cudaGetDeviceProperties(&prop, dev) == cudaSuccess) ? prop.major : 0;
+  int device = 0, major = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
   }
   return major;
 }
-
-}  // namespace
 
 void launch_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
                  float beta, float* c, int ldc, const GemmEpilogue& epi, int precision, cudaStream_t s) {

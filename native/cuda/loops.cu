@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "../core/philox.h"
+#include "fused_mma_sampler.cuh"
 #include "fused_sampler.cuh"
 #include "kernels_gemm.cuh"
 #include "kernels_rng.cuh"
@@ -123,18 +124,34 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
 int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, float* out, TdShouldStopFn should_stop,
            TdProgressFn progress, void* user) {
   const int d = desc->data_dim, c = desc->context_dim, hidden0 = desc->out[0];
-  const int chunk = std::max(1, a->chunk_rows);
+  const bool has_context = a->context && c > 0;
+  // Three paths, fastest first: the tensor-core persistent kernel (bf16/fp16), the fp32
+  // persistent kernel (narrow nets), the layer-by-layer tiled GEMMs (anything else).
+  const bool mma = mma_sampler_supports(*desc, *a);
+  const bool fused = !mma && fused_sampler_supports(*desc, *a);
+  // Chunks big enough to fill the GPU many times over (the persistent kernels' tail is one
+  // tile per warp); the tiled path and context rows hold [chunk x hidden] buffers.
+  const int64_t min_chunk = (mma || fused) && !has_context ? (int64_t{1} << 20) : (int64_t{1} << 18);
+  const int chunk = static_cast<int>(std::min<int64_t>(std::max<int64_t>(a->chunk_rows, min_chunk), std::max<int64_t>(a->n, 1)));
   cudaStream_t s = 0;
-  DeviceBuffer<float> p, bias, coefs, x, x0_prev, ctx, row_bias;
+  DeviceBuffer<float> p, bias, coefs, x, x0_prev, ctx, row_bias, mma_biases;
+  DeviceBuffer<uint32_t> mma_frags;
   DeviceBuffer<int32_t> timesteps;
   TDC_CHECK(p.upload(params, desc->param_count));
   TDC_CHECK(bias.upload(a->first_bias, static_cast<size_t>(a->steps) * hidden0));
   TDC_CHECK(coefs.upload(a->step_coefs, static_cast<size_t>(a->steps) * 6));
   TDC_CHECK(timesteps.upload(a->timesteps, static_cast<size_t>(a->steps)));
-  const bool fused = fused_sampler_supports(*desc, *a);
+  MmaPlan plan{};
+  if (mma) {
+    std::vector<uint32_t> frags;
+    std::vector<float> biases;
+    plan = pack_mma_weights(*desc, params, a->precision, &frags, &biases);
+    TDC_CHECK(mma_frags.upload(frags.data(), frags.size()));
+    TDC_CHECK(mma_biases.upload(biases.data(), biases.size()));
+  }
   TDC_CHECK(x.alloc(static_cast<size_t>(chunk) * d));
   if (a->sampler == 1) TDC_CHECK(x0_prev.alloc(static_cast<size_t>(chunk) * d));
-  if (a->context && c > 0) {
+  if (has_context) {
     TDC_CHECK(ctx.alloc(static_cast<size_t>(chunk) * c));
     TDC_CHECK(row_bias.alloc(static_cast<size_t>(chunk) * hidden0));
   }
@@ -144,7 +161,7 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
     const int rows = static_cast<int>(std::min<int64_t>(chunk, a->n - first));
     const uint64_t global_row = a->row_offset + static_cast<uint64_t>(first);
     const float* rb = nullptr;
-    if (a->context && c > 0) {
+    if (has_context) {
       // Per-row context through the context rows of W0, once per chunk.
       TDC_CHECK(cudaMemcpyAsync(ctx.get(), a->context + static_cast<size_t>(first) * c,
                                 static_cast<size_t>(rows) * c * sizeof(float), cudaMemcpyHostToDevice, s));
@@ -153,19 +170,24 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
       TDC_CHECK_LAUNCH();
       rb = row_bias.get();
     }
-    if (fused) {
-      // The whole chain for this chunk in one launch (abort is checked between chunks).
-      if (should_stop && should_stop(user)) return 2;
+    // The persistent kernels run the whole chain of a chunk in one launch: abort is checked
+    // between chunks (the tiled path also checks between steps).
+    if ((mma || fused) && should_stop && should_stop(user)) return 2;
+    if (mma) {
+      TDC_CHECK(launch_mma_sample(plan, hidden0, mma_frags.get(), mma_biases.get(), bias.get(), coefs.get(),
+                                  timesteps.get(), a->steps, a->sampler, rb, a->seed, global_row, rows, x.get(), s));
+    } else if (fused) {
       launch_fused_sample(*desc, p.get(), bias.get(), coefs.get(), timesteps.get(), a->steps, a->sampler, rb, a->seed,
                           global_row, rows, x.get(), s);
       TDC_CHECK_LAUNCH();
     }
-    if (!fused) {
+    const bool tiled = !mma && !fused;
+    if (tiled) {
       launch_normals(a->seed, td::kStreamSampleInit, global_row, rows, 0, d, x.get(), s);
       TDC_CHECK_LAUNCH();
       if (a->sampler == 1) TDC_CHECK(cudaMemsetAsync(x0_prev.get(), 0, static_cast<size_t>(rows) * d * sizeof(float), s));
     }
-    for (int k = 0; k < a->steps && !fused; ++k) {
+    for (int k = 0; k < a->steps && tiled; ++k) {
       if (should_stop && should_stop(user)) return 2;
       const float* eps_hat = nullptr;
       if (mlp.forward_folded(p.get(), x.get(), rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision, s,

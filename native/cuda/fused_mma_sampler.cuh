@@ -1,0 +1,53 @@
+// The tensor-core sampling kernel (precision bf16 or fp16, sm_80 and newer): one warp owns
+// 16 rows and runs every reverse step for them with mma.sync m16n8k16, fp32 accumulation.
+// Activations never leave the registers: the accumulator layout of one layer's output is the
+// A-operand layout of the next layer's input, so a layer ends with a conversion, not a store.
+// Weights are packed once per job into the B-operand lane order and live in shared memory.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "cuda_api.h"
+
+namespace tdc {
+
+constexpr int kMmaMaxLayers = 8;
+constexpr int kMmaMaxWidth = 128;  // widest layer, in units
+constexpr int kMmaMaxData = 64;    // widest data row
+
+struct MmaLayer {
+  int k_chunks;     // input width / 16, rounded up
+  int n_tiles;      // output width / 8, rounded up to an even count
+  int frag_offset;  // first B fragment (uint2 per lane) of the layer in the packed buffer
+  int bias_offset;  // first bias float in the packed bias buffer (layers >= 1)
+};
+
+struct MmaPlan {
+  int layers;
+  MmaLayer layer[kMmaMaxLayers];
+  int data_dim;
+  int activation;  // 0 SiLU, 1 ReLU
+  int precision;   // TD_PRECISION_BF16 or TD_PRECISION_FP16
+  int frag_count;  // uint2 per lane x 32 lanes, all layers
+  int bias_count;
+};
+
+// Whether the network, sampler and device suit the tensor-core kernel.
+bool mma_sampler_supports(const TdMlpDesc& desc, const TdSampleArgs& args);
+
+// Packs the weights (host, CPU layout) into B fragments in `frags` and the biases of layers
+// >= 1 into `biases`; layer 0's bias is the per-step first_bias.
+MmaPlan pack_mma_weights(const TdMlpDesc& desc, const float* params, int precision, std::vector<uint32_t>* frags,
+                         std::vector<float>* biases);
+
+// Samples `rows` rows starting at global row first_global_row into x ([rows x data_dim],
+// device). frags, biases, first_bias [steps x first_width], coefs [steps x 6], timesteps and
+// row_bias ([rows x first_width] or null) are device pointers; first_width is layer 0's width.
+cudaError_t launch_mma_sample(const MmaPlan& plan, int first_width, const uint32_t* frags, const float* biases, const float* first_bias,
+                              const float* coefs, const int32_t* timesteps, int steps, int sampler,
+                              const float* row_bias, uint64_t seed, uint64_t first_global_row, int rows, float* x,
+                              cudaStream_t s);
+
+}  // namespace tdc
