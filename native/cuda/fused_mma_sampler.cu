@@ -65,14 +65,16 @@ __device__ __forceinline__ float activate(float v, int activation) {
 template <bool kBf16>
 __device__ __forceinline__ void layer_mma(const MmaLayer& L, const uint2* frags, const uint32_t (&a)[kMaxChunks][4],
                                           float (&acc)[kMaxTiles][4], int lane) {
+  // Early exits rather than predicates: a narrow layer issues only its own instructions.
+  const int k_chunks = L.k_chunks, n_tiles = L.n_tiles;
 #pragma unroll
   for (int q = 0; q < kMaxChunks; ++q) {
-    if (q < L.k_chunks) {
-      const uint2* chunk = frags + L.frag_offset + q * L.n_tiles * 32 + lane;
+    if (q >= k_chunks) break;
+    const uint2* chunk = frags + L.frag_offset + q * n_tiles * 32 + lane;
 #pragma unroll
-      for (int j = 0; j < kMaxTiles; ++j) {
-        if (j < L.n_tiles) mma16816<kBf16>(acc[j], a[q], chunk[j * 32]);
-      }
+    for (int j = 0; j < kMaxTiles; ++j) {
+      if (j >= n_tiles) break;
+      mma16816<kBf16>(acc[j], a[q], chunk[j * 32]);
     }
   }
 }
@@ -83,14 +85,13 @@ __device__ __forceinline__ void to_fragments(const float (&acc)[kMaxTiles][4], i
                                              uint32_t (&a)[kMaxChunks][4]) {
 #pragma unroll
   for (int q = 0; q < kMaxChunks; ++q) {
-    if (q < k_chunks) {
-      const float* lo = acc[2 * q];
-      const float* hi = acc[2 * q + 1];
-      a[q][0] = pack2<kBf16>(activate(lo[0], activation), activate(lo[1], activation));
-      a[q][1] = pack2<kBf16>(activate(lo[2], activation), activate(lo[3], activation));
-      a[q][2] = pack2<kBf16>(activate(hi[0], activation), activate(hi[1], activation));
-      a[q][3] = pack2<kBf16>(activate(hi[2], activation), activate(hi[3], activation));
-    }
+    if (q >= k_chunks) break;
+    const float* lo = acc[2 * q];
+    const float* hi = acc[2 * q + 1];
+    a[q][0] = pack2<kBf16>(activate(lo[0], activation), activate(lo[1], activation));
+    a[q][1] = pack2<kBf16>(activate(lo[2], activation), activate(lo[3], activation));
+    a[q][2] = pack2<kBf16>(activate(hi[0], activation), activate(hi[1], activation));
+    a[q][3] = pack2<kBf16>(activate(hi[2], activation), activate(hi[3], activation));
   }
 }
 
@@ -160,8 +161,10 @@ __global__ void __launch_bounds__(kThreads, DC == 1 ? 3 : 2) mma_sample_kernel(M
       uint32_t a[kMaxChunks][4];
       // Layer 0: the per-step bias (b0 + time term), the row's context term, then x W0.
       const float* fb = first_bias + static_cast<size_t>(k) * first_width;
+      const int first_tiles = layers[0].n_tiles;
 #pragma unroll
       for (int j = 0; j < kMaxTiles; ++j) {
+        if (j >= first_tiles) break;
         const int col = 8 * j + 2 * t;
         const float b0 = col < first_width ? __ldg(fb + col) : 0.0f;
         const float b1 = col + 1 < first_width ? __ldg(fb + col + 1) : 0.0f;
@@ -184,13 +187,12 @@ __global__ void __launch_bounds__(kThreads, DC == 1 ? 3 : 2) mma_sample_kernel(M
         const float* bias = biases + L.bias_offset;
 #pragma unroll
         for (int j = 0; j < kMaxTiles; ++j) {
-          if (j < L.n_tiles) {
-            const float2 b = *reinterpret_cast<const float2*>(bias + 8 * j + 2 * t);
-            acc[j][0] = b.x;
-            acc[j][1] = b.y;
-            acc[j][2] = b.x;
-            acc[j][3] = b.y;
-          }
+          if (j >= L.n_tiles) break;
+          const float2 b = *reinterpret_cast<const float2*>(bias + 8 * j + 2 * t);
+          acc[j][0] = b.x;
+          acc[j][1] = b.y;
+          acc[j][2] = b.x;
+          acc[j][3] = b.y;
         }
         layer_mma<kBf16>(L, frags, a, acc, lane);
       }
@@ -261,26 +263,59 @@ size_t shared_bytes(const TdMlpDesc& desc) {
   return frags * sizeof(uint2) + biases * sizeof(float);
 }
 
+size_t dynamic_shared(const MmaPlan& P) {
+  return static_cast<size_t>(P.frag_count) * sizeof(uint2) + static_cast<size_t>(P.bias_count) * sizeof(float);
+}
+
+// Blocks of the persistent grid: as many as fit on the device at once.
+template <bool kBf16, int DC>
+cudaError_t grid_size(const MmaPlan& P, int* grid) {
+  auto kernel = mma_sample_kernel<kBf16, DC>;
+  const size_t smem = dynamic_shared(P);
+  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  int per_sm = 0, device = 0, sms = 0;
+  if (err == cudaSuccess) err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem);
+  if (err == cudaSuccess) err = cudaGetDevice(&device);
+  if (err == cudaSuccess) err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  *grid = std::max(1, per_sm) * std::max(1, sms);
+  return err;
+}
+
 template <bool kBf16, int DC>
 cudaError_t launch_with(const MmaPlan& P, int first_width, const uint32_t* frags, const float* biases,
                         const float* first_bias, const float* coefs, const int32_t* timesteps, int steps, int sampler,
                         const float* row_bias, uint64_t seed, uint64_t first_global_row, int rows, float* x,
                         cudaStream_t s) {
-  auto kernel = mma_sample_kernel<kBf16, DC>;
-  const size_t smem = static_cast<size_t>(P.frag_count) * sizeof(uint2) + static_cast<size_t>(P.bias_count) * sizeof(float);
-  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  int most = 0;
+  const cudaError_t err = grid_size<kBf16, DC>(P, &most);
   if (err != cudaSuccess) return err;
-  int per_sm = 0, device = 0, sms = 0;
-  if ((err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem)) != cudaSuccess) return err;
-  if ((err = cudaGetDevice(&device)) != cudaSuccess) return err;
-  if ((err = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device)) != cudaSuccess) return err;
   // Persistent: at most one wave of blocks; each warp strides over the 16-row tiles.
   const int tiles = (rows + 15) / 16;
-  const int wanted = (tiles + kWarps - 1) / kWarps;
-  const int grid = std::max(1, std::min(wanted, std::max(1, per_sm) * sms));
-  kernel<<<grid, kThreads, smem, s>>>(P, first_width, reinterpret_cast<const uint2*>(frags), biases, first_bias, coefs,
-                                      timesteps, steps, sampler, row_bias, seed, first_global_row, rows, x);
+  const int grid = std::max(1, std::min((tiles + kWarps - 1) / kWarps, most));
+  mma_sample_kernel<kBf16, DC><<<grid, kThreads, dynamic_shared(P), s>>>(
+      P, first_width, reinterpret_cast<const uint2*>(frags), biases, first_bias, coefs, timesteps, steps, sampler,
+      row_bias, seed, first_global_row, rows, x);
   return cudaGetLastError();
+}
+
+// Names one kernel instance: input format and data chunks.
+template <bool kBf16, int DC>
+struct Instance {
+  static constexpr bool bf16 = kBf16;
+  static constexpr int chunks = DC;
+};
+
+// Calls fn(Instance<...>{}) for the plan's kernel instance.
+template <typename Fn>
+cudaError_t dispatch(const MmaPlan& P, Fn&& fn) {
+  const int chunks = (P.data_dim + 15) / 16;
+  const bool bf16 = P.precision == TD_PRECISION_BF16;
+  switch (chunks) {
+    case 1: return bf16 ? fn(Instance<true, 1>{}) : fn(Instance<false, 1>{});
+    case 2: return bf16 ? fn(Instance<true, 2>{}) : fn(Instance<false, 2>{});
+    case 3: return bf16 ? fn(Instance<true, 3>{}) : fn(Instance<false, 3>{});
+    default: return bf16 ? fn(Instance<true, 4>{}) : fn(Instance<false, 4>{});
+  }
 }
 
 }  // namespace
@@ -346,18 +381,24 @@ cudaError_t launch_mma_sample(const MmaPlan& P, int first_width, const uint32_t*
                               const float* first_bias, const float* coefs, const int32_t* timesteps, int steps,
                               int sampler, const float* row_bias, uint64_t seed, uint64_t first_global_row, int rows,
                               float* x, cudaStream_t s) {
-  const int chunks = (P.data_dim + 15) / 16;
-  const bool bf16 = P.precision == TD_PRECISION_BF16;
-#define TDC_MMA_LAUNCH(B, DC) \
-  launch_with<B, DC>(P, first_width, frags, biases, first_bias, coefs, timesteps, steps, sampler, row_bias, seed, \
-                     first_global_row, rows, x, s)
-  switch (chunks) {
-    case 1: return bf16 ? TDC_MMA_LAUNCH(true, 1) : TDC_MMA_LAUNCH(false, 1);
-    case 2: return bf16 ? TDC_MMA_LAUNCH(true, 2) : TDC_MMA_LAUNCH(false, 2);
-    case 3: return bf16 ? TDC_MMA_LAUNCH(true, 3) : TDC_MMA_LAUNCH(false, 3);
-    default: return bf16 ? TDC_MMA_LAUNCH(true, 4) : TDC_MMA_LAUNCH(false, 4);
+  return dispatch(P, [&](auto inst) {
+    using I = decltype(inst);
+    return launch_with<I::bf16, I::chunks>(P, first_width, frags, biases, first_bias, coefs, timesteps, steps, sampler, row_bias,
+                                  seed, first_global_row, rows, x, s);
+  });
+}
+
+int64_t mma_rows_per_round(const MmaPlan& P) {
+  int grid = 0;
+  const cudaError_t err = dispatch(P, [&](auto inst) {
+    using I = decltype(inst);
+    return grid_size<I::bf16, I::chunks>(P, &grid);
+  });
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
   }
-#undef TDC_MMA_LAUNCH
+  return static_cast<int64_t>(grid) * kWarps * 16;
 }
 
 }  // namespace tdc

@@ -50,4 +50,7 @@ cudaError_t launch_mma_sample(const MmaPlan& plan, int first_width, const uint32
                               const float* row_bias, uint64_t seed, uint64_t first_global_row, int rows, float* x,
                               cudaStream_t s);
 
+// Rows the persistent grid covers in one round (every warp one 16-row tile); 0 on error.
+int64_t mma_rows_per_round(const MmaPlan& plan);
+
 }  // namespace tdc

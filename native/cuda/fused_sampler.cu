@@ -22,20 +22,49 @@ __device__ __forceinline__ float act(float v, int activation) {
   return activation == 1 ? fmaxf(v, 0.0f) : v / (1.0f + __expf(-v));
 }
 
-// out[r][j] = act?(bias[j] (+ row_bias[r][j]) + sum_i in[r][i] W[i][j]) for the tile.
+// out[r][j] = act?(bias[j] (+ row_bias[r][j]) + sum_i in[r][i] W[i][j]) for the tile. A task
+// is one output column for R rows of the tile: R = 32 for wide layers (a thread per column),
+// fewer for narrow ones (the output layer) so that they still use every thread.
+template <int R>
+__device__ void dense_rows(const float* __restrict__ in, int in_dim, int in_stride, float* __restrict__ out, int out_dim,
+                           const float* __restrict__ w, const float* __restrict__ bias, const float* __restrict__ row_bias,
+                           int tile_rows, bool apply_act, int activation) {
+  constexpr int kGroups = kTileRows / R;
+  for (int task = threadIdx.x; task < out_dim * kGroups; task += blockDim.x) {
+    const int j = task % out_dim, r0 = (task / out_dim) * R;
+    float acc[R];
+    const float b = bias[j];
+    // Padding rows of the last tile have no row_bias row: reading it would run past the chunk.
+    for (int r = 0; r < R; ++r) acc[r] = row_bias && r0 + r < tile_rows ? b + row_bias[(r0 + r) * out_dim + j] : b;
+    // Four inputs per shared-memory load (a broadcast within a row group), so the loop is bound
+    // by the FMAs, not by shared-memory issue. Same summation order as one input at a time.
+    int i = 0;
+    for (; i + 4 <= in_dim; i += 4) {
+      const float w0 = __ldg(w + static_cast<size_t>(i) * out_dim + j), w1 = __ldg(w + static_cast<size_t>(i + 1) * out_dim + j),
+                  w2 = __ldg(w + static_cast<size_t>(i + 2) * out_dim + j), w3 = __ldg(w + static_cast<size_t>(i + 3) * out_dim + j);
+      for (int r = 0; r < R; ++r) {
+        const float4 v = *reinterpret_cast<const float4*>(in + (r0 + r) * in_stride + i);
+        acc[r] += v.x * w0;
+        acc[r] += v.y * w1;
+        acc[r] += v.z * w2;
+        acc[r] += v.w * w3;
+      }
+    }
+    for (; i < in_dim; ++i) {
+      const float wij = __ldg(w + static_cast<size_t>(i) * out_dim + j);
+      for (int r = 0; r < R; ++r) acc[r] += in[(r0 + r) * in_stride + i] * wij;
+    }
+    for (int r = 0; r < R; ++r) out[(r0 + r) * kFusedMaxWidth + j] = apply_act ? act(acc[r], activation) : acc[r];
+  }
+}
+
 __device__ void dense_layer(const float* __restrict__ in, int in_dim, int in_stride, float* __restrict__ out, int out_dim,
                             const float* __restrict__ w, const float* __restrict__ bias, const float* __restrict__ row_bias,
                             int tile_rows, bool apply_act, int activation) {
-  for (int j = threadIdx.x; j < out_dim; j += blockDim.x) {
-    float acc[kTileRows];
-    const float b = bias[j];
-    // Padding rows of the last tile have no row_bias row: reading it would run past the chunk.
-    for (int r = 0; r < kTileRows; ++r) acc[r] = row_bias && r < tile_rows ? b + row_bias[r * out_dim + j] : b;
-    for (int i = 0; i < in_dim; ++i) {
-      const float wij = __ldg(w + static_cast<size_t>(i) * out_dim + j);
-      for (int r = 0; r < kTileRows; ++r) acc[r] += in[r * in_stride + i] * wij;
-    }
-    for (int r = 0; r < kTileRows; ++r) out[r * kFusedMaxWidth + j] = apply_act ? act(acc[r], activation) : acc[r];
+  if (out_dim * (kTileRows / 4) <= static_cast<int>(blockDim.x)) {
+    dense_rows<4>(in, in_dim, in_stride, out, out_dim, w, bias, row_bias, tile_rows, apply_act, activation);
+  } else {
+    dense_rows<kTileRows>(in, in_dim, in_stride, out, out_dim, w, bias, row_bias, tile_rows, apply_act, activation);
   }
 }
 
@@ -46,10 +75,11 @@ __global__ void __launch_bounds__(kThreads) fused_sample_kernel(FusedLayout L, c
                                                                 int sampler, const float* __restrict__ row_bias,
                                                                 uint64_t seed, uint64_t first_global_row, int rows,
                                                                 float* __restrict__ x_out) {
-  __shared__ float xs[kTileRows * kFusedMaxData];
+  // 16-byte aligned: dense_layer reads the inputs four at a time.
+  __shared__ __align__(16) float xs[kTileRows * kFusedMaxData];
   __shared__ float x0p[kTileRows * kFusedMaxData];
-  __shared__ float ha[kTileRows * kFusedMaxWidth];
-  __shared__ float hb[kTileRows * kFusedMaxWidth];
+  __shared__ __align__(16) float ha[kTileRows * kFusedMaxWidth];
+  __shared__ __align__(16) float hb[kTileRows * kFusedMaxWidth];
   const int d = L.data_dim;
   const int tile_first = blockIdx.x * kTileRows;
   const int tile_rows = min(kTileRows, rows - tile_first);
