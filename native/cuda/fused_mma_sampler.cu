@@ -65,16 +65,16 @@ __device__ __forceinline__ float activate(float v, int activation) {
 template <bool kBf16>
 __device__ __forceinline__ void layer_mma(const MmaLayer& L, const uint2* frags, const uint32_t (&a)[kMaxChunks][4],
                                           float (&acc)[kMaxTiles][4], int lane) {
-  // Early exits rather than predicates: a narrow layer issues only its own instructions.
   const int k_chunks = L.k_chunks, n_tiles = L.n_tiles;
 #pragma unroll
   for (int q = 0; q < kMaxChunks; ++q) {
     if (q >= k_chunks) break;
     const uint2* chunk = frags + L.frag_offset + q * n_tiles * 32 + lane;
+    // A predicate, not an early exit, for the tiles: measured on an H200, the exit made the
+    // whole chain 14% slower (2.26e9 against 2.57e9 row-steps/s at 128x128).
 #pragma unroll
     for (int j = 0; j < kMaxTiles; ++j) {
-      if (j >= n_tiles) break;
-      mma16816<kBf16>(acc[j], a[q], chunk[j * 32]);
+      if (j < n_tiles) mma16816<kBf16>(acc[j], a[q], chunk[j * 32]);
     }
   }
 }
