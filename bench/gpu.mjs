@@ -48,15 +48,32 @@ function torchPeer() {
   }
 }
 
+// Training: optimizer steps/s of the same network on the GPU and on the CPU (all cores), in
+// this process; the CPU is the peer here (PyTorch training is not timed).
+async function training() {
+  const data = { rows: 20000, cols: DIM, data: Float32Array.from({ length: 20000 * DIM }, (_, i) => Math.sin(i * 0.1)) };
+  const out = {};
+  for (const device of ['cuda', 'cpu']) {
+    const dm = new TabularDiffusion({ hiddenDims: [128, 128], timeDim: 64, nTimesteps: STEPS, maxSteps: 400, seed: 1, device });
+    const t0 = performance.now();
+    await dm.fit(data);
+    out[device] = 400 / ((performance.now() - t0) / 1000);
+    dm.dispose();
+  }
+  return { stepsPerSec: out, batchSize: new TabularDiffusion().options.batchSize };
+}
+
 const results = [...(await ours('fp32')), ...(await ours('bf16')), ...(await ours('fp16'))];
+const train = await training();
 const peer = torchPeer();
 const lines = ['| precision | rows | ours row-steps/s | PyTorch row-steps/s | ratio |', '|---|---|---|---|---|'];
 for (const r of results) {
   const p = peer.results?.find((q) => q.precision === r.precision && q.rows === r.rows);
   lines.push(`| ${r.precision} | ${r.rows} | ${r.rowStepsPerSec.toExponential(3)} | ${p ? p.rowStepsPerSec.toExponential(3) : 'n/a'} | ${p ? (r.rowStepsPerSec / p.rowStepsPerSec).toFixed(2) : 'n/a'} |`);
 }
-const report = { date: new Date().toISOString(), device: cuda.device, config: { dim: DIM, hidden: [128, 128], timeDim: 64, T: STEPS, sampler: 'ddpm' }, ours: results, peer };
+const report = { date: new Date().toISOString(), device: cuda.device, config: { dim: DIM, hidden: [128, 128], timeDim: 64, T: STEPS, sampler: 'ddpm' }, ours: results, peer, training: train };
 console.log(`GPU: ${cuda.device}; PyTorch: ${peer.device ?? peer.skipped}`);
 console.log(lines.join('\n'));
+console.log(`training (batch ${train.batchSize}, 400 steps): cuda ${train.stepsPerSec.cuda.toFixed(0)} steps/s, cpu ${train.stepsPerSec.cpu.toFixed(0)} steps/s, ratio ${(train.stepsPerSec.cuda / train.stepsPerSec.cpu).toFixed(2)}`);
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'gpu-latest.json'), JSON.stringify(report, null, 2));

@@ -13,6 +13,12 @@ namespace tdc {
 
 namespace {
 
+// Blocks per SM the compiler must fit (it caps registers to match) for d <= 16; measured
+// on an H200 (see bench/README.md) before changing.
+#ifndef TD_MMA_MIN_BLOCKS
+#define TD_MMA_MIN_BLOCKS 3
+#endif
+
 constexpr int kWarps = 4;
 constexpr int kThreads = 32 * kWarps;
 constexpr int kMaxTiles = kMmaMaxWidth / 8;    // n8 output tiles of the widest layer
@@ -119,7 +125,7 @@ __device__ __forceinline__ int value_col(int c, int e, int t) { return 16 * c + 
 __device__ __forceinline__ bool value_row_b(int e) { return (e & 2) != 0; }
 
 template <bool kBf16, int DC>
-__global__ void __launch_bounds__(kThreads, DC == 1 ? 3 : 2) mma_sample_kernel(MmaPlan P, int first_width, const uint2* __restrict__ frags_g,
+__global__ void __launch_bounds__(kThreads, DC == 1 ? TD_MMA_MIN_BLOCKS : 2) mma_sample_kernel(MmaPlan P, int first_width, const uint2* __restrict__ frags_g,
                                                               const float* __restrict__ biases_g,
                                                               const float* __restrict__ first_bias,
                                                               const float* __restrict__ coefs,

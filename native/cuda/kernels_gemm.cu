@@ -2,6 +2,7 @@
 #include <cuda_fp16.h>
 #include <mma.h>
 
+#include "../core/philox.h"
 #include "common.cuh"
 #include "kernels_gemm.cuh"
 
@@ -26,21 +27,49 @@ __device__ __forceinline__ float load_b(const float* b, int ldb, bool tb, int p,
   return tb ? b[static_cast<size_t>(j) * ldb + p] : b[static_cast<size_t>(p) * ldb + j];
 }
 
+// x_new from x and eps_hat: the CPU's affine_step / dpm_solver_step, multiply and add rounded
+// separately (the _rn intrinsics are never fused), Philox noise from the same counters.
+__device__ __forceinline__ void reverse_step(const StepEpilogue& st, float eps, int i, int j, int n) {
+  const size_t e = static_cast<size_t>(i) * n + j;
+  const float* c = st.coef;
+  const float x = st.x[e];
+  if (st.sampler == 0) {
+    float v = __fadd_rn(__fmul_rn(c[0], x), __fmul_rn(c[1], eps));
+    if (c[2] > 0.0f) {
+      const td::Normal4 z = td::normals_from_block(
+          td::philox_block(st.seed, td::kStreamSampleStep, st.row_offset + i, st.noise_step, static_cast<uint32_t>(j / 4)));
+      v = __fadd_rn(v, __fmul_rn(c[2], z.v[j % 4]));
+    }
+    st.x[e] = v;
+  } else {
+    const float x0 = __fadd_rn(__fmul_rn(c[4], x), __fmul_rn(c[5], eps));
+    const float d = __fadd_rn(__fmul_rn(c[2], x0), __fmul_rn(c[3], st.x0_prev[e]));
+    st.x[e] = __fadd_rn(__fmul_rn(c[0], x), __fmul_rn(c[1], d));
+    st.x0_prev[e] = x0;
+  }
+}
+
+// Adds in a fixed order with no fused multiply-add, so C (and a step taken from it) has the
+// same bits whichever kernel or epilogue produced it.
 __device__ __forceinline__ void store_out(float acc, int i, int j, int m, int n, float alpha, float beta, float* c, int ldc,
-                                          GemmEpilogue epi) {
+                                          const GemmEpilogue& epi) {
   if (i >= m || j >= n) return;
-  float v = alpha * acc;
+  float v = __fmul_rn(alpha, acc);
   float& out = c[static_cast<size_t>(i) * ldc + j];
-  if (beta != 0.0f) v += beta * out;
-  if (epi.bias) v += epi.bias[j];
-  if (epi.row_bias) v += epi.row_bias[static_cast<size_t>(i) * n + j];
+  if (beta != 0.0f) v = __fadd_rn(v, __fmul_rn(beta, out));
+  if (epi.bias) v = __fadd_rn(v, epi.bias[j]);
+  if (epi.row_bias) v = __fadd_rn(v, epi.row_bias[static_cast<size_t>(i) * n + j]);
+  if (epi.step.x) {
+    reverse_step(epi.step, v, i, j, n);
+    return;
+  }
   out = v;
   if (epi.post) epi.post[static_cast<size_t>(i) * n + j] = activate(v, epi.activation);
 }
 
 __global__ void __launch_bounds__(kThreads) gemm_fp32_kernel(bool ta, bool tb, int m, int n, int k, float alpha,
                                                              const float* a, int lda, const float* b, int ldb, float beta,
-                                                             float* c, int ldc, GemmEpilogue epi) {
+                                                             float* c, int ldc, const GemmEpilogue epi) {
   __shared__ float as[BK][BM + 4];
   __shared__ float bs[BK][BN + 4];
   const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;

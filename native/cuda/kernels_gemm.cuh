@@ -4,13 +4,29 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 namespace tdc {
+
+// The reverse step of sampling, applied to the output layer's result (eps_hat) in the GEMM's
+// epilogue instead of a separate kernel: x [m x n] (and DPM-Solver++'s x0_prev) updated in
+// place with the CPU's arithmetic. C itself is then not written.
+struct StepEpilogue {
+  float* x = nullptr;        // null: no step
+  float* x0_prev = nullptr;  // DPM-Solver++ only
+  int sampler = 0;           // 0 affine (DDPM/DDIM), 1 DPM-Solver++
+  float coef[6] = {0, 0, 0, 0, 0, 0};  // as TdSampleArgs::step_coefs
+  uint64_t seed = 0;
+  uint64_t row_offset = 0;
+  uint32_t noise_step = 0;
+};
 
 struct GemmEpilogue {
   const float* bias = nullptr;      // [n], added to every row
   const float* row_bias = nullptr;  // [m x n]
   float* post = nullptr;            // [m x n]: act(C) when set
   int activation = 0;               // 0 SiLU, 1 ReLU (only with post)
+  StepEpilogue step;                // the sampler step on C, when step.x is set
 };
 
 // precision: 0 fp32 SIMT; 1 bf16 / 2 fp16 tensor cores (fp32 accumulate) where the device

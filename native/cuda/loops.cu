@@ -229,14 +229,25 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
       launch_normals(a->seed, td::kStreamSampleInit, global_row, rows, 0, d, x, s);
       TDC_CHECK_LAUNCH();
       if (a->sampler == 1) TDC_CHECK(cudaMemsetAsync(x0_prev.get(), 0, static_cast<size_t>(rows) * d * sizeof(float), s));
+      // Two layers or more: the step runs in the output GEMM's epilogue; else its own kernel.
+      const bool step_in_epilogue = desc->layers >= 2;
       for (int k = 0; k < a->steps; ++k) {
         if (should_stop && should_stop(user)) return 2;
+        const float* cf = a->step_coefs + static_cast<size_t>(k) * 6;
+        StepEpilogue step;
+        step.x = x;
+        step.x0_prev = x0_prev.get();
+        step.sampler = a->sampler;
+        std::copy(cf, cf + 6, step.coef);
+        step.seed = a->seed;
+        step.row_offset = global_row;
+        step.noise_step = static_cast<uint32_t>(a->timesteps[k]);
         const float* eps_hat = nullptr;
-        if (mlp.forward_folded(p.get(), x, rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision, s,
-                               &eps_hat) != 0) {
+        if (mlp.forward_folded(p.get(), x, rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision,
+                               step_in_epilogue ? &step : nullptr, s, &eps_hat) != 0) {
           return 1;
         }
-        const float* cf = a->step_coefs + static_cast<size_t>(k) * 6;
+        if (step_in_epilogue) continue;
         if (a->sampler == 1) {
           launch_dpm_step(x, eps_hat, x0_prev.get(), static_cast<size_t>(rows) * d, cf, s);
         } else {

@@ -48,7 +48,8 @@ int DeviceMlp::forward(const float* params, const float* input, int rows, int pr
 }
 
 int DeviceMlp::forward_folded(const float* params, const float* x, int rows, const float* first_bias,
-                              const float* row_bias, int precision, cudaStream_t s, const float** out) {
+                              const float* row_bias, int precision, const StepEpilogue* step, cudaStream_t s,
+                              const float** out) {
   if (reserve(rows, false) != 0) return 1;
   const float* h = x;
   for (int l = 0; l < desc_.layers; ++l) {
@@ -58,6 +59,7 @@ int DeviceMlp::forward_folded(const float* params, const float* x, int rows, con
     epi.row_bias = l == 0 ? row_bias : nullptr;
     epi.post = last ? nullptr : post_[l].get();
     epi.activation = desc_.activation;
+    if (last && step && l > 0) epi.step = *step;
     // Layer 0 multiplies only the data rows of W0; context and time are in the biases.
     const int k = l == 0 ? desc_.data_dim : desc_.in[l];
     launch_gemm(false, false, rows, desc_.out[l], k, 1.0f, h, k, params + desc_.weight_offset[l], desc_.out[l], 0.0f,

@@ -6,6 +6,7 @@
 
 #include "common.cuh"
 #include "cuda_api.h"
+#include "kernels_gemm.cuh"
 
 namespace tdc {
 
@@ -24,9 +25,11 @@ class DeviceMlp {
   // input [rows x in0] -> returns the output [rows x out_last] (device, owned here).
   int forward(const float* params, const float* input, int rows, int precision, const DropoutArgs& dropout,
               cudaStream_t s, const float** out);
-  // x [rows x data_dim]; first_bias [hidden0]; row_bias [rows x hidden0] or null.
+  // x [rows x data_dim]; first_bias [hidden0]; row_bias [rows x hidden0] or null. With a
+  // step (needs two layers or more: the output GEMM must not read x), the output layer's
+  // epilogue applies the reverse step to x and *out is left unset.
   int forward_folded(const float* params, const float* x, int rows, const float* first_bias, const float* row_bias,
-                     int precision, cudaStream_t s, const float** out);
+                     int precision, const StepEpilogue* step, cudaStream_t s, const float** out);
   // After forward on the same input: grads (overwritten), grad_input when not null.
   int backward(const float* params, const float* input, const float* grad_output, int rows, float* grads,
                float* grad_input, cudaStream_t s);
