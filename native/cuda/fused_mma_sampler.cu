@@ -8,6 +8,7 @@
 #include "../core/philox.h"
 #include "common.cuh"
 #include "fused_mma_sampler.cuh"
+#include "step_math.cuh"
 
 namespace tdc {
 
@@ -126,13 +127,7 @@ __device__ __forceinline__ bool value_row_b(int e) { return (e & 2) != 0; }
 
 template <bool kBf16, int DC>
 __global__ void __launch_bounds__(kThreads, DC == 1 ? TD_MMA_MIN_BLOCKS : 2) mma_sample_kernel(MmaPlan P, int first_width, const uint2* __restrict__ frags_g,
-                                                              const float* __restrict__ biases_g,
-                                                              const float* __restrict__ first_bias,
-                                                              const float* __restrict__ coefs,
-                                                              const int32_t* __restrict__ timesteps, int steps,
-                                                              int sampler, const float* __restrict__ row_bias,
-                                                              uint64_t seed, uint64_t first_global_row, int rows,
-                                                              float* __restrict__ x_out) {
+                                                              const float* __restrict__ biases_g, const SampleChain C) {
 #if __CUDA_ARCH__ >= 800
   extern __shared__ uint2 smem[];
   __shared__ MmaLayer layers[kMmaMaxLayers];
@@ -143,6 +138,12 @@ __global__ void __launch_bounds__(kThreads, DC == 1 ? TD_MMA_MIN_BLOCKS : 2) mma
   if (threadIdx.x < kMmaMaxLayers) layers[threadIdx.x] = P.layer[threadIdx.x];
   __syncthreads();
 
+  const float* __restrict__ first_bias = C.first_bias;
+  const float* __restrict__ coefs = C.coefs;
+  const int32_t* __restrict__ timesteps = C.timesteps;
+  const float* __restrict__ row_bias = C.row_bias;
+  const int steps = C.steps, sampler = C.sampler, rows = C.rows;
+  const uint64_t seed = C.seed, first_global_row = C.first_global_row;
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int d = P.data_dim, activation = P.activation, last = P.layers - 1;
   const int tiles = (rows + 15) / 16;
@@ -204,10 +205,10 @@ __global__ void __launch_bounds__(kThreads, DC == 1 ? TD_MMA_MIN_BLOCKS : 2) mma
       }
       // acc tiles 2c, 2c+1 hold eps_hat for chunk c. The update is the CPU's arithmetic
       // (unfused multiply and add) on fp32 x; only the network's input was rounded.
-      const float* cf = coefs + static_cast<size_t>(k) * 6;
-      const float c0 = __ldg(cf), c1 = __ldg(cf + 1), c2 = __ldg(cf + 2), c3 = __ldg(cf + 3), c4 = __ldg(cf + 4),
-                  c5 = __ldg(cf + 5);
-      const bool noisy = sampler == 0 && c2 > 0.0f;
+      float cf6[6];
+#pragma unroll
+      for (int q = 0; q < 6; ++q) cf6[q] = __ldg(coefs + static_cast<size_t>(k) * 6 + q);
+      const bool noisy = sampler == 0 && cf6[2] > 0.0f;
       const uint32_t noise_step = static_cast<uint32_t>(__ldg(timesteps + k));
 #pragma unroll
       for (int c = 0; c < DC; ++c) {
@@ -219,14 +220,10 @@ __global__ void __launch_bounds__(kThreads, DC == 1 ? TD_MMA_MIN_BLOCKS : 2) mma
           const float eps = acc[2 * c + (e >> 2)][e & 3];
           float& xv = x[c][e];
           if (sampler == 0) {
-            float v = TD_ADD(TD_MUL(c0, xv), TD_MUL(c1, eps));
-            if (noisy) v = TD_ADD(v, TD_MUL(c2, z[e]));
-            xv = v;
+            const float v = affine_update(xv, eps, cf6[0], cf6[1]);
+            xv = noisy ? add_noise(v, cf6[2], z[e]) : v;
           } else {
-            const float x0 = TD_ADD(TD_MUL(c4, xv), TD_MUL(c5, eps));
-            const float dd = TD_ADD(TD_MUL(c2, x0), TD_MUL(c3, x0_prev[c][e]));
-            xv = TD_ADD(TD_MUL(c0, xv), TD_MUL(c1, dd));
-            x0_prev[c][e] = x0;
+            xv = dpm_update(xv, eps, x0_prev[c][e], cf6);
           }
         }
       }
@@ -236,7 +233,7 @@ __global__ void __launch_bounds__(kThreads, DC == 1 ? TD_MMA_MIN_BLOCKS : 2) mma
 #pragma unroll
       for (int e = 0; e < 8; ++e) {
         const int col = value_col(c, e, t), row = value_row_b(e) ? row_b : row_a;
-        if (col < d && row < rows) x_out[static_cast<size_t>(row) * d + col] = x[c][e];
+        if (col < d && row < rows) C.x[static_cast<size_t>(row) * d + col] = x[c][e];
       }
     }
   }
@@ -289,18 +286,15 @@ cudaError_t grid_size(const MmaPlan& P, int* grid) {
 
 template <bool kBf16, int DC>
 cudaError_t launch_with(const MmaPlan& P, int first_width, const uint32_t* frags, const float* biases,
-                        const float* first_bias, const float* coefs, const int32_t* timesteps, int steps, int sampler,
-                        const float* row_bias, uint64_t seed, uint64_t first_global_row, int rows, float* x,
-                        cudaStream_t s) {
+                        const SampleChain& chain, cudaStream_t s) {
   int most = 0;
   const cudaError_t err = grid_size<kBf16, DC>(P, &most);
   if (err != cudaSuccess) return err;
   // Persistent: at most one wave of blocks; each warp strides over the 16-row tiles.
-  const int tiles = (rows + 15) / 16;
+  const int tiles = (chain.rows + 15) / 16;
   const int grid = std::max(1, std::min((tiles + kWarps - 1) / kWarps, most));
   mma_sample_kernel<kBf16, DC><<<grid, kThreads, dynamic_shared(P), s>>>(
-      P, first_width, reinterpret_cast<const uint2*>(frags), biases, first_bias, coefs, timesteps, steps, sampler,
-      row_bias, seed, first_global_row, rows, x);
+      P, first_width, reinterpret_cast<const uint2*>(frags), biases, chain);
   return cudaGetLastError();
 }
 
@@ -384,13 +378,10 @@ MmaPlan pack_mma_weights(const TdMlpDesc& desc, const float* params, int precisi
 }
 
 cudaError_t launch_mma_sample(const MmaPlan& P, int first_width, const uint32_t* frags, const float* biases,
-                              const float* first_bias, const float* coefs, const int32_t* timesteps, int steps,
-                              int sampler, const float* row_bias, uint64_t seed, uint64_t first_global_row, int rows,
-                              float* x, cudaStream_t s) {
+                              const SampleChain& chain, cudaStream_t s) {
   return dispatch(P, [&](auto inst) {
     using I = decltype(inst);
-    return launch_with<I::bf16, I::chunks>(P, first_width, frags, biases, first_bias, coefs, timesteps, steps, sampler, row_bias,
-                                  seed, first_global_row, rows, x, s);
+    return launch_with<I::bf16, I::chunks>(P, first_width, frags, biases, chain, s);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cuda_api.h"
+#include "sample_chain.cuh"
 
 namespace tdc {
 
@@ -42,13 +43,10 @@ bool mma_sampler_supports(const TdMlpDesc& desc, const TdSampleArgs& args);
 MmaPlan pack_mma_weights(const TdMlpDesc& desc, const float* params, int precision, std::vector<uint32_t>* frags,
                          std::vector<float>* biases);
 
-// Samples `rows` rows starting at global row first_global_row into x ([rows x data_dim],
-// device). frags, biases, first_bias [steps x first_width], coefs [steps x 6], timesteps and
-// row_bias ([rows x first_width] or null) are device pointers; first_width is layer 0's width.
-cudaError_t launch_mma_sample(const MmaPlan& plan, int first_width, const uint32_t* frags, const float* biases, const float* first_bias,
-                              const float* coefs, const int32_t* timesteps, int steps, int sampler,
-                              const float* row_bias, uint64_t seed, uint64_t first_global_row, int rows, float* x,
-                              cudaStream_t s);
+// Samples the chunk's rows into chain.x. frags and biases (from pack_mma_weights, on the
+// device) and the chain's pointers are device pointers; first_width is layer 0's width.
+cudaError_t launch_mma_sample(const MmaPlan& plan, int first_width, const uint32_t* frags, const float* biases,
+                              const SampleChain& chain, cudaStream_t s);
 
 // Rows the persistent grid covers in one round (every warp one 16-row tile); 0 on error.
 int64_t mma_rows_per_round(const MmaPlan& plan);

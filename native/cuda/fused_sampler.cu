@@ -3,6 +3,7 @@
 #include "../core/philox.h"
 #include "common.cuh"
 #include "fused_sampler.cuh"
+#include "step_math.cuh"
 
 namespace tdc {
 
@@ -69,12 +70,13 @@ __device__ void dense_layer(const float* __restrict__ in, int in_dim, int in_str
 }
 
 __global__ void __launch_bounds__(kThreads) fused_sample_kernel(FusedLayout L, const float* __restrict__ params,
-                                                                const float* __restrict__ first_bias,
-                                                                const float* __restrict__ coefs,
-                                                                const int32_t* __restrict__ timesteps, int steps,
-                                                                int sampler, const float* __restrict__ row_bias,
-                                                                uint64_t seed, uint64_t first_global_row, int rows,
-                                                                float* __restrict__ x_out) {
+                                                                const SampleChain C) {
+  const float* __restrict__ first_bias = C.first_bias;
+  const float* __restrict__ coefs = C.coefs;
+  const int32_t* __restrict__ timesteps = C.timesteps;
+  const float* __restrict__ row_bias = C.row_bias;
+  const int steps = C.steps, sampler = C.sampler, rows = C.rows;
+  const uint64_t seed = C.seed;
   // 16-byte aligned: dense_layer reads the inputs four at a time.
   __shared__ __align__(16) float xs[kTileRows * kFusedMaxData];
   __shared__ float x0p[kTileRows * kFusedMaxData];
@@ -84,7 +86,7 @@ __global__ void __launch_bounds__(kThreads) fused_sample_kernel(FusedLayout L, c
   const int tile_first = blockIdx.x * kTileRows;
   const int tile_rows = min(kTileRows, rows - tile_first);
   const int blocks4 = (d + 3) / 4;
-  const uint64_t global0 = first_global_row + static_cast<uint64_t>(tile_first);
+  const uint64_t global0 = C.first_global_row + static_cast<uint64_t>(tile_first);
   const int hidden0 = L.out[0];
 
   // x_T ~ N(0, I) with the same draws as the CPU (stream SampleInit, step 0); padding rows are 0.
@@ -131,15 +133,10 @@ __global__ void __launch_bounds__(kThreads) fused_sample_kernel(FusedLayout L, c
         float& xv = xs[r * kFusedMaxData + j];
         const float eps = cur[r * kFusedMaxWidth + j];
         if (sampler == 0) {
-          float v = TD_ADD(TD_MUL(c[0], xv), TD_MUL(c[1], eps));
-          if (c[2] > 0.0f) v = TD_ADD(v, TD_MUL(c[2], z.v[q]));
-          xv = v;
+          const float v = affine_update(xv, eps, c[0], c[1]);
+          xv = c[2] > 0.0f ? add_noise(v, c[2], z.v[q]) : v;
         } else {
-          float& prev = x0p[r * kFusedMaxData + j];
-          const float x0 = TD_ADD(TD_MUL(c[4], xv), TD_MUL(c[5], eps));
-          const float dd = TD_ADD(TD_MUL(c[2], x0), TD_MUL(c[3], prev));
-          xv = TD_ADD(TD_MUL(c[0], xv), TD_MUL(c[1], dd));
-          prev = x0;
+          xv = dpm_update(xv, eps, x0p[r * kFusedMaxData + j], c);
         }
       }
     }
@@ -147,7 +144,7 @@ __global__ void __launch_bounds__(kThreads) fused_sample_kernel(FusedLayout L, c
   }
   for (int e = threadIdx.x; e < tile_rows * d; e += blockDim.x) {
     const int r = e / d, j = e % d;
-    x_out[static_cast<size_t>(tile_first + r) * d + j] = xs[r * kFusedMaxData + j];
+    C.x[static_cast<size_t>(tile_first + r) * d + j] = xs[r * kFusedMaxData + j];
   }
 }
 
@@ -166,9 +163,7 @@ bool fused_sampler_supports(const TdMlpDesc& desc, const TdSampleArgs& args) {
   return true;
 }
 
-void launch_fused_sample(const TdMlpDesc& desc, const float* params, const float* first_bias, const float* coefs,
-                         const int32_t* timesteps, int steps, int sampler, const float* row_bias, uint64_t seed,
-                         uint64_t first_global_row, int rows, float* x, cudaStream_t s) {
+void launch_fused_sample(const TdMlpDesc& desc, const float* params, const SampleChain& chain, cudaStream_t s) {
   FusedLayout L;
   L.layers = desc.layers;
   for (int l = 0; l < desc.layers; ++l) {
@@ -179,9 +174,8 @@ void launch_fused_sample(const TdMlpDesc& desc, const float* params, const float
   }
   L.data_dim = desc.data_dim;
   L.activation = desc.activation;
-  const unsigned grid = static_cast<unsigned>((rows + kTileRows - 1) / kTileRows);
-  fused_sample_kernel<<<grid, kThreads, 0, s>>>(L, params, first_bias, coefs, timesteps, steps, sampler, row_bias, seed,
-                                                first_global_row, rows, x);
+  const unsigned grid = static_cast<unsigned>((chain.rows + kTileRows - 1) / kTileRows);
+  fused_sample_kernel<<<grid, kThreads, 0, s>>>(L, params, chain);
 }
 
 }  // namespace tdc

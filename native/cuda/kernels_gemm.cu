@@ -5,6 +5,7 @@
 #include "../core/philox.h"
 #include "common.cuh"
 #include "kernels_gemm.cuh"
+#include "step_math.cuh"
 
 namespace tdc {
 
@@ -27,26 +28,21 @@ __device__ __forceinline__ float load_b(const float* b, int ldb, bool tb, int p,
   return tb ? b[static_cast<size_t>(j) * ldb + p] : b[static_cast<size_t>(p) * ldb + j];
 }
 
-// x_new from x and eps_hat: the CPU's affine_step / dpm_solver_step, multiply and add rounded
-// separately (the _rn intrinsics are never fused), Philox noise from the same counters.
+// x_new from x and eps_hat (step_math.cuh), with the CPU's Philox noise.
 __device__ __forceinline__ void reverse_step(const StepEpilogue& st, float eps, int i, int j, int n) {
   const size_t e = static_cast<size_t>(i) * n + j;
   const float* c = st.coef;
-  const float x = st.x[e];
-  if (st.sampler == 0) {
-    float v = __fadd_rn(__fmul_rn(c[0], x), __fmul_rn(c[1], eps));
-    if (c[2] > 0.0f) {
-      const td::Normal4 z = td::normals_from_block(
-          td::philox_block(st.seed, td::kStreamSampleStep, st.row_offset + i, st.noise_step, static_cast<uint32_t>(j / 4)));
-      v = __fadd_rn(v, __fmul_rn(c[2], z.v[j % 4]));
-    }
-    st.x[e] = v;
-  } else {
-    const float x0 = __fadd_rn(__fmul_rn(c[4], x), __fmul_rn(c[5], eps));
-    const float d = __fadd_rn(__fmul_rn(c[2], x0), __fmul_rn(c[3], st.x0_prev[e]));
-    st.x[e] = __fadd_rn(__fmul_rn(c[0], x), __fmul_rn(c[1], d));
-    st.x0_prev[e] = x0;
+  if (st.sampler != 0) {
+    st.x[e] = dpm_update(st.x[e], eps, st.x0_prev[e], c);
+    return;
   }
+  float v = affine_update(st.x[e], eps, c[0], c[1]);
+  if (c[2] > 0.0f) {
+    const td::Normal4 z = td::normals_from_block(
+        td::philox_block(st.seed, td::kStreamSampleStep, st.row_offset + i, st.noise_step, static_cast<uint32_t>(j / 4)));
+    v = add_noise(v, c[2], z.v[j % 4]);
+  }
+  st.x[e] = v;
 }
 
 // Adds in a fixed order with no fused multiply-add, so C (and a step taken from it) has the

@@ -3,6 +3,7 @@
 #include "../core/philox.h"
 #include "common.cuh"
 #include "kernels_rng.cuh"
+#include "step_math.cuh"
 
 namespace tdc {
 
@@ -51,20 +52,19 @@ __global__ void affine_step_kernel(float* x, const float* eps_hat, int rows, int
   }
   for (int k = 0; k < 4 && 4 * b + k < cols; ++k) {
     const size_t e = static_cast<size_t>(i) * cols + 4 * b + k;
-    float v = x_coef * x[e] + eps_coef * eps_hat[e];
-    if (sigma > 0.0f) v = v + sigma * z.v[k];
-    x[e] = v;
+    const float v = affine_update(x[e], eps_hat[e], x_coef, eps_coef);
+    x[e] = sigma > 0.0f ? add_noise(v, sigma, z.v[k]) : v;
   }
 }
 
-__global__ void dpm_step_kernel(float* x, const float* eps_hat, float* x0_prev, size_t count, float x_coef, float d_coef,
-                                float cur_w, float prev_w, float x0_from_x, float x0_from_eps) {
+struct DpmCoefs {
+  float c[6];
+};
+
+__global__ void dpm_step_kernel(float* x, const float* eps_hat, float* x0_prev, size_t count, DpmCoefs coefs) {
   const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (i >= count) return;
-  const float x0 = x0_from_x * x[i] + x0_from_eps * eps_hat[i];
-  const float d = cur_w * x0 + prev_w * x0_prev[i];
-  x[i] = x_coef * x[i] + d_coef * d;
-  x0_prev[i] = x0;
+  x[i] = dpm_update(x[i], eps_hat[i], x0_prev[i], coefs.c);
 }
 
 }  // namespace
@@ -91,7 +91,9 @@ void launch_affine_step(float* x, const float* eps_hat, int rows, int cols, floa
 }
 
 void launch_dpm_step(float* x, const float* eps_hat, float* x0_prev, size_t count, const float* c, cudaStream_t s) {
-  dpm_step_kernel<<<grid_for(count, kBlock), kBlock, 0, s>>>(x, eps_hat, x0_prev, count, c[0], c[1], c[2], c[3], c[4], c[5]);
+  DpmCoefs coefs;
+  for (int k = 0; k < 6; ++k) coefs.c[k] = c[k];
+  dpm_step_kernel<<<grid_for(count, kBlock), kBlock, 0, s>>>(x, eps_hat, x0_prev, count, coefs);
 }
 
 }  // namespace tdc

@@ -218,12 +218,21 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
     // The persistent kernels run the whole chain of a chunk in one launch: abort is checked
     // between chunks (the tiled path also checks between steps).
     if (should_stop && should_stop(user)) return 2;
+    SampleChain chain;
+    chain.first_bias = bias.get();
+    chain.coefs = coefs.get();
+    chain.timesteps = timesteps.get();
+    chain.steps = a->steps;
+    chain.sampler = a->sampler;
+    chain.row_bias = rb;
+    chain.seed = a->seed;
+    chain.first_global_row = global_row;
+    chain.rows = rows;
+    chain.x = x;
     if (mma) {
-      TDC_CHECK(launch_mma_sample(plan, hidden0, mma_frags.get(), mma_biases.get(), bias.get(), coefs.get(),
-                                  timesteps.get(), a->steps, a->sampler, rb, a->seed, global_row, rows, x, s));
+      TDC_CHECK(launch_mma_sample(plan, hidden0, mma_frags.get(), mma_biases.get(), chain, s));
     } else if (fused) {
-      launch_fused_sample(*desc, p.get(), bias.get(), coefs.get(), timesteps.get(), a->steps, a->sampler, rb, a->seed,
-                          global_row, rows, x, s);
+      launch_fused_sample(*desc, p.get(), chain, s);
       TDC_CHECK_LAUNCH();
     } else {
       launch_normals(a->seed, td::kStreamSampleInit, global_row, rows, 0, d, x, s);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 
 import { TabularDiffusion, distributionMetrics, nativeOps, noiseSchedule } from '../../dist/esm/index.mjs';
 import { skipReason } from './gpu-env.mjs';
+import { columns, mixture as mixtureOf } from './mixture.mjs';
 
 const ops = nativeOps();
 const T = 100;
@@ -90,17 +91,7 @@ test('tensor-core sampler: same seed, same bytes for any split of the rows into 
   gpu.release();
 });
 
-function mixture(n, seed) {
-  const z = ops.draws({ rows: n, cols: 3, seed, stream: 200 });
-  const data = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const c = z[3 * i] > 0 ? 1.5 : -1.5;
-    data[2 * i] = c + 0.4 * z[3 * i + 1];
-    data[2 * i + 1] = -0.5 * c + 0.4 * z[3 * i + 2];
-  }
-  return { rows: n, cols: 2, data };
-}
-const columns = (m) => ({ a: Array.from({ length: m.rows }, (_, i) => m.data[2 * i]), b: Array.from({ length: m.rows }, (_, i) => m.data[2 * i + 1]) });
+const mixture = (n, seed) => mixtureOf(ops, n, seed);
 
 test('a CPU-trained model sampled on the tensor cores (bf16, fp16) matches its CPU samples within sampling error', { skip: skipReason }, async () => {
   const truth = columns(mixture(20000, 2));

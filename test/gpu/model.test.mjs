@@ -6,21 +6,11 @@ import { test } from 'node:test';
 
 import { TabularDiffusion, nativeOps, distributionMetrics } from '../../dist/esm/index.mjs';
 import { skipReason } from './gpu-env.mjs';
+import { columns, mixture as mixtureOf } from './mixture.mjs';
 
 const ops = nativeOps();
 
-function mixture(n, seed) {
-  const z = ops.draws({ rows: n, cols: 3, seed, stream: 200 });
-  const data = new Float32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const c = z[3 * i] > 0 ? 1.5 : -1.5;
-    data[2 * i] = c + 0.4 * z[3 * i + 1];
-    data[2 * i + 1] = -0.5 * c + 0.4 * z[3 * i + 2];
-  }
-  return { rows: n, cols: 2, data };
-}
-
-const columns = (m) => ({ a: Array.from({ length: m.rows }, (_, i) => m.data[2 * i]), b: Array.from({ length: m.rows }, (_, i) => m.data[2 * i + 1]) });
+const mixture = (n, seed) => mixtureOf(ops, n, seed);
 
 test('MLP forward and backward: CUDA within 1e-4 of the CPU (fp32; different summation order and exp)', { skip: skipReason }, () => {
   for (const [hidden, activation] of [[[64, 64], 'silu'], [[128, 256, 32], 'relu']]) {
