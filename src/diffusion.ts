@@ -230,7 +230,7 @@ export class TabularDiffusion {
       if (x.rows < 1 || x.cols < 1) throw new RangeError('X: needs at least one row and one column');
       assertFinite(x, 'X');
     }
-    const device = this.deviceFor(mixed !== undefined);
+    const device = this.backend.device;
     let context: Matrix | undefined;
     if (options.context !== undefined) {
       context = toMatrix(options.context, 'context');
@@ -503,7 +503,7 @@ export class TabularDiffusion {
     const native = new addon.NativeModel({
       dataDim: state.dataDim, contextDim: state.contextDim, timeDim: o.timeDim, hidden: o.hiddenDims,
       activation: o.activation, dropout: o.dropout, seed: o.seed, threads: o.threads,
-      device: this.deviceFor(classes.length > 0), precision: o.precision,
+      device: this.backend.device, precision: o.precision,
       ...(classes.length > 0 ? nativeCategoricalOptions(classes, this.categoricalOptions) : {}),
     });
     native.setWeights({ params: state.params, ema: state.ema, step: state.step });
@@ -536,15 +536,6 @@ export class TabularDiffusion {
     if (x.numeric.cols !== this.dataDim) throw new RangeError(`X.numeric: has ${x.numeric.cols} columns, the model was fitted on ${this.dataDim}`);
     if (x.numeric.rows < 1) throw new RangeError('X: needs at least one row');
     return x;
-  }
-
-  /** Categorical columns run on the CPU backend (their CUDA twin is not built yet). */
-  private deviceFor(mixed: boolean): 'cpu' | 'cuda' {
-    if (!mixed || this.backend.device === 'cpu') return this.backend.device;
-    if (this.options.device === 'cuda') {
-      throw new RangeError("device: 'cuda' does not run categorical columns yet; use device 'auto' or 'cpu' (or categorical encoding 'onehot')");
-    }
-    return 'cpu';
   }
 
   private callbackModel(): CallbackModel {

@@ -1,8 +1,12 @@
 #include "cuda_jobs.h"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "../cpu/sedd_sampler.h"
+#include "../cpu/sedd_trainer.h"
 
 namespace td {
 namespace addon {
@@ -24,6 +28,47 @@ int ShouldStop(void* user) {
 void Check(const TdCudaApi& api, int rc) {
   if (rc == 1) throw std::runtime_error(std::string("CUDA backend: ") + api.last_error());
 }
+
+// The categorical part of a mixed model for the backend, with the host arrays it points into.
+struct MixedInputs {
+  TdMixedArgs args{};
+  cpu::ClockTables tables;
+  std::vector<TdMultinomialStep> coef, multinomial_steps;
+  std::vector<double> step_sigma;
+  std::vector<TdSeddStep> sedd_steps;
+
+  explicit MixedInputs(const cpu::DenoiserModel& model) {
+    const CatLayout L = model.cat.layout();
+    args.layout = {L.classes, L.offsets, L.cols, L.total, L.graph == sedd::Graph::Absorbing ? 1 : 0};
+    args.method = model.cat.method == CatMethod::Sedd ? 0 : 1;
+  }
+
+  void for_training(const cpu::DenoiserModel& model, const cpu::TrainData& data, const cpu::TrainOptions& o) {
+    tables = cpu::build_clock_tables(model, data);
+    coef.clear();
+    for (const auto& c : tables.coef) coef.push_back({c.a, c.b});
+    args.categorical = data.categorical;
+    args.sigma = tables.sigma.data();
+    args.rate = tables.rate.data();
+    args.move = tables.move.data();
+    args.coef = coef.data();
+    args.cat_scale = cpu::categorical_loss_scale(model, o);
+  }
+
+  void for_sampling(const cpu::DenoiserModel& model, const float* params, const cpu::SampleOptions& o) {
+    for (const cpu::MixedPlan& p : cpu::plan_mixed(model, params, o)) {
+      step_sigma.push_back(p.sigma);
+      sedd_steps.push_back({p.sedd.delta_em1, p.sedd.delta_move, p.sedd.euler_h, p.sedd.euler ? 1 : 0, p.sedd.final ? 1 : 0});
+      multinomial_steps.push_back({p.multinomial.a, p.multinomial.b});
+    }
+    args.step_sigma = step_sigma.data();
+    args.sedd_steps = sedd_steps.data();
+    args.multinomial_steps = multinomial_steps.data();
+    args.keep = cpu::mixed_start_keep(model);
+    args.fixed = o.fixed;
+    args.fixed_rows = o.fixed_rows;
+  }
+};
 
 }  // namespace
 
@@ -82,9 +127,17 @@ cpu::TrainResult CudaTrain(const TdCudaApi& api, cpu::DenoiserModel& model, cons
   cpu::TrainResult result;
   double last_loss = 0.0;
   int64_t steps_done = 0;
-  Check(api, api.train(&desc, model.params.data(), model.adam_m.data(), model.adam_v.data(),
-                       model.ema.empty() ? nullptr : model.ema.data(), &model.step, &a, ShouldStop<cpu::TrainProgress>,
-                       on_progress, &bridge, &last_loss, &steps_done));
+  float* ema = model.ema.empty() ? nullptr : model.ema.data();
+  if (model.cat.active()) {
+    MixedInputs mixed(model);
+    mixed.for_training(model, data, o);
+    Check(api, api.train_mixed(&desc, &mixed.args, model.params.data(), model.adam_m.data(), model.adam_v.data(), ema,
+                               &model.step, &a, ShouldStop<cpu::TrainProgress>, on_progress, &bridge, &last_loss,
+                               &steps_done));
+  } else {
+    Check(api, api.train(&desc, model.params.data(), model.adam_m.data(), model.adam_v.data(), ema, &model.step, &a,
+                         ShouldStop<cpu::TrainProgress>, on_progress, &bridge, &last_loss, &steps_done));
+  }
   result.steps_done = steps_done;
   result.last_loss = last_loss;
   result.aborted = steps_done < o.steps && abort.load();
@@ -92,7 +145,8 @@ cpu::TrainResult CudaTrain(const TdCudaApi& api, cpu::DenoiserModel& model, cons
 }
 
 bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n, const cpu::SampleOptions& o,
-                int precision, float* out, const std::atomic<bool>& abort, const cpu::SampleProgress& progress) {
+                int precision, float* out, int32_t* out_categorical, const std::atomic<bool>& abort,
+                const cpu::SampleProgress& progress) {
   const TdMlpDesc desc = DescribeMlp(model);
   const cpu::FlatPlan plan = cpu::flatten_plan(model, o);
   std::vector<int32_t> timesteps(o.timesteps.begin(), o.timesteps.end());
@@ -114,7 +168,15 @@ bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n
     if (b->progress) b->progress(static_cast<int64_t>(rows_done));
   };
   const float* params = o.use_ema ? model.sampling_params() : model.params.data();
-  const int rc = api.sample(&desc, params, &a, out, ShouldStop<cpu::SampleProgress>, on_progress, &bridge);
+  int rc;
+  if (model.cat.active()) {
+    MixedInputs mixed(model);
+    mixed.for_sampling(model, params, o);
+    rc = api.sample_mixed(&desc, &mixed.args, params, &a, out, out_categorical, ShouldStop<cpu::SampleProgress>,
+                          on_progress, &bridge);
+  } else {
+    rc = api.sample(&desc, params, &a, out, ShouldStop<cpu::SampleProgress>, on_progress, &bridge);
+  }
   Check(api, rc);
   return rc == 0;
 }

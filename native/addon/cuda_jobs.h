@@ -17,8 +17,10 @@ cpu::TrainResult CudaTrain(const TdCudaApi& api, cpu::DenoiserModel& model, cons
                            const cpu::TrainOptions& options, const std::atomic<bool>& abort,
                            const cpu::TrainProgress& progress);
 
+// Mixed-type models also fill out_categorical [n x categorical columns].
 bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n, const cpu::SampleOptions& options,
-                int precision, float* out, const std::atomic<bool>& abort, const cpu::SampleProgress& progress);
+                int precision, float* out, int32_t* out_categorical, const std::atomic<bool>& abort,
+                const cpu::SampleProgress& progress);
 
 }  // namespace addon
 }  // namespace td

@@ -135,13 +135,15 @@ class SampleJob : public JobBase {
                                  progress.Send(&p, 1);
                                };
       if (owner_->model().cat.active()) {
-        // Mixed-type models run on the CPU (the discrete kernels' CUDA twin is not built yet).
         const size_t cat_count = static_cast<size_t>(in_->n) * owner_->model().cat.classes.size();
         out_cat_ = new int32_t[cat_count > 0 ? cat_count : 1];
+      }
+      if (const TdCudaApi* cuda = owner_->cuda()) {
+        completed_ = CudaSample(*cuda, owner_->model(), in_->n, in_->options, owner_->precision(), out_, out_cat_,
+                                owner_->abort_flag(), report);
+      } else if (owner_->model().cat.active()) {
         completed_ = cpu::sample_mixed(owner_->model(), in_->n, in_->options, out_, out_cat_, owner_->pool(),
                                        owner_->abort_flag(), report);
-      } else if (const TdCudaApi* cuda = owner_->cuda()) {
-        completed_ = CudaSample(*cuda, owner_->model(), in_->n, in_->options, owner_->precision(), out_, owner_->abort_flag(), report);
       } else {
         completed_ = cpu::sample(owner_->model(), in_->n, in_->options, out_, owner_->pool(), owner_->abort_flag(), report);
       }

@@ -105,9 +105,6 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   const std::string precision = GetString(o, "precision", "fp32");
   if (precision != "fp32" && precision != "bf16" && precision != "fp16") ThrowRange(env, "precision", "expected 'fp32', 'bf16' or 'fp16'");
   precision_ = precision == "fp32" ? TD_PRECISION_FP32 : precision == "bf16" ? TD_PRECISION_BF16 : TD_PRECISION_FP16;
-  if (device == "cuda" && cat.active()) {
-    ThrowRange(env, "device", "categorical columns run on the CPU backend for now (no CUDA twin of the discrete kernels yet)");
-  }
   if (device == "cuda") cuda_ = &RequireCuda(env);
   else if (precision_ != TD_PRECISION_FP32) ThrowRange(env, "precision", "the CPU backend computes in fp32 only");
   // Parameter count guard: a typo like hidden [1e5, 1e5] must not try to allocate 40 GB.

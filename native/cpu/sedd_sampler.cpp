@@ -18,13 +18,6 @@ namespace cpu {
 
 namespace {
 
-struct MixedPlan {
-  StepPlan gauss;                   // first-layer bias and the numeric chain's coefficients
-  double sigma = 0;                 // SEDD: sigma_bar at this step's time (for the output scaling)
-  sedd::StepCoef sedd;
-  multinomial::StepCoef multinomial;
-};
-
 struct MixedScratch {
   MlpWorkspace ws;
   std::vector<float> x_num, x_in, eps_hat, x0_prev, head, row_bias;
@@ -32,25 +25,6 @@ struct MixedScratch {
   std::vector<double> sigma;
 };
 
-std::vector<MixedPlan> plan_mixed(const DenoiserModel& model, const float* params, const SampleOptions& o) {
-  std::vector<StepPlan> gauss = plan_steps(model, params, o);
-  const size_t steps = o.timesteps.size();
-  std::vector<MixedPlan> plan(steps);
-  for (size_t k = 0; k < steps; ++k) {
-    const int t = o.timesteps[k];
-    const int prev = k + 1 < steps ? o.timesteps[k + 1] : -1;
-    MixedPlan& p = plan[k];
-    p.gauss = std::move(gauss[k]);
-    if (model.cat.method == CatMethod::Sedd) {
-      const double now = sedd::clock_time(t, o.T), next = prev >= 0 ? sedd::clock_time(prev, o.T) : 0.0;
-      p.sigma = model.cat.noise.total(now);
-      p.sedd = sedd_step_coef(model.cat.noise, now, next, o.categorical_euler);
-    } else {
-      p.multinomial = multinomial_coef(o.alpha_bars, t, prev);
-    }
-  }
-  return plan;
-}
 
 bool run_mixed_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
                      const std::vector<MixedPlan>& plan, int64_t first_row, int rows, float* out_num, int32_t* out_cat,
@@ -74,7 +48,7 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
   }
   const uint64_t global_row = o.row_offset + static_cast<uint64_t>(first_row);
   if (d > 0) fill_normals(o.seed, kStreamSampleInit, global_row, rows, 0, d, s.x_num.data());
-  const double keep = is_sedd ? std::exp(-model.cat.noise.total(1.0)) : 0.0;
+  const double keep = mixed_start_keep(model);
   cat_init(s.x_cat.data(), rows, L, keep, o.seed, global_row);
   cat_apply_fixed(s.x_cat.data(), rows, C, o.fixed, o.fixed_rows, first_row);
   for (size_t k = 0; k < plan.size(); ++k) {
@@ -111,6 +85,30 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
 }
 
 }  // namespace
+
+std::vector<MixedPlan> plan_mixed(const DenoiserModel& model, const float* params, const SampleOptions& o) {
+  std::vector<StepPlan> gauss = plan_steps(model, params, o);
+  const size_t steps = o.timesteps.size();
+  std::vector<MixedPlan> plan(steps);
+  for (size_t k = 0; k < steps; ++k) {
+    const int t = o.timesteps[k];
+    const int prev = k + 1 < steps ? o.timesteps[k + 1] : -1;
+    MixedPlan& p = plan[k];
+    p.gauss = std::move(gauss[k]);
+    if (model.cat.method == CatMethod::Sedd) {
+      const double now = sedd::clock_time(t, o.T), next = prev >= 0 ? sedd::clock_time(prev, o.T) : 0.0;
+      p.sigma = model.cat.noise.total(now);
+      p.sedd = sedd_step_coef(model.cat.noise, now, next, o.categorical_euler);
+    } else {
+      p.multinomial = multinomial_coef(o.alpha_bars, t, prev);
+    }
+  }
+  return plan;
+}
+
+double mixed_start_keep(const DenoiserModel& model) {
+  return model.cat.method == CatMethod::Sedd ? std::exp(-model.cat.noise.total(1.0)) : 0.0;
+}
 
 bool sample_mixed(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out_num,
                   int32_t* out_cat, ThreadPool* pool, const std::atomic<bool>& abort, const SampleProgress& progress) {

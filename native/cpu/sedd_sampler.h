@@ -9,6 +9,10 @@
 #include <atomic>
 #include <cstdint>
 
+#include <vector>
+
+#include "../core/sedd_graph.h"
+#include "../core/sedd_multinomial.h"
 #include "sampler.h"
 
 namespace td {
@@ -16,6 +20,18 @@ namespace cpu {
 
 // Writes n rows: numeric columns [n x numeric_dim] to out_num, class indices
 // [n x categorical columns] to out_cat. Returns false when aborted.
+// One step of the mixed chain: the Gaussian plan and the categorical chain's coefficients.
+struct MixedPlan {
+  StepPlan gauss;                   // first-layer bias and the numeric chain's coefficients
+  double sigma = 0;                 // SEDD: sigma_bar at this step's time (for the output scaling)
+  sedd::StepCoef sedd;
+  multinomial::StepCoef multinomial;
+};
+std::vector<MixedPlan> plan_mixed(const DenoiserModel& model, const float* params, const SampleOptions& options);
+
+// The chain start's probability that an absorbing-graph cell is unmasked (0 otherwise).
+double mixed_start_keep(const DenoiserModel& model);
+
 bool sample_mixed(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out_num,
                   int32_t* out_cat, ThreadPool* pool, const std::atomic<bool>& abort, const SampleProgress& progress);
 

@@ -14,15 +14,7 @@
 namespace td {
 namespace cpu {
 
-namespace {
-
-// Discrete-chain quantities of each Gaussian timestep k, computed once per call.
-struct ClockTables {
-  std::vector<double> sigma, rate, move;      // SEDD at t = (k + 1)/T; move = P(cell is resampled)
-  std::vector<multinomial::StepCoef> coef;    // multinomial: the step k -> k - 1
-};
-
-ClockTables build_tables(const DenoiserModel& m, const TrainData& data) {
+ClockTables build_clock_tables(const DenoiserModel& m, const TrainData& data) {
   const int T = data.timesteps;
   ClockTables c;
   c.sigma.resize(T);
@@ -42,6 +34,12 @@ ClockTables build_tables(const DenoiserModel& m, const TrainData& data) {
   }
   return c;
 }
+
+double categorical_loss_scale(const DenoiserModel& model, const TrainOptions& options) {
+  return options.categorical_weight / (static_cast<double>(options.batch_size) * model.cat.classes.size());
+}
+
+namespace {
 
 // Scratch of one batch: inputs, draws and the network's output and gradient.
 struct Batch {
@@ -170,7 +168,7 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
   const MlpConfig& cfg = model.cfg;
   const int batch = options.batch_size;
   const size_t n_params = model.layout.total;
-  const ClockTables tables = build_tables(model, data);
+  const ClockTables tables = build_clock_tables(model, data);
   const std::vector<float> time_table = time_embedding_table(data.timesteps, cfg.time_dim);
   Batch b;
   b.reserve(model, batch);
@@ -179,8 +177,7 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
   MlpWorkspace ws;
   ws.reserve(cfg, model.layout, batch);
   if (options.ema_decay > 0.0f && model.ema.empty()) model.ema = model.params;
-  // Mean over rows and categorical columns, like the eps-MSE's mean over numeric columns.
-  const double cat_scale = options.categorical_weight / (static_cast<double>(batch) * model.cat.classes.size());
+  const double cat_scale = categorical_loss_scale(model, options);
 
   TrainResult result;
   StepFinisher finisher(model, options, progress, result);
@@ -209,7 +206,7 @@ bool evaluate_mixed(const DenoiserModel& model, const float* params, const Train
                     int draws, uint64_t seed, double* mse, double* cat, ThreadPool* pool,
                     const std::atomic<bool>& abort) {
   const MlpConfig& cfg = model.cfg;
-  const ClockTables tables = build_tables(model, data);
+  const ClockTables tables = build_clock_tables(model, data);
   const std::vector<float> time_table = time_embedding_table(data.timesteps, cfg.time_dim);
   const int64_t total = data.rows * draws;
   const int chunk = static_cast<int>(std::min<int64_t>(512, total));

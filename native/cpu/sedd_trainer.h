@@ -10,10 +10,23 @@
 #include <cstdint>
 #include <vector>
 
+#include "../core/sedd_multinomial.h"
 #include "trainer.h"
 
 namespace td {
 namespace cpu {
+
+// Discrete-chain quantities of each Gaussian timestep k (for a whole call): SEDD's sigma_bar,
+// its rate and P(cell is resampled) at t = (k + 1)/T; multinomial's move and step k -> k - 1.
+struct ClockTables {
+  std::vector<double> sigma, rate, move;
+  std::vector<multinomial::StepCoef> coef;
+};
+ClockTables build_clock_tables(const DenoiserModel& model, const TrainData& data);
+
+// The categorical term's scale in the training loss: a mean over rows and categorical columns,
+// like the eps-MSE's mean over numeric columns, times categorical_weight.
+double categorical_loss_scale(const DenoiserModel& model, const TrainOptions& options);
 
 TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
                         const std::atomic<bool>& abort, const TrainProgress& progress);

@@ -13,6 +13,7 @@
 #include "kernels_sedd.cuh"
 #include "kernels_train.cuh"
 #include "loops.cuh"
+#include "mixed_loops.cuh"
 #include "mlp_device.cuh"
 
 namespace tdc {
@@ -192,6 +193,7 @@ const TdCudaApi kApi = {
     affine_step,     dpm_step,       eps_mse,             adamw,       sgemm,       mlp_forward,
     mlp_backward,    sedd_cat_corrupt, sedd_cat_init,     sedd_scale, sedd_entropy,
     sedd_step,       multinomial_kl, multinomial_reverse, train,       sample,
+    train_mixed,     sample_mixed,
 };
 
 }  // namespace

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define TD_CUDA_ABI 2
+#define TD_CUDA_ABI 3
 #define TD_CUDA_MAX_LAYERS 66
 
 enum TdPrecision { TD_PRECISION_FP32 = 0, TD_PRECISION_BF16 = 1, TD_PRECISION_FP16 = 2 };
@@ -90,6 +90,31 @@ typedef struct {
   double a, b;
 } TdMultinomialStep;
 
+/* The categorical part of a mixed-type model (core/sedd_spec.h): the network's input and output
+ * are [numeric (data_dim - layout.total) | one block of states per categorical column]. */
+typedef struct {
+  TdCatLayout layout;
+  int method; /* 0 SEDD (graph in layout), 1 multinomial */
+  /* Training: x0 classes [rows x layout.cols], per noise step k of T the SEDD sigma_bar, its
+   * rate and the resampling probability (move, also multinomial's), multinomial's step
+   * coefficients, and the loss scale of the categorical term (see cpu/sedd_trainer.cpp). */
+  const int32_t* categorical;
+  const double* sigma;
+  const double* rate;
+  const double* move;
+  const TdMultinomialStep* coef;
+  double cat_scale;
+  /* Sampling: per step, SEDD's sigma_bar at the step's time and step coefficients, or the
+   * multinomial step; the chain start's keep probability; classes held fixed ([fixed_rows x
+   * layout.cols], -1 = free; fixed_rows 1 broadcasts) or NULL. */
+  const double* step_sigma;
+  const TdSeddStep* sedd_steps;
+  const TdMultinomialStep* multinomial_steps;
+  double keep;
+  const int32_t* fixed;
+  int64_t fixed_rows;
+} TdMixedArgs;
+
 typedef void (*TdProgressFn)(void* user, double a, double b);
 /* Polled between steps (training) or chunks and steps (sampling): nonzero stops the job. */
 typedef int (*TdShouldStopFn)(void* user);
@@ -143,6 +168,13 @@ typedef struct {
                double* last_loss, int64_t* steps_done);
   int (*sample)(const TdMlpDesc* desc, const float* params, const TdSampleArgs* args, float* out,
                 TdShouldStopFn should_stop, TdProgressFn progress, void* user);
+  /* Mixed-type models: the same loops with the categorical chain beside the Gaussian one. */
+  int (*train_mixed)(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, float* adam_m, float* adam_v,
+                     float* ema, int64_t* step, const TdTrainArgs* args, TdShouldStopFn should_stop,
+                     TdProgressFn progress, void* user, double* last_loss, int64_t* steps_done);
+  int (*sample_mixed)(const TdMlpDesc* desc, const TdMixedArgs* mixed, const float* params, const TdSampleArgs* args,
+                      float* out_numeric, int32_t* out_categorical, TdShouldStopFn should_stop, TdProgressFn progress,
+                      void* user);
 } TdCudaApi;
 
 /* Returns the table when the library speaks `abi`, else NULL. */

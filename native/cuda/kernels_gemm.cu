@@ -55,8 +55,8 @@ __device__ __forceinline__ void store_out(float acc, int i, int j, int m, int n,
   if (beta != 0.0f) v = __fadd_rn(v, __fmul_rn(beta, out));
   if (epi.bias) v = __fadd_rn(v, epi.bias[j]);
   if (epi.row_bias) v = __fadd_rn(v, epi.row_bias[static_cast<size_t>(i) * n + j]);
-  if (epi.step.x) {
-    reverse_step(epi.step, v, i, j, n);
+  if (epi.step.x && j < epi.step.cols) {
+    reverse_step(epi.step, v, i, j, epi.step.cols);
     return;
   }
   out = v;

@@ -9,10 +9,12 @@
 namespace tdc {
 
 // The reverse step of sampling, applied to the output layer's result (eps_hat) in the GEMM's
-// epilogue instead of a separate kernel: x [m x n] (and DPM-Solver++'s x0_prev) updated in
-// place with the CPU's arithmetic. C itself is then not written.
+// epilogue instead of a separate kernel: x [m x cols] (and DPM-Solver++'s x0_prev) updated in
+// place with the CPU's arithmetic from C's first `cols` columns, which are then not written
+// (a mixed model's categorical head, the columns after, is).
 struct StepEpilogue {
   float* x = nullptr;        // null: no step
+  int cols = 0;              // the numeric columns: x's width and row stride
   float* x0_prev = nullptr;  // DPM-Solver++ only
   int sampler = 0;           // 0 affine (DDPM/DDIM), 1 DPM-Solver++
   float coef[6] = {0, 0, 0, 0, 0, 0};  // as TdSampleArgs::step_coefs

@@ -1,8 +1,4 @@
-#include <algorithm>
-#include <vector>
-
 #include "../core/philox.h"
-#include "../core/sedd_multinomial.h"
 #include "../core/sedd_spec.h"
 #include "common.cuh"
 #include "kernels_sedd.cuh"
@@ -12,30 +8,6 @@ namespace tdc {
 namespace {
 
 constexpr unsigned kBlock = 128;
-
-// The layout on the device: classes and offsets copied next to each other.
-struct DeviceLayout {
-  const int32_t* classes;
-  const int32_t* offsets;
-  int cols, total;
-  td::sedd::Graph graph;
-};
-
-struct LayoutBuffers {
-  DeviceBuffer<int32_t> classes, offsets;
-  int upload(const TdCatLayout* L, DeviceLayout* out) {
-    TDC_CHECK(classes.upload(L->classes, L->cols));
-    TDC_CHECK(offsets.upload(L->offsets, L->cols));
-    *out = {classes.get(), offsets.get(), L->cols, L->total, L->graph == 1 ? td::sedd::Graph::Absorbing : td::sedd::Graph::Uniform};
-    return 0;
-  }
-};
-
-int widest_states(const TdCatLayout* L) {
-  int widest = 1;
-  for (int c = 0; c < L->cols; ++c) widest = std::max(widest, L->classes[c] + (L->graph == 1 ? 1 : 0));
-  return widest;
-}
 
 __device__ __forceinline__ td::Philox4 cell_block(uint64_t seed, uint64_t row, uint32_t step, uint32_t column_base, int c) {
   return td::philox_block(seed, td::kStreamCategorical, row, step, (column_base >> 2) + static_cast<uint32_t>(c));
@@ -130,6 +102,99 @@ __global__ void multinomial_step_kernel(const float* logits, int ld, int32_t* x,
   x[at] = td::sedd::draw_from(p, K, td::uniform_closed_open(b.v[0]), x[at]);
 }
 
+__global__ void one_hot_kernel(const int32_t* x, int rows, DeviceLayout L, float* out, int ld) {
+  const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (at >= static_cast<size_t>(rows) * L.total) return;
+  const int i = static_cast<int>(at / L.total), k = static_cast<int>(at % L.total);
+  out[static_cast<size_t>(i) * ld + k] = 0.0f;
+}
+
+__global__ void one_hot_set_kernel(const int32_t* x, int rows, DeviceLayout L, float* out, int ld) {
+  const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (at >= static_cast<size_t>(rows) * L.cols) return;
+  const int i = static_cast<int>(at / L.cols), c = static_cast<int>(at % L.cols);
+  out[static_cast<size_t>(i) * ld + L.offsets[c] + x[at]] = 1.0f;
+}
+
+__global__ void apply_fixed_kernel(int32_t* x, int rows, int cols, const int32_t* fixed, int64_t fixed_rows,
+                                   int64_t fixed_first) {
+  const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
+  if (at >= static_cast<size_t>(rows) * cols) return;
+  const int i = static_cast<int>(at / cols), c = static_cast<int>(at % cols);
+  const int32_t f = fixed[(fixed_rows == 1 ? 0 : static_cast<size_t>(fixed_first + i) * cols) + c];
+  if (f >= 0) x[at] = f;
+}
+
+}  // namespace
+
+// Device-pointer launchers (the loops use these; the ops below wrap them with copies).
+
+void launch_cat_corrupt(const int32_t* x0, int rows, const DeviceLayout& L, const double* move, uint64_t seed,
+                        uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt, cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * L.cols;
+  corrupt_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(x0, rows, L, move, seed, row_offset, step, column_base, xt);
+}
+
+void launch_cat_init(int32_t* x, int rows, const DeviceLayout& L, double keep, uint64_t seed, uint64_t row_offset,
+                     cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * L.cols;
+  init_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(x, rows, L, keep, seed, row_offset);
+}
+
+void launch_cat_one_hot(const int32_t* x, int rows, const DeviceLayout& L, float* out, int ld, cudaStream_t s) {
+  one_hot_kernel<<<grid_for(static_cast<size_t>(rows) * L.total, kBlock), kBlock, 0, s>>>(x, rows, L, out, ld);
+  one_hot_set_kernel<<<grid_for(static_cast<size_t>(rows) * L.cols, kBlock), kBlock, 0, s>>>(x, rows, L, out, ld);
+}
+
+void launch_cat_apply_fixed(int32_t* x, int rows, int cols, const int32_t* fixed, int64_t fixed_rows,
+                            int64_t fixed_first, cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * cols;
+  apply_fixed_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(x, rows, cols, fixed, fixed_rows, fixed_first);
+}
+
+void launch_sedd_scale(float* ls, int ld, const int32_t* x, int rows, const DeviceLayout& L, const double* sigma,
+                       cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * L.cols;
+  scale_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(ls, ld, x, rows, L, sigma);
+}
+
+void launch_sedd_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, int rows, const DeviceLayout& L,
+                         const double* sigma, const double* weight, float* grad, double* cell_loss, cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * L.cols;
+  entropy_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(ls, ld, xt, x0, rows, L, sigma, weight, grad, cell_loss);
+}
+
+void launch_sedd_step(const float* ls, int ld, int32_t* x, int rows, const DeviceLayout& L, const td::sedd::StepCoef& c,
+                      uint64_t seed, uint64_t row_offset, uint32_t step, double* scratch, int widest, cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * L.cols;
+  step_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(ls, ld, x, rows, L, c, seed, row_offset, step, scratch, widest);
+}
+
+void launch_multinomial_kl(const float* logits, int ld, const int32_t* xt, const int32_t* x0, int rows,
+                           const DeviceLayout& L, const TdMultinomialStep* coef, const double* weight, float* grad,
+                           double* cell_loss, cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * L.cols;
+  kl_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(logits, ld, xt, x0, rows, L, coef, weight, grad, cell_loss);
+}
+
+void launch_multinomial_step(const float* logits, int ld, int32_t* x, int rows, const DeviceLayout& L,
+                             const td::multinomial::StepCoef& c, uint64_t seed, uint64_t row_offset, uint32_t step,
+                             double* scratch, int widest, cudaStream_t s) {
+  const size_t cells = static_cast<size_t>(rows) * L.cols;
+  multinomial_step_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(logits, ld, x, rows, L, c, seed, row_offset, step,
+                                                                     scratch, widest);
+}
+
+td::sedd::StepCoef sedd_coef(const TdSeddStep& in) {
+  td::sedd::StepCoef c;
+  c.delta_em1 = in.delta_em1;
+  c.delta_move = in.delta_move;
+  c.euler_h = in.euler_h;
+  c.euler = in.euler != 0;
+  c.final = in.final_step != 0;
+  return c;
+}
+
 // Per-row sums and the weighted total in the CPU's order (row by row, columns in order).
 void reduce_rows(const std::vector<double>& cells, int rows, int cols, const double* weight, double* row_loss,
                  double* total) {
@@ -143,7 +208,6 @@ void reduce_rows(const std::vector<double>& cells, int rows, int cols, const dou
   *total = t;
 }
 
-}  // namespace
 
 int sedd_cat_corrupt(const int32_t* x0, int rows, const TdCatLayout* L, const double* move, uint64_t seed,
                      uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt) {
@@ -156,7 +220,7 @@ int sedd_cat_corrupt(const int32_t* x0, int rows, const TdCatLayout* L, const do
   TDC_CHECK(dx0.upload(x0, cells));
   TDC_CHECK(dmove.upload(move, rows));
   TDC_CHECK(dxt.alloc(cells));
-  corrupt_kernel<<<grid_for(cells, kBlock), kBlock>>>(dx0.get(), rows, dl, dmove.get(), seed, row_offset, step, column_base, dxt.get());
+  launch_cat_corrupt(dx0.get(), rows, dl, dmove.get(), seed, row_offset, step, column_base, dxt.get(), 0);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(dxt.download(xt, cells));
   return 0;
@@ -169,7 +233,7 @@ int sedd_cat_init(int32_t* x, int rows, const TdCatLayout* L, double keep, uint6
   if (lb.upload(L, &dl) != 0) return 1;
   DeviceBuffer<int32_t> dx;
   TDC_CHECK(dx.alloc(cells));
-  init_kernel<<<grid_for(cells, kBlock), kBlock>>>(dx.get(), rows, dl, keep, seed, row_offset);
+  launch_cat_init(dx.get(), rows, dl, keep, seed, row_offset, 0);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(dx.download(x, cells));
   return 0;
@@ -186,7 +250,7 @@ int sedd_scale(float* ls, int ld, const int32_t* x, int rows, const TdCatLayout*
   TDC_CHECK(dls.upload(ls, static_cast<size_t>(rows) * ld));
   TDC_CHECK(dx.upload(x, cells));
   TDC_CHECK(ds.upload(sigma, rows));
-  scale_kernel<<<grid_for(cells, kBlock), kBlock>>>(dls.get(), ld, dx.get(), rows, dl, ds.get());
+  launch_sedd_scale(dls.get(), ld, dx.get(), rows, dl, ds.get(), 0);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(dls.download(ls, static_cast<size_t>(rows) * ld));
   return 0;
@@ -208,8 +272,8 @@ int sedd_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, 
   TDC_CHECK(dw.upload(weight, rows));
   TDC_CHECK(dcell.alloc(cells));
   if (grad) TDC_CHECK(dgrad.upload(grad, static_cast<size_t>(rows) * ld));
-  entropy_kernel<<<grid_for(cells, kBlock), kBlock>>>(dls.get(), ld, dxt.get(), dx0.get(), rows, dl, ds.get(), dw.get(),
-                                                      grad ? dgrad.get() : nullptr, dcell.get());
+  launch_sedd_entropy(dls.get(), ld, dxt.get(), dx0.get(), rows, dl, ds.get(), dw.get(), grad ? dgrad.get() : nullptr,
+                      dcell.get(), 0);
   TDC_CHECK_LAUNCH();
   std::vector<double> cell(cells);
   TDC_CHECK(dcell.download(cell.data(), cells));
@@ -231,14 +295,7 @@ int sedd_step(const float* ls, int ld, int32_t* x, int rows, const TdCatLayout* 
   TDC_CHECK(dls.upload(ls, static_cast<size_t>(rows) * ld));
   TDC_CHECK(dx.upload(x, cells));
   TDC_CHECK(scratch.alloc(cells * widest));
-  td::sedd::StepCoef c;
-  c.delta_em1 = coef->delta_em1;
-  c.delta_move = coef->delta_move;
-  c.euler_h = coef->euler_h;
-  c.euler = coef->euler != 0;
-  c.final = coef->final_step != 0;
-  step_kernel<<<grid_for(cells, kBlock), kBlock>>>(dls.get(), ld, dx.get(), rows, dl, c, seed, row_offset, step,
-                                                   scratch.get(), widest);
+  launch_sedd_step(dls.get(), ld, dx.get(), rows, dl, sedd_coef(*coef), seed, row_offset, step, scratch.get(), widest, 0);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(dx.download(x, cells));
   return 0;
@@ -261,8 +318,8 @@ int multinomial_kl(const float* logits, int ld, const int32_t* xt, const int32_t
   TDC_CHECK(dw.upload(weight, rows));
   TDC_CHECK(dcell.alloc(cells));
   if (grad) TDC_CHECK(dgrad.upload(grad, static_cast<size_t>(rows) * ld));
-  kl_kernel<<<grid_for(cells, kBlock), kBlock>>>(dl_.get(), ld, dxt.get(), dx0.get(), rows, dl, dc.get(), dw.get(),
-                                                 grad ? dgrad.get() : nullptr, dcell.get());
+  launch_multinomial_kl(dl_.get(), ld, dxt.get(), dx0.get(), rows, dl, dc.get(), dw.get(), grad ? dgrad.get() : nullptr,
+                        dcell.get(), 0);
   TDC_CHECK_LAUNCH();
   std::vector<double> cell(cells);
   TDC_CHECK(dcell.download(cell.data(), cells));
@@ -287,8 +344,7 @@ int multinomial_reverse(const float* logits, int ld, int32_t* x, int rows, const
   td::multinomial::StepCoef c;
   c.a = coef->a;
   c.b = coef->b;
-  multinomial_step_kernel<<<grid_for(cells, kBlock), kBlock>>>(dlog.get(), ld, dx.get(), rows, dl, c, seed, row_offset,
-                                                               step, scratch.get(), widest);
+  launch_multinomial_step(dlog.get(), ld, dx.get(), rows, dl, c, seed, row_offset, step, scratch.get(), widest, 0);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(dx.download(x, cells));
   return 0;

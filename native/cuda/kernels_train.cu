@@ -40,7 +40,9 @@ __global__ void bias_grad_kernel(const float* dz, int rows, int cols, float* db)
 }
 
 // One block of 256 threads per kReduceBlock elements; a fixed tree order inside the block.
-__global__ void eps_mse_kernel(const float* eps_hat, const float* eps, size_t n, float* grad, double* partial) {
+// Element e of the [rows x cols] eps is (e / cols, e % cols); eps_hat and grad have row strides.
+__global__ void eps_mse_kernel(const float* eps_hat, size_t ld_hat, const float* eps, size_t n, size_t cols, float* grad,
+                               size_t ld_grad, double* partial) {
   __shared__ double sums[256];
   const size_t base = blockIdx.x * static_cast<size_t>(kReduceBlock);
   const float scale = 2.0f / static_cast<float>(n);
@@ -48,8 +50,9 @@ __global__ void eps_mse_kernel(const float* eps_hat, const float* eps, size_t n,
   for (int k = threadIdx.x; k < kReduceBlock; k += blockDim.x) {
     const size_t i = base + k;
     if (i < n) {
-      const float diff = eps_hat[i] - eps[i];
-      grad[i] = scale * diff;
+      const size_t r = i / cols, c = i % cols;
+      const float diff = eps_hat[r * ld_hat + c] - eps[i];
+      grad[r * ld_grad + c] = scale * diff;
       local += static_cast<double>(diff) * diff;
     }
   }
@@ -100,7 +103,7 @@ __global__ void ema_kernel(float* ema, const float* p, size_t n, float decay) {
   if (i < n) ema[i] = decay * ema[i] + (1.0f - decay) * p[i];
 }
 
-__global__ void assemble_batch_kernel(const float* x, const float* context, int64_t rows, int d, int c,
+__global__ void assemble_batch_kernel(const float* x, const float* context, int64_t rows, int d, int c, int lead,
                                       const float* time_table, int time_dim, int T, uint64_t seed, int64_t step, int batch,
                                       float* input, int in_dim, float* x0_out, int32_t* t_out) {
   const int i = blockIdx.x;
@@ -110,8 +113,8 @@ __global__ void assemble_batch_kernel(const float* x, const float* context, int6
   if (threadIdx.x == 0) t_out[i] = t;
   float* dst = input + static_cast<size_t>(i) * in_dim;
   for (int j = threadIdx.x; j < d; j += blockDim.x) x0_out[static_cast<size_t>(i) * d + j] = x[row * d + j];
-  for (int j = threadIdx.x; j < c; j += blockDim.x) dst[d + j] = context[row * c + j];
-  for (int j = threadIdx.x; j < time_dim; j += blockDim.x) dst[d + c + j] = time_table[static_cast<size_t>(t) * time_dim + j];
+  for (int j = threadIdx.x; j < c; j += blockDim.x) dst[lead + j] = context[row * c + j];
+  for (int j = threadIdx.x; j < time_dim; j += blockDim.x) dst[lead + c + j] = time_table[static_cast<size_t>(t) * time_dim + j];
 }
 
 }  // namespace
@@ -131,7 +134,14 @@ void launch_bias_grad(const float* dz, int rows, int cols, float* db, cudaStream
 }
 
 void launch_eps_mse(const float* eps_hat, const float* eps, size_t n, float* grad, double* partial, cudaStream_t s) {
-  eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, eps, n, grad, partial);
+  eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, 0, eps, n, n > 0 ? n : 1, grad, 0, partial);
+}
+
+void launch_eps_mse_strided(const float* eps_hat, int ld_hat, const float* eps, int rows, int cols, float* grad,
+                            int ld_grad, double* partial, cudaStream_t s) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, ld_hat, eps, n, cols, grad, ld_grad,
+                                                                          partial);
 }
 
 void launch_sum_squares(const float* g, size_t n, double* partial, cudaStream_t s) {
@@ -151,10 +161,10 @@ void launch_ema(float* ema, const float* p, size_t n, float decay, cudaStream_t 
   ema_kernel<<<grid_for(n, kBlock), kBlock, 0, s>>>(ema, p, n, decay);
 }
 
-void launch_assemble_batch(const float* x, const float* context, int64_t rows, int d, int c, const float* time_table,
+void launch_assemble_batch(const float* x, const float* context, int64_t rows, int d, int c, int lead, const float* time_table,
                            int time_dim, int T, uint64_t seed, int64_t step, int batch, float* input, int in_dim,
                            float* x0_out, int32_t* t_out, cudaStream_t s) {
-  assemble_batch_kernel<<<batch, 64, 0, s>>>(x, context, rows, d, c, time_table, time_dim, T, seed, step, batch, input,
+  assemble_batch_kernel<<<batch, 64, 0, s>>>(x, context, rows, d, c, lead, time_table, time_dim, T, seed, step, batch, input,
                                              in_dim, x0_out, t_out);
 }
 

@@ -19,6 +19,10 @@ void launch_dropout(float* h, float* mask, int rows, int width, int unit_offset,
 void launch_bias_grad(const float* dz, int rows, int cols, float* db, cudaStream_t s);
 // grad = 2 (eps_hat - eps) / n; partial[b] = sum of squared differences in block b.
 void launch_eps_mse(const float* eps_hat, const float* eps, size_t n, float* grad, double* partial, cudaStream_t s);
+// The same over [rows x cols] eps, with eps_hat and grad rows ld_hat / ld_grad apart (the
+// numeric part of a mixed model's output); n = rows * cols in the scale.
+void launch_eps_mse_strided(const float* eps_hat, int ld_hat, const float* eps, int rows, int cols, float* grad,
+                            int ld_grad, double* partial, cudaStream_t s);
 // partial[b] = sum of g^2 in block b.
 void launch_sum_squares(const float* g, size_t n, double* partial, cudaStream_t s);
 void launch_scale(float* g, size_t n, float factor, cudaStream_t s);
@@ -26,8 +30,9 @@ void launch_adamw(float* p, const float* g, float* m, float* v, size_t n, float 
                   float beta1, float beta2, float eps, cudaStream_t s);
 void launch_ema(float* ema, const float* p, size_t n, float decay, cudaStream_t s);
 // Batch row i: data row and timestep from the shared minibatch rule; copies context and the
-// time embedding into the network input [batch x in_dim] and x0 into x0_out [batch x d].
-void launch_assemble_batch(const float* x, const float* context, int64_t rows, int d, int c, const float* time_table,
+// time embedding into the network input [batch x in_dim] from column `lead` on (after the
+// data block: d, or a mixed model's numeric and one-hot columns) and x0 into x0_out [batch x d].
+void launch_assemble_batch(const float* x, const float* context, int64_t rows, int d, int c, int lead, const float* time_table,
                            int time_dim, int T, uint64_t seed, int64_t step, int batch, float* input, int in_dim,
                            float* x0_out, int32_t* t_out, cudaStream_t s);
 

@@ -13,6 +13,7 @@
 #include "kernels_train.cuh"
 #include "loops.cuh"
 #include "mlp_device.cuh"
+#include "optimizer.cuh"
 
 namespace tdc {
 
@@ -64,9 +65,8 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
   const int d = desc->data_dim, c = desc->context_dim, td = desc->time_dim, in = desc->in[0];
   const int out_dim = desc->out[desc->layers - 1];
   const int batch = a->batch_size;
-  const size_t n_params = desc->param_count;
   cudaStream_t s = 0;
-  DeviceBuffer<float> x, ctx, table, sa, sb, p, m, v, e, grads, input, x0, eps, grad_out;
+  DeviceBuffer<float> x, ctx, table, sa, sb, input, x0, eps, grad_out;
   DeviceBuffer<int32_t> t;
   DeviceBuffer<double> partial;
   TDC_CHECK(x.upload(a->x, static_cast<size_t>(a->rows) * d));
@@ -74,29 +74,24 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
   TDC_CHECK(table.upload(a->time_table, static_cast<size_t>(a->T) * td));
   TDC_CHECK(sa.upload(a->sqrt_alpha_bars, a->T));
   TDC_CHECK(sb.upload(a->sqrt_one_minus_alpha_bars, a->T));
-  TDC_CHECK(p.upload(params, n_params));
-  TDC_CHECK(m.upload(adam_m, n_params));
-  TDC_CHECK(v.upload(adam_v, n_params));
-  if (ema) TDC_CHECK(e.upload(ema, n_params));
-  TDC_CHECK(grads.alloc(n_params));
+  DeviceOptimizer opt;
+  if (opt.init(*a, desc->param_count, params, adam_m, adam_v, ema) != 0) return 1;
   TDC_CHECK(input.alloc(static_cast<size_t>(batch) * in));
   TDC_CHECK(x0.alloc(static_cast<size_t>(batch) * d));
   TDC_CHECK(eps.alloc(static_cast<size_t>(batch) * out_dim));
   TDC_CHECK(grad_out.alloc(static_cast<size_t>(batch) * out_dim));
   TDC_CHECK(t.alloc(batch));
-  const size_t loss_blocks = reduce_blocks(static_cast<size_t>(batch) * d);
-  const size_t norm_blocks = reduce_blocks(n_params);
-  TDC_CHECK(partial.alloc(std::max(loss_blocks, norm_blocks)));
-  std::vector<double> host_partial(std::max(loss_blocks, norm_blocks));
+  const size_t count = static_cast<size_t>(batch) * d;
+  const size_t loss_blocks = reduce_blocks(count);
+  TDC_CHECK(partial.alloc(loss_blocks));
+  std::vector<double> host_partial(loss_blocks);
   DeviceMlp mlp(*desc);
 
   *steps_done = 0;
-  double window = 0.0;
-  int window_steps = 0;
   for (int64_t local = 0; local < a->steps; ++local) {
     if (should_stop && should_stop(user)) break;
     const int64_t k = *step;
-    launch_assemble_batch(x.get(), c > 0 ? ctx.get() : nullptr, a->rows, d, c, table.get(), td, a->T, a->seed, k, batch,
+    launch_assemble_batch(x.get(), c > 0 ? ctx.get() : nullptr, a->rows, d, c, d, table.get(), td, a->T, a->seed, k, batch,
                           input.get(), in, x0.get(), t.get(), s);
     TDC_CHECK_LAUNCH();
     launch_forward_noise(x0.get(), d, batch, d, t.get(), sa.get(), sb.get(), a->seed, td::kStreamTrainNoise, 0,
@@ -104,55 +99,16 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
     TDC_CHECK_LAUNCH();
     DropoutArgs dropout{a->dropout > 0.0f, a->dropout, a->seed, static_cast<uint32_t>(k)};
     const float* eps_hat = nullptr;
-    if (mlp.forward(p.get(), input.get(), batch, TD_PRECISION_FP32, dropout, s, &eps_hat) != 0) return 1;
-    const size_t count = static_cast<size_t>(batch) * d;
+    if (mlp.forward(opt.params(), input.get(), batch, TD_PRECISION_FP32, dropout, s, &eps_hat) != 0) return 1;
     launch_eps_mse(eps_hat, eps.get(), count, grad_out.get(), partial.get(), s);
     TDC_CHECK_LAUNCH();
-    if (mlp.backward(p.get(), input.get(), grad_out.get(), batch, grads.get(), nullptr, s) != 0) return 1;
+    if (mlp.backward(opt.params(), input.get(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
     TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), loss_blocks * sizeof(double), cudaMemcpyDeviceToHost));
-    const double loss = ordered_sum(std::vector<double>(host_partial.begin(), host_partial.begin() + loss_blocks)) /
-                        static_cast<double>(count);
-    if (a->max_grad_norm > 0.0) {
-      launch_sum_squares(grads.get(), n_params, partial.get(), s);
-      TDC_CHECK_LAUNCH();
-      TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), norm_blocks * sizeof(double), cudaMemcpyDeviceToHost));
-      const double norm = std::sqrt(ordered_sum(std::vector<double>(host_partial.begin(), host_partial.begin() + norm_blocks)));
-      const double factor = a->max_grad_norm / (norm + 1e-6);
-      if (factor < 1.0) {
-        launch_scale(grads.get(), n_params, static_cast<float>(factor), s);
-        TDC_CHECK_LAUNCH();
-      }
-    }
-    float lr = a->lr;
-    if (a->lr_decay_total > 0) {
-      const double frac = static_cast<double>(a->lr_decay_offset + local) / static_cast<double>(a->lr_decay_total);
-      lr = static_cast<float>(a->lr * (frac < 1.0 ? 1.0 - frac : 0.0));
-    }
-    *step = k + 1;
-    const double bc1 = 1.0 - std::pow(static_cast<double>(a->beta1), static_cast<double>(*step));
-    const double bc2 = 1.0 - std::pow(static_cast<double>(a->beta2), static_cast<double>(*step));
-    launch_adamw(p.get(), grads.get(), m.get(), v.get(), n_params, static_cast<float>(lr / bc1),
-                 static_cast<float>(1.0 / std::sqrt(bc2)), 1.0f - lr * a->weight_decay, a->beta1, a->beta2, a->eps, s);
-    TDC_CHECK_LAUNCH();
-    if (ema) {
-      launch_ema(e.get(), p.get(), n_params, a->ema_decay, s);
-      TDC_CHECK_LAUNCH();
-    }
-    *steps_done += 1;
-    *last_loss = loss;
-    window += loss;
-    window_steps += 1;
-    if (a->progress_interval > 0 && *steps_done % a->progress_interval == 0) {
-      if (progress) progress(user, static_cast<double>(*steps_done), window / window_steps);
-      window = 0.0;
-      window_steps = 0;
-    }
+    const double loss = ordered_sum(host_partial) / static_cast<double>(count);
+    if (opt.apply(local, step, s) != 0) return 1;
+    opt.report(loss, progress, user, last_loss, steps_done);
   }
-  TDC_CHECK(p.download(params, n_params));
-  TDC_CHECK(m.download(adam_m, n_params));
-  TDC_CHECK(v.download(adam_v, n_params));
-  if (ema) TDC_CHECK(e.download(ema, n_params));
-  return 0;
+  return opt.download(params, adam_m, adam_v, ema);
 }
 
 int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, float* out, TdShouldStopFn should_stop,
@@ -245,6 +201,7 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
         const float* cf = a->step_coefs + static_cast<size_t>(k) * 6;
         StepEpilogue step;
         step.x = x;
+        step.cols = d;
         step.x0_prev = x0_prev.get();
         step.sampler = a->sampler;
         std::copy(cf, cf + 6, step.coef);

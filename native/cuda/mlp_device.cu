@@ -59,7 +59,7 @@ int DeviceMlp::forward_folded(const float* params, const float* x, int rows, con
     epi.row_bias = l == 0 ? row_bias : nullptr;
     epi.post = last ? nullptr : post_[l].get();
     epi.activation = desc_.activation;
-    if (last && step && l > 0) epi.step = *step;
+    if (last && step) epi.step = *step;
     // Layer 0 multiplies only the data rows of W0; context and time are in the biases.
     const int k = l == 0 ? desc_.data_dim : desc_.in[l];
     launch_gemm(false, false, rows, desc_.out[l], k, 1.0f, h, k, params + desc_.weight_offset[l], desc_.out[l], 0.0f,

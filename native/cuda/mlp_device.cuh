@@ -26,8 +26,9 @@ class DeviceMlp {
   int forward(const float* params, const float* input, int rows, int precision, const DropoutArgs& dropout,
               cudaStream_t s, const float** out);
   // x [rows x data_dim]; first_bias [hidden0]; row_bias [rows x hidden0] or null. With a
-  // step (needs two layers or more: the output GEMM must not read x), the output layer's
-  // epilogue applies the reverse step to x and *out is left unset.
+  // step, the output layer's epilogue applies the reverse step to step->x from the first
+  // step->cols outputs (which *out then lacks); step->x must not be the network's input when
+  // there is one layer (the output GEMM would read what it writes).
   int forward_folded(const float* params, const float* x, int rows, const float* first_bias, const float* row_bias,
                      int precision, const StepEpilogue* step, cudaStream_t s, const float** out);
   // After forward on the same input: grads (overwritten), grad_input when not null.
