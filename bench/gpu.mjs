@@ -63,17 +63,41 @@ async function training() {
   return { stepsPerSec: out, batchSize: new TabularDiffusion().options.batchSize };
 }
 
+// Mixed-type sampling: 8 numeric columns and categorical columns of 3, 5 and 10 classes on the
+// default SEDD chain (absorbing), 1e5 rows, DDPM-100, GPU against the CPU (all cores).
+async function mixedSampling() {
+  const n = 2000, classes = [3, 5, 10];
+  const data = {
+    numeric: { rows: n, cols: 8, data: Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i * 0.1)) },
+    categorical: { rows: n, cols: 3, data: Int32Array.from({ length: n * 3 }, (_, i) => (i * 7) % classes[i % 3]) },
+  };
+  const rows = 100000, out = {};
+  for (const [device, precision] of [['cuda', 'fp32'], ['cuda', 'bf16'], ['cpu', 'fp32']]) {
+    const dm = new TabularDiffusion({ hiddenDims: [128, 128], timeDim: 64, nTimesteps: STEPS, maxSteps: 50, seed: 1, device, precision });
+    await dm.fit(data, { categoricalClasses: classes });
+    await dm.sampleMixed(1000, { seed: 1 });
+    const t0 = performance.now();
+    await dm.sampleMixed(rows, { seed: 2 });
+    out[`${device}-${precision}`] = (rows * STEPS) / ((performance.now() - t0) / 1000);
+    dm.dispose();
+  }
+  return { rows, rowStepsPerSec: out };
+}
+
 const results = [...(await ours('fp32')), ...(await ours('bf16')), ...(await ours('fp16'))];
 const train = await training();
+const mixed = await mixedSampling();
 const peer = torchPeer();
 const lines = ['| precision | rows | ours row-steps/s | PyTorch row-steps/s | ratio |', '|---|---|---|---|---|'];
 for (const r of results) {
   const p = peer.results?.find((q) => q.precision === r.precision && q.rows === r.rows);
   lines.push(`| ${r.precision} | ${r.rows} | ${r.rowStepsPerSec.toExponential(3)} | ${p ? p.rowStepsPerSec.toExponential(3) : 'n/a'} | ${p ? (r.rowStepsPerSec / p.rowStepsPerSec).toFixed(2) : 'n/a'} |`);
 }
-const report = { date: new Date().toISOString(), device: cuda.device, config: { dim: DIM, hidden: [128, 128], timeDim: 64, T: STEPS, sampler: 'ddpm' }, ours: results, peer, training: train };
+const report = { date: new Date().toISOString(), device: cuda.device, config: { dim: DIM, hidden: [128, 128], timeDim: 64, T: STEPS, sampler: 'ddpm' }, ours: results, peer, training: train, mixed };
 console.log(`GPU: ${cuda.device}; PyTorch: ${peer.device ?? peer.skipped}`);
 console.log(lines.join('\n'));
+const m = mixed.rowStepsPerSec;
+console.log(`mixed sampling (8 numeric + 3 categorical columns, SEDD, ${mixed.rows} rows): cuda fp32 ${m['cuda-fp32'].toExponential(3)}, cuda bf16 ${m['cuda-bf16'].toExponential(3)}, cpu ${m['cpu-fp32'].toExponential(3)} row-steps/s; fp32 ratio ${(m['cuda-fp32'] / m['cpu-fp32']).toFixed(1)}`);
 console.log(`training (batch ${train.batchSize}, 400 steps): cuda ${train.stepsPerSec.cuda.toFixed(0)} steps/s, cpu ${train.stepsPerSec.cpu.toFixed(0)} steps/s, ratio ${(train.stepsPerSec.cuda / train.stepsPerSec.cpu).toFixed(2)}`);
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'gpu-latest.json'), JSON.stringify(report, null, 2));
