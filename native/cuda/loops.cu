@@ -14,6 +14,7 @@
 #include "loops.cuh"
 #include "mlp_device.cuh"
 #include "optimizer.cuh"
+#include "train_batch.cuh"
 
 namespace tdc {
 
@@ -62,48 +63,32 @@ class ChunkTimer {
 int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, float* ema, int64_t* step,
           const TdTrainArgs* a, TdShouldStopFn should_stop, TdProgressFn progress, void* user, double* last_loss,
           int64_t* steps_done) {
-  const int d = desc->data_dim, c = desc->context_dim, td = desc->time_dim, in = desc->in[0];
-  const int out_dim = desc->out[desc->layers - 1];
-  const int batch = a->batch_size;
+  const int d = desc->data_dim, batch = a->batch_size;
   cudaStream_t s = 0;
-  DeviceBuffer<float> x, ctx, table, sa, sb, input, x0, eps, grad_out;
-  DeviceBuffer<int32_t> t;
-  DeviceBuffer<double> partial;
-  TDC_CHECK(x.upload(a->x, static_cast<size_t>(a->rows) * d));
-  if (c > 0) TDC_CHECK(ctx.upload(a->context, static_cast<size_t>(a->rows) * c));
-  TDC_CHECK(table.upload(a->time_table, static_cast<size_t>(a->T) * td));
-  TDC_CHECK(sa.upload(a->sqrt_alpha_bars, a->T));
-  TDC_CHECK(sb.upload(a->sqrt_one_minus_alpha_bars, a->T));
+  GaussianBatch data;
+  if (data.init(*a, d, desc->context_dim, desc->time_dim, desc->in[0]) != 0) return 1;
   DeviceOptimizer opt;
   if (opt.init(*a, desc->param_count, params, adam_m, adam_v, ema) != 0) return 1;
-  TDC_CHECK(input.alloc(static_cast<size_t>(batch) * in));
-  TDC_CHECK(x0.alloc(static_cast<size_t>(batch) * d));
-  TDC_CHECK(eps.alloc(static_cast<size_t>(batch) * out_dim));
-  TDC_CHECK(grad_out.alloc(static_cast<size_t>(batch) * out_dim));
-  TDC_CHECK(t.alloc(batch));
+  DeviceBuffer<float> grad_out;
+  DeviceBuffer<double> partial;
   const size_t count = static_cast<size_t>(batch) * d;
-  const size_t loss_blocks = reduce_blocks(count);
-  TDC_CHECK(partial.alloc(loss_blocks));
-  std::vector<double> host_partial(loss_blocks);
+  TDC_CHECK(grad_out.alloc(count));
+  TDC_CHECK(partial.alloc(reduce_blocks(count)));
+  std::vector<double> host_partial(reduce_blocks(count));
   DeviceMlp mlp(*desc);
 
   *steps_done = 0;
   for (int64_t local = 0; local < a->steps; ++local) {
     if (should_stop && should_stop(user)) break;
     const int64_t k = *step;
-    launch_assemble_batch(x.get(), c > 0 ? ctx.get() : nullptr, a->rows, d, c, d, table.get(), td, a->T, a->seed, k, batch,
-                          input.get(), in, x0.get(), t.get(), s);
-    TDC_CHECK_LAUNCH();
-    launch_forward_noise(x0.get(), d, batch, d, t.get(), sa.get(), sb.get(), a->seed, td::kStreamTrainNoise, 0,
-                         static_cast<uint32_t>(k), input.get(), in, eps.get(), s);
-    TDC_CHECK_LAUNCH();
+    if (data.prepare(k, d, s) != 0) return 1;
     DropoutArgs dropout{a->dropout > 0.0f, a->dropout, a->seed, static_cast<uint32_t>(k)};
     const float* eps_hat = nullptr;
-    if (mlp.forward(opt.params(), input.get(), batch, TD_PRECISION_FP32, dropout, s, &eps_hat) != 0) return 1;
-    launch_eps_mse(eps_hat, eps.get(), count, grad_out.get(), partial.get(), s);
+    if (mlp.forward(opt.params(), data.input(), batch, TD_PRECISION_FP32, dropout, s, &eps_hat) != 0) return 1;
+    launch_eps_mse(eps_hat, data.eps(), count, grad_out.get(), partial.get(), s);
     TDC_CHECK_LAUNCH();
-    if (mlp.backward(opt.params(), input.get(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
-    TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), loss_blocks * sizeof(double), cudaMemcpyDeviceToHost));
+    if (mlp.backward(opt.params(), data.input(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
+    TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), host_partial.size() * sizeof(double), cudaMemcpyDeviceToHost));
     const double loss = ordered_sum(host_partial) / static_cast<double>(count);
     if (opt.apply(local, step, s) != 0) return 1;
     opt.report(loss, progress, user, last_loss, steps_done);
@@ -199,15 +184,7 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
       for (int k = 0; k < a->steps; ++k) {
         if (should_stop && should_stop(user)) return 2;
         const float* cf = a->step_coefs + static_cast<size_t>(k) * 6;
-        StepEpilogue step;
-        step.x = x;
-        step.cols = d;
-        step.x0_prev = x0_prev.get();
-        step.sampler = a->sampler;
-        std::copy(cf, cf + 6, step.coef);
-        step.seed = a->seed;
-        step.row_offset = global_row;
-        step.noise_step = static_cast<uint32_t>(a->timesteps[k]);
+        const StepEpilogue step = step_epilogue(*a, k, x, d, x0_prev.get(), global_row);
         const float* eps_hat = nullptr;
         if (mlp.forward_folded(p.get(), x, rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision,
                                step_in_epilogue ? &step : nullptr, s, &eps_hat) != 0) {

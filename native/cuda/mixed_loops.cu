@@ -15,6 +15,8 @@
 #include "mixed_loops.cuh"
 #include "mlp_device.cuh"
 #include "optimizer.cuh"
+#include "sample_chain.cuh"
+#include "train_batch.cuh"
 
 namespace tdc {
 
@@ -61,28 +63,21 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
                 float* ema, int64_t* step, const TdTrainArgs* a, TdShouldStopFn should_stop, TdProgressFn progress,
                 void* user, double* last_loss, int64_t* steps_done) {
   const TdMixedArgs& M = *mixed;
-  const int D = desc->data_dim, d = D - M.layout.total, c = desc->context_dim, td = desc->time_dim, in = desc->in[0];
+  const int D = desc->data_dim, d = D - M.layout.total, c = desc->context_dim;
   const int C = M.layout.cols, batch = a->batch_size;
   cudaStream_t s = 0;
   LayoutBuffers layout_buffers;
   DeviceLayout L;
   if (layout_buffers.upload(&M.layout, &L) != 0) return 1;
-  DeviceBuffer<float> x, ctx, table, sa, sb, input, x0, eps, grad_out;
-  DeviceBuffer<int32_t> t, x0c, xtc;
-  DeviceBuffer<double> partial, sigma, move, weight, cells;
-  DeviceBuffer<TdMultinomialStep> coef;
-  if (d > 0) TDC_CHECK(x.upload(a->x, static_cast<size_t>(a->rows) * d));
-  if (c > 0) TDC_CHECK(ctx.upload(a->context, static_cast<size_t>(a->rows) * c));
-  TDC_CHECK(table.upload(a->time_table, static_cast<size_t>(a->T) * td));
-  TDC_CHECK(sa.upload(a->sqrt_alpha_bars, a->T));
-  TDC_CHECK(sb.upload(a->sqrt_one_minus_alpha_bars, a->T));
+  GaussianBatch data;
+  if (data.init(*a, d, c, desc->time_dim, desc->in[0]) != 0) return 1;
   DeviceOptimizer opt;
   if (opt.init(*a, desc->param_count, params, adam_m, adam_v, ema) != 0) return 1;
-  TDC_CHECK(input.alloc(static_cast<size_t>(batch) * in));
-  TDC_CHECK(x0.alloc(static_cast<size_t>(batch) * std::max(d, 1)));
-  TDC_CHECK(eps.alloc(static_cast<size_t>(batch) * std::max(d, 1)));
+  DeviceBuffer<float> grad_out;
+  DeviceBuffer<int32_t> x0c, xtc;
+  DeviceBuffer<double> partial, sigma, move, weight, cells;
+  DeviceBuffer<TdMultinomialStep> coef;
   TDC_CHECK(grad_out.alloc(static_cast<size_t>(batch) * D));
-  TDC_CHECK(t.alloc(batch));
   TDC_CHECK(xtc.alloc(static_cast<size_t>(batch) * C));
   TDC_CHECK(cells.alloc(static_cast<size_t>(batch) * C));
   const size_t mse_count = static_cast<size_t>(batch) * d;
@@ -98,14 +93,7 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
     const int64_t k = *step;
     // Numeric part, context and time embedding as in the Gaussian loop; the context and time
     // sit after the whole data block (numeric and one-hot) of width D.
-    launch_assemble_batch(x.get(), c > 0 ? ctx.get() : nullptr, a->rows, d, c, D, table.get(), td, a->T, a->seed, k,
-                          batch, input.get(), in, x0.get(), t.get(), s);
-    TDC_CHECK_LAUNCH();
-    if (d > 0) {
-      launch_forward_noise(x0.get(), d, batch, d, t.get(), sa.get(), sb.get(), a->seed, td::kStreamTrainNoise, 0,
-                           static_cast<uint32_t>(k), input.get(), in, eps.get(), s);
-      TDC_CHECK_LAUNCH();
-    }
+    if (data.prepare(k, D, s) != 0) return 1;
     // Categorical part: corrupt the batch's classes and write them one-hot into the input.
     host.gather(M, *a, k, batch);
     TDC_CHECK(x0c.upload(host.x0.data(), host.x0.size()));
@@ -118,15 +106,15 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
     }
     launch_cat_corrupt(x0c.get(), batch, L, move.get(), a->seed, 0, static_cast<uint32_t>(k), td::kCatColumnsTrain,
                        xtc.get(), s);
-    launch_cat_one_hot(xtc.get(), batch, L, input.get() + d, in, s);
+    launch_cat_one_hot(xtc.get(), batch, L, data.input() + d, desc->in[0], s);
     TDC_CHECK_LAUNCH();
 
     DropoutArgs dropout{a->dropout > 0.0f, a->dropout, a->seed, static_cast<uint32_t>(k)};
     const float* out = nullptr;
-    if (mlp.forward(opt.params(), input.get(), batch, TD_PRECISION_FP32, dropout, s, &out) != 0) return 1;
+    if (mlp.forward(opt.params(), data.input(), batch, TD_PRECISION_FP32, dropout, s, &out) != 0) return 1;
     TDC_CHECK(cudaMemsetAsync(grad_out.get(), 0, static_cast<size_t>(batch) * D * sizeof(float), s));
     if (d > 0) {
-      launch_eps_mse_strided(out, D, eps.get(), batch, d, grad_out.get(), D, partial.get(), s);
+      launch_eps_mse_strided(out, D, data.eps(), batch, d, grad_out.get(), D, partial.get(), s);
       TDC_CHECK_LAUNCH();
     }
     // The head is the network's own output buffer: scaled in place, as the CPU scales its copy.
@@ -140,7 +128,7 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
                             cells.get(), s);
     }
     TDC_CHECK_LAUNCH();
-    if (mlp.backward(opt.params(), input.get(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
+    if (mlp.backward(opt.params(), data.input(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
     // The loss, for reports only: reduced on the host in the CPU's order.
     double mse = 0.0, cat_total = 0.0;
     if (d > 0) {
@@ -229,16 +217,7 @@ int sample_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, const float* p
       launch_cat_one_hot(x_cat.get(), rows, L, x_in.get() + d, D, s);
       TDC_CHECK_LAUNCH();
       // The numeric step runs in the output GEMM's epilogue (x_num is not the network's input).
-      const float* cf = a->step_coefs + static_cast<size_t>(k) * 6;
-      StepEpilogue step;
-      step.x = x_num.get();
-      step.cols = d;
-      step.x0_prev = x0_prev.get();
-      step.sampler = a->sampler;
-      std::copy(cf, cf + 6, step.coef);
-      step.seed = a->seed;
-      step.row_offset = global_row;
-      step.noise_step = noise_step;
+      const StepEpilogue step = step_epilogue(*a, k, x_num.get(), d, x0_prev.get(), global_row);
       const float* out = nullptr;
       if (mlp.forward_folded(p.get(), x_in.get(), rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision,
                              d > 0 ? &step : nullptr, s, &out) != 0) {
