@@ -215,7 +215,7 @@ export class TabularSynthesizer {
     writeModelFile(path, { kind: FILE_KIND, transformer: this.transformer.toJSON(), diffusion: header }, sections);
   }
 
-  static async load(path: string, runtime: Pick<TabularDiffusionOptions, 'device' | 'threads'> = {}): Promise<TabularSynthesizer> {
+  static async load(path: string, runtime: Pick<TabularDiffusionOptions, 'device' | 'threads' | 'precision'> = {}): Promise<TabularSynthesizer> {
     const { header, sections } = readModelFile(path);
     if (header.kind !== FILE_KIND) throw new Error(`${path}: holds a '${String(header.kind)}', not a ${FILE_KIND}`);
     let transformer: TabularTransformer;

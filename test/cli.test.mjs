@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { parse } from 'csv-parse/sync';
+import { backendInfo } from '../dist/esm/index.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(root, 'dist', 'cjs', 'cli', 'main.js');
@@ -202,6 +203,11 @@ describe('bad input: one line on stderr, exit code 1, no stack trace', () => {
 
   test('an invalid choice and a library-level error are one line too', () => {
     assertOneLineError(tabdiff(['sample', 'model.tdm', '-n', '3', '--sampler', 'euler']), /euler/);
+    // bf16 sampling needs the CUDA backend (skipped where a GPU is present: it would just work).
+    if (!backendInfo().cuda.available) {
+      assertOneLineError(tabdiff(['sample', 'model.tdm', '-n', '3', '--precision', 'bf16']), /precision: 'bf16' needs the CUDA backend/);
+    }
+    assertOneLineError(tabdiff(['sample', 'model.tdm', '-n', '3', '--precision', 'fp8']), /fp8/);
     // DDPM always runs all steps: the library's RangeError, shown as one line.
     assertOneLineError(tabdiff(['sample', 'model.tdm', '-n', '3', '--steps', '5']), /steps: DDPM runs all/);
     // A column named in an option but not in the data.

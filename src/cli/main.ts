@@ -205,6 +205,7 @@ interface SampleFlags {
   chunkRows?: number;
   threads?: number;
   device?: 'auto' | 'cpu' | 'cuda';
+  precision?: 'fp32' | 'bf16' | 'fp16';
 }
 
 async function sampleCommand(model: string, flags: SampleFlags): Promise<void> {
@@ -213,6 +214,7 @@ async function sampleCommand(model: string, flags: SampleFlags): Promise<void> {
   const synth = await TabularSynthesizer.load(model, {
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
     ...(flags.device !== undefined ? { device: flags.device } : {}),
+    ...(flags.precision !== undefined ? { precision: flags.precision } : {}),
   });
   try {
     const columns = synth.transformer.columns.map((c) => c.name);
@@ -373,6 +375,7 @@ export function buildProgram(): Command {
     .option('--chunk-rows <n>', 'rows generated per chunk (memory bound; results do not depend on it)', integer(1, 1 << 20))
     .option('--threads <n>', 'CPU threads', threadsArg)
     .addOption(deviceOption())
+    .addOption(new Option('--precision <p>', 'GPU sampling arithmetic (bf16/fp16 use the tensor cores)').choices(['fp32', 'bf16', 'fp16']))
     .action(sampleCommand);
 
   program
