@@ -45,6 +45,13 @@ class DeviceBuffer {
     if (err != cudaSuccess || count == 0) return err;
     return cudaMemcpy(ptr_, host, count * sizeof(T), cudaMemcpyHostToDevice);
   }
+  // From pageable memory the runtime stages the data at once (the host buffer may be reused
+  // on return) and the device is not synchronised, unlike upload().
+  cudaError_t upload_async(const T* host, size_t count, cudaStream_t s) {
+    const cudaError_t err = alloc(count);
+    if (err != cudaSuccess || count == 0) return err;
+    return cudaMemcpyAsync(ptr_, host, count * sizeof(T), cudaMemcpyHostToDevice, s);
+  }
   cudaError_t download(T* host, size_t count) const {
     if (count == 0) return cudaSuccess;
     return cudaMemcpy(host, ptr_, count * sizeof(T), cudaMemcpyDeviceToHost);

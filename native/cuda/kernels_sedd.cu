@@ -196,7 +196,7 @@ td::sedd::StepCoef sedd_coef(const TdSeddStep& in) {
 }
 
 // Per-row sums and the weighted total in the CPU's order (row by row, columns in order).
-void reduce_rows(const std::vector<double>& cells, int rows, int cols, const double* weight, double* row_loss,
+void reduce_rows(const double* cells, int rows, int cols, const double* weight, double* row_loss,
                  double* total) {
   double t = 0.0;
   for (int i = 0; i < rows; ++i) {
@@ -278,7 +278,7 @@ int sedd_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, 
   std::vector<double> cell(cells);
   TDC_CHECK(dcell.download(cell.data(), cells));
   if (grad) TDC_CHECK(dgrad.download(grad, static_cast<size_t>(rows) * ld));
-  reduce_rows(cell, rows, L->cols, weight, row_loss, total);
+  reduce_rows(cell.data(), rows, L->cols, weight, row_loss, total);
   return 0;
 }
 
@@ -324,7 +324,7 @@ int multinomial_kl(const float* logits, int ld, const int32_t* xt, const int32_t
   std::vector<double> cell(cells);
   TDC_CHECK(dcell.download(cell.data(), cells));
   if (grad) TDC_CHECK(dgrad.download(grad, static_cast<size_t>(rows) * ld));
-  reduce_rows(cell, rows, L->cols, weight, row_loss, total);
+  reduce_rows(cell.data(), rows, L->cols, weight, row_loss, total);
   return 0;
 }
 

@@ -61,7 +61,7 @@ void launch_multinomial_step(const float* logits, int ld, int32_t* x, int rows, 
                              double* scratch, int widest, cudaStream_t s);
 td::sedd::StepCoef sedd_coef(const TdSeddStep& in);
 // Per-row sums of cell losses and the weighted total, in the CPU's order.
-void reduce_rows(const std::vector<double>& cells, int rows, int cols, const double* weight, double* row_loss,
+void reduce_rows(const double* cells, int rows, int cols, const double* weight, double* row_loss,
                  double* total);
 
 // The ops of the C ABI (host buffers in and out, for parity tests).

@@ -20,13 +20,6 @@ namespace tdc {
 
 namespace {
 
-// Adds the partial sums in block order on the host: the same total on every run.
-double ordered_sum(const std::vector<double>& partial) {
-  double total = 0.0;
-  for (double p : partial) total += p;
-  return total;
-}
-
 // TABULAR_DIFFUSION_CUDA_TIMING=1: per sampling chunk, the GPU time of the reverse chain on
 // stderr (to tell kernel time from the rest of a job).
 class ChunkTimer {
@@ -70,11 +63,16 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
   DeviceOptimizer opt;
   if (opt.init(*a, desc->param_count, params, adam_m, adam_v, ema) != 0) return 1;
   DeviceBuffer<float> grad_out;
-  DeviceBuffer<double> partial;
   const size_t count = static_cast<size_t>(batch) * d;
+  const size_t blocks = reduce_blocks(count);
   TDC_CHECK(grad_out.alloc(count));
-  TDC_CHECK(partial.alloc(reduce_blocks(count)));
-  std::vector<double> host_partial(reduce_blocks(count));
+  LossLog losses;
+  if (losses.init(blocks, a->progress_interval) != 0) return 1;
+  auto loss_of = [&](int, const double* partial) {
+    double sum = 0.0;
+    for (size_t b = 0; b < blocks; ++b) sum += partial[b];  // in block order: the same on every run
+    return sum / static_cast<double>(count);
+  };
   DeviceMlp mlp(*desc);
 
   *steps_done = 0;
@@ -85,14 +83,13 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
     DropoutArgs dropout{a->dropout > 0.0f, a->dropout, a->seed, static_cast<uint32_t>(k)};
     const float* eps_hat = nullptr;
     if (mlp.forward(opt.params(), data.input(), batch, TD_PRECISION_FP32, dropout, s, &eps_hat) != 0) return 1;
-    launch_eps_mse(eps_hat, data.eps(), count, grad_out.get(), partial.get(), s);
+    launch_eps_mse(eps_hat, data.eps(), count, grad_out.get(), losses.slot(), s);
     TDC_CHECK_LAUNCH();
     if (mlp.backward(opt.params(), data.input(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
-    TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), host_partial.size() * sizeof(double), cudaMemcpyDeviceToHost));
-    const double loss = ordered_sum(host_partial) / static_cast<double>(count);
     if (opt.apply(local, step, s) != 0) return 1;
-    opt.report(loss, progress, user, last_loss, steps_done);
+    if (losses.step_done(loss_of, progress, user, last_loss, steps_done) != 0) return 1;
   }
+  if (losses.finish(loss_of, last_loss) != 0) return 1;
   return opt.download(params, adam_m, adam_v, ema);
 }
 

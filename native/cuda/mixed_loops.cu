@@ -75,15 +75,23 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
   if (opt.init(*a, desc->param_count, params, adam_m, adam_v, ema) != 0) return 1;
   DeviceBuffer<float> grad_out;
   DeviceBuffer<int32_t> x0c, xtc;
-  DeviceBuffer<double> partial, sigma, move, weight, cells;
+  DeviceBuffer<double> sigma, move, weight;
   DeviceBuffer<TdMultinomialStep> coef;
   TDC_CHECK(grad_out.alloc(static_cast<size_t>(batch) * D));
   TDC_CHECK(xtc.alloc(static_cast<size_t>(batch) * C));
-  TDC_CHECK(cells.alloc(static_cast<size_t>(batch) * C));
+  // Each step's loss terms: the eps-MSE's block sums, then the categorical cells' losses.
   const size_t mse_count = static_cast<size_t>(batch) * d;
-  const size_t mse_blocks = std::max<size_t>(1, reduce_blocks(mse_count));
-  TDC_CHECK(partial.alloc(mse_blocks));
-  std::vector<double> host_partial(mse_blocks), host_cells(static_cast<size_t>(batch) * C);
+  const size_t mse_blocks = reduce_blocks(mse_count);
+  const size_t cells = static_cast<size_t>(batch) * C;
+  LossLog losses;
+  if (losses.init(mse_blocks + cells, a->progress_interval) != 0) return 1;
+  std::vector<std::vector<double>> slot_weights(1);  // the rows' loss weights of each slot's step
+  auto loss_of = [&](int slot, const double* values) {
+    double mse = 0.0, cat_total = 0.0;
+    for (size_t b = 0; b < mse_blocks; ++b) mse += values[b];  // in block order
+    reduce_rows(values + mse_blocks, batch, C, slot_weights[slot].data(), nullptr, &cat_total);
+    return (d > 0 ? mse / static_cast<double>(mse_count) : 0.0) + cat_total;
+  };
   HostCatBatch host;
   DeviceMlp mlp(*desc);
 
@@ -95,15 +103,19 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
     // sit after the whole data block (numeric and one-hot) of width D.
     if (data.prepare(k, D, s) != 0) return 1;
     // Categorical part: corrupt the batch's classes and write them one-hot into the input.
+    // The uploads are asynchronous (staged at once), so the host runs ahead of the GPU.
     host.gather(M, *a, k, batch);
-    TDC_CHECK(x0c.upload(host.x0.data(), host.x0.size()));
-    TDC_CHECK(move.upload(host.move.data(), batch));
-    TDC_CHECK(weight.upload(host.weight.data(), batch));
+    TDC_CHECK(x0c.upload_async(host.x0.data(), host.x0.size(), s));
+    TDC_CHECK(move.upload_async(host.move.data(), batch, s));
+    TDC_CHECK(weight.upload_async(host.weight.data(), batch, s));
     if (M.method == 0) {
-      TDC_CHECK(sigma.upload(host.sigma.data(), batch));
+      TDC_CHECK(sigma.upload_async(host.sigma.data(), batch, s));
     } else {
-      TDC_CHECK(coef.upload(host.coef.data(), batch));
+      TDC_CHECK(coef.upload_async(host.coef.data(), batch, s));
     }
+    const int slot = losses.slot_index();
+    if (static_cast<size_t>(slot) >= slot_weights.size()) slot_weights.resize(slot + 1);
+    slot_weights[slot] = host.weight;
     launch_cat_corrupt(x0c.get(), batch, L, move.get(), a->seed, 0, static_cast<uint32_t>(k), td::kCatColumnsTrain,
                        xtc.get(), s);
     launch_cat_one_hot(xtc.get(), batch, L, data.input() + d, desc->in[0], s);
@@ -114,34 +126,26 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
     if (mlp.forward(opt.params(), data.input(), batch, TD_PRECISION_FP32, dropout, s, &out) != 0) return 1;
     TDC_CHECK(cudaMemsetAsync(grad_out.get(), 0, static_cast<size_t>(batch) * D * sizeof(float), s));
     if (d > 0) {
-      launch_eps_mse_strided(out, D, data.eps(), batch, d, grad_out.get(), D, partial.get(), s);
+      launch_eps_mse_strided(out, D, data.eps(), batch, d, grad_out.get(), D, losses.slot(), s);
       TDC_CHECK_LAUNCH();
     }
     // The head is the network's own output buffer: scaled in place, as the CPU scales its copy.
     float* head = const_cast<float*>(out) + d;
+    double* cell_loss = losses.slot() + mse_blocks;
     if (M.method == 0) {
       launch_sedd_scale(head, D, xtc.get(), batch, L, sigma.get(), s);
       launch_sedd_entropy(head, D, xtc.get(), x0c.get(), batch, L, sigma.get(), weight.get(), grad_out.get() + d,
-                          cells.get(), s);
+                          cell_loss, s);
     } else {
       launch_multinomial_kl(head, D, xtc.get(), x0c.get(), batch, L, coef.get(), weight.get(), grad_out.get() + d,
-                            cells.get(), s);
+                            cell_loss, s);
     }
     TDC_CHECK_LAUNCH();
     if (mlp.backward(opt.params(), data.input(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
-    // The loss, for reports only: reduced on the host in the CPU's order.
-    double mse = 0.0, cat_total = 0.0;
-    if (d > 0) {
-      TDC_CHECK(cudaMemcpy(host_partial.data(), partial.get(), host_partial.size() * sizeof(double),
-                           cudaMemcpyDeviceToHost));
-      for (double q : host_partial) mse += q;
-      mse /= static_cast<double>(mse_count);
-    }
-    TDC_CHECK(cells.download(host_cells.data(), host_cells.size()));
-    reduce_rows(host_cells, batch, C, host.weight.data(), nullptr, &cat_total);
     if (opt.apply(local, step, s) != 0) return 1;
-    opt.report(mse + cat_total, progress, user, last_loss, steps_done);
+    if (losses.step_done(loss_of, progress, user, last_loss, steps_done) != 0) return 1;
   }
+  if (losses.finish(loss_of, last_loss) != 0) return 1;
   return opt.download(params, adam_m, adam_v, ema);
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include "kernels_train.cuh"
@@ -53,16 +54,16 @@ int DeviceOptimizer::apply(int64_t local, int64_t* step, cudaStream_t s) {
   return 0;
 }
 
-void DeviceOptimizer::report(double loss, TdProgressFn progress, void* user, double* last_loss, int64_t* steps_done) {
-  *steps_done += 1;
-  *last_loss = loss;
-  window_ += loss;
-  window_steps_ += 1;
-  if (args_->progress_interval > 0 && *steps_done % args_->progress_interval == 0) {
-    if (progress) progress(user, static_cast<double>(*steps_done), window_ / window_steps_);
-    window_ = 0.0;
-    window_steps_ = 0;
-  }
+int LossLog::init(size_t values, int progress_interval) {
+  values_ = values > 0 ? values : 1;
+  interval_ = progress_interval > 0 ? progress_interval : 0;
+  // A window's slots (64 without reports), at most 32 MB of them: a longer window is added up
+  // over several drains.
+  const size_t most = std::max<size_t>(1, (size_t{1} << 22) / values_);
+  capacity_ = static_cast<int>(std::min<size_t>(interval_ > 0 ? interval_ : 64, most));
+  TDC_CHECK(slots_.alloc(static_cast<size_t>(capacity_) * values_));
+  host_.resize(static_cast<size_t>(capacity_) * values_);
+  return 0;
 }
 
 int DeviceOptimizer::download(float* params, float* m, float* v, float* ema) const {
