@@ -171,7 +171,9 @@ interface Margin {
 
 function marginOf(column: ReadColumn): Margin {
   if (column.kind === 'numeric') {
-    return { column, keys: column.values, sorted: column.values.slice().sort(), decode: (x) => x };
+    // A gap ranks above every value (key +Infinity) and decodes back to a gap (NaN).
+    const keys = column.values.map((x) => (Number.isNaN(x) ? Infinity : x));
+    return { column, keys, sorted: keys.slice().sort(), decode: (x) => (x === Infinity ? NaN : x) };
   }
   const K = column.categories.length;
   const counts = new Float64Array(K);

@@ -7,7 +7,13 @@
  * column; the numeric side is cut into equal-width bins over the real column's range).
  * Shape and Trend are the SDMetrics "Column Shapes" and "Column Pair Trends" scores.
  */
-import { TableInput, TableView, TabularDataError, categoryKey, parseNumeric, tableView } from './transformer.js';
+import { readDateCell } from './table/dates.js';
+import { isGap } from './table/gaps.js';
+import { TableView, TabularDataError, categoryKey, parseNumeric, tableView } from './table/input.js';
+import type { TableInput } from './transformer.js';
+
+/** The category that stands for gaps in a categorical column's metrics. */
+const GAP_CLASS = '(gap)';
 
 export interface MetricsOptions {
   /** Columns to treat as categorical even when their values look numeric. */
@@ -29,8 +35,10 @@ export interface ColumnMetrics {
   w1Scaled: number | null;
   /** Total variation distance of the category frequencies (categorical, else null). */
   tv: number | null;
-  /** KSComplement (1 - ks) or TVComplement (1 - tv). */
+  /** KSComplement (1 - ks, on the values that are not gaps) or TVComplement (1 - tv, gaps a class). */
   score: number;
+  /** Share of gaps in the real and the synthetic column. */
+  gapRate: { real: number; synthetic: number };
 }
 
 export interface PairMetrics {
@@ -160,7 +168,7 @@ export function readTables(
   const out: ReadColumn[][] = views.map(() => []);
   for (const name of names) {
     const raws = views.map((v) => v.column(name));
-    const numeric = categorical.has(name) ? null : withLabels(labels, (t) => parseNumeric(raws[t]!, name, false), raws.length);
+    const numeric = categorical.has(name) ? null : withLabels(labels, (t) => readDates(raws[t]!) ?? parseNumeric(raws[t]!, name, false), raws.length);
     if (numeric !== null && numeric.every((v) => v !== null)) {
       numeric.forEach((values, t) => out[t]!.push({ name, kind: 'numeric', values: values! }));
       continue;
@@ -172,7 +180,7 @@ export function readTables(
         const raw = raws[t]!;
         const k = new Array<string>(raw.length);
         for (let i = 0; i < raw.length; i++) {
-          k[i] = categoryKey(raw[i], name, i);
+          k[i] = categoryKey(raw[i], name, i) ?? GAP_CLASS;
           seen.add(k[i]!);
         }
         return k;
@@ -229,16 +237,21 @@ export function distributionMetrics(real: TableInput, synthetic: TableInput, opt
   const columns: ColumnMetrics[] = realCols.map((r, j) => {
     const s = synCols[j]!;
     if (r.kind === 'numeric' && s.kind === 'numeric') {
-      const a = r.values.slice().sort();
-      const b = s.values.slice().sort();
-      const ks = ksSorted(a, b);
-      const w1 = w1Sorted(a, b);
-      const sd = populationSd(r.values);
-      return { column: r.name, kind: 'numeric', ks, w1, w1Scaled: w1 / (sd > 0 ? sd : 1), tv: null, score: 1 - ks };
+      const a = present(r.values).sort();
+      const b = present(s.values).sort();
+      const gapRate = { real: 1 - a.length / r.values.length, synthetic: 1 - b.length / s.values.length };
+      // A column that is all gaps on one side shares nothing with the other: KS 1.
+      const ks = a.length > 0 && b.length > 0 ? ksSorted(a, b) : a.length === b.length ? 0 : 1;
+      const w1 = a.length > 0 && b.length > 0 ? w1Sorted(a, b) : NaN;
+      const sd = a.length > 0 ? populationSd(a) : 0;
+      return { column: r.name, kind: 'numeric', ks, w1, w1Scaled: w1 / (sd > 0 ? sd : 1), tv: null, score: 1 - ks, gapRate };
     }
     const rc = r as Extract<ReadColumn, { kind: 'categorical' }>;
-    const tv = tvCodes(rc.codes, (s as typeof rc).codes, rc.categories.length);
-    return { column: r.name, kind: 'categorical', ks: null, w1: null, w1Scaled: null, tv, score: 1 - tv };
+    const sc = s as typeof rc;
+    const tv = tvCodes(rc.codes, sc.codes, rc.categories.length);
+    const gap = rc.categories.indexOf(GAP_CLASS);
+    const gapRate = { real: gap < 0 ? 0 : share(rc.codes, gap), synthetic: gap < 0 ? 0 : share(sc.codes, gap) };
+    return { column: r.name, kind: 'categorical', ks: null, w1: null, w1Scaled: null, tv, score: 1 - tv, gapRate };
   });
 
   const numericIdx = realCols.flatMap((c, j) => (c.kind === 'numeric' ? [j] : []));
@@ -338,13 +351,15 @@ function binned(real: Float64Array, syn: Float64Array, bins: number): { real: In
     if (real[i]! > max) max = real[i]!;
   }
   const width = (max - min) / bins;
-  const code = (x: number): number => (width > 0 ? Math.min(Math.max(Math.floor((x - min) / width), 0), bins - 1) : 0);
+  // Gaps get a bin of their own (the last).
+  const code = (x: number): number =>
+    Number.isNaN(x) ? bins : width > 0 ? Math.min(Math.max(Math.floor((x - min) / width), 0), bins - 1) : 0;
   const toCodes = (v: Float64Array): Int32Array => {
     const out = new Int32Array(v.length);
     for (let i = 0; i < v.length; i++) out[i] = code(v[i]!);
     return out;
   };
-  return { real: toCodes(real), syn: toCodes(syn), K: bins };
+  return { real: toCodes(real), syn: toCodes(syn), K: bins + 1 };
 }
 
 /** TV distance between the joint frequency tables of (a, b) in the real and synthetic data. */
@@ -377,28 +392,62 @@ function populationSd(v: Float64Array): number {
   return Math.sqrt(ss / v.length);
 }
 
-/** Population covariance matrix (divide by n) of equally long columns. */
+/**
+ * Population covariance matrix (divide by n) of equally long columns. Gaps (NaN): each entry
+ * uses the rows where both columns hold values, with those rows' means (pairwise complete).
+ */
 function covariance(cols: Float64Array[]): number[][] {
   const d = cols.length;
-  const centred = cols.map((v) => {
-    let sum = 0;
-    for (let i = 0; i < v.length; i++) sum += v[i]!;
-    const mean = sum / v.length;
-    const c = new Float64Array(v.length);
-    for (let i = 0; i < v.length; i++) c[i] = v[i]! - mean;
-    return c;
-  });
   const cov = Array.from({ length: d }, () => new Array<number>(d).fill(0));
   for (let a = 0; a < d; a++) {
     for (let b = a; b < d; b++) {
-      const x = centred[a]!;
-      const y = centred[b]!;
+      const x = cols[a]!;
+      const y = cols[b]!;
+      let n = 0, sx = 0, sy = 0;
+      for (let i = 0; i < x.length; i++) {
+        if (Number.isNaN(x[i]!) || Number.isNaN(y[i]!)) continue;
+        n++;
+        sx += x[i]!;
+        sy += y[i]!;
+      }
+      const mx = sx / n, my = sy / n;
       let s = 0;
-      for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
-      cov[a]![b] = cov[b]![a] = s / x.length;
+      for (let i = 0; i < x.length; i++) {
+        if (Number.isNaN(x[i]!) || Number.isNaN(y[i]!)) continue;
+        s += (x[i]! - mx) * (y[i]! - my);
+      }
+      cov[a]![b] = cov[b]![a] = n > 0 ? s / n : 0;
     }
   }
   return cov;
+}
+
+/** The values that are not gaps. */
+function present(v: Float64Array): Float64Array {
+  return v.filter((x) => !Number.isNaN(x));
+}
+
+function share(codes: Int32Array, k: number): number {
+  let c = 0;
+  for (let i = 0; i < codes.length; i++) if (codes[i] === k) c++;
+  return codes.length > 0 ? c / codes.length : 0;
+}
+
+/** A column whose cells are all dates or gaps (at least one date), as milliseconds; else null. */
+function readDates(raw: ArrayLike<unknown>): Float64Array | null {
+  const out = new Float64Array(raw.length);
+  let any = false;
+  for (let i = 0; i < raw.length; i++) {
+    if (isGap(raw[i])) {
+      out[i] = NaN;
+      continue;
+    }
+    const d = readDateCell(raw[i]);
+    if (!d) return null;
+    out[i] = d.ms;
+    any = true;
+  }
+  return any ? out : null;
 }
 
 /** Pearson correlations; a constant column is taken as uncorrelated with everything (rho = 0). */

@@ -1,32 +1,43 @@
 /**
- * TabularTransformer: the "Trex statistical contract" between rows of a table and the
- * standardised matrices the diffusion models work on.
- *
- * - continuous / integer columns: standardised with the mean and the population standard
- *   deviation (divide by n); a constant column gets sd = 1 so nothing divides by zero.
- *   Optionally (option `quantile`, Tab-DDPM's choice) mapped through the empirical CDF and the
- *   standard normal quantile function instead.
- * - binary columns (values 0/1): kept on the 0/1 scale.
- * - categorical columns: a one-hot block in the Gaussian matrix (encoding 'onehot', default) or
- *   class indices in a separate Int32 matrix for discrete diffusion (encoding 'index', see
- *   transformMixed / inverseTransformMixed).
- *
- * The inverse rounds integers, rounds (or Bernoulli-samples) binaries, clips non-negative
- * columns at 0, takes the argmax of one-hot blocks and restores column names and order.
- * Values are stored as float32, so integers are restored exactly while |x - mean| < ~4e6.
+ * TabularTransformer: the statistical contract between the rows of a table and the matrices
+ * the diffusion models work on. Per column (see table/columns.ts for the codecs):
+ * - numeric (continuous, integer, date): a Gaussian value, standardised or (option `quantile`)
+ *   quantile-normal; gaps and point masses go to a discrete "mode" part and the value cell is
+ *   masked out of the training loss (the `observed` matrix);
+ * - binary (0/1): kept on the 0/1 scale;
+ * - categorical: a class index (encoding 'index', for a discrete chain) or a one-hot block in
+ *   the Gaussian matrix (encoding 'onehot'); a gap is a class of its own.
+ * Columns that look like identifiers are left out (reported in `excluded`).
+ * The inverse rounds integers and dates, clips every numeric column to its training range,
+ * and restores gaps (null), dates in their input format, column names and order.
  */
 import { Matrix, MatrixLike, toMatrix } from './matrix.js';
 import { mulberry32 } from './prng.js';
+import {
+  ColumnFitOptions, ColumnKind, ColumnSpec, ParsedColumn, discreteClasses, discreteNames, fitColumn, looksLikeIdentifier, parseForSpec,
+} from './table/columns.js';
+import { formatDate } from './table/dates.js';
+import { TabularDataError, TableView, requireRows, tableView } from './table/input.js';
+import { fromNormal, toNormal } from './table/quantile-map.js';
+import { STATE_FORMAT, STATE_VERSION, ColumnState, describe, expectObject, specToState, stateToSpec } from './table/state.js';
 
-export type ColumnKind = 'continuous' | 'integer' | 'binary' | 'categorical';
+export { TabularDataError, tableView, parseNumeric, categoryKey } from './table/input.js';
+export type { TableView } from './table/input.js';
+export { normalCdf, normalQuantile } from './table/normal.js';
+export type { ColumnKind } from './table/columns.js';
+export type { DateFormat } from './table/dates.js';
+export { GAP_TOKENS, isGap } from './table/gaps.js';
+
 export type CategoricalEncoding = 'onehot' | 'index';
 /** One row as an object record: `{ column: value }`. */
 export type RowRecord = Readonly<Record<string, unknown>>;
 /** A columnar table: `{ column: values[] }` (arrays or typed arrays, all the same length). */
 export type ColumnarTable = Readonly<Record<string, ArrayLike<unknown>>>;
 export type TableInput = readonly RowRecord[] | ColumnarTable;
-export type OutputRow = Record<string, number | string>;
-export type OutputColumns = Record<string, Float64Array | string[]>;
+/** A generated row: numbers, strings, Dates (for Date input) and null for gaps. */
+export type OutputRow = Record<string, number | string | Date | null>;
+/** Columns of generated rows: numbers (NaN = gap), strings or Dates (null = gap). */
+export type OutputColumns = Record<string, Float64Array | (string | Date | null)[]>;
 
 export interface TabularTransformerOptions {
   categorical?: readonly string[];
@@ -34,11 +45,19 @@ export interface TabularTransformerOptions {
   nonnegative?: readonly string[];
   integer?: readonly string[];
   continuous?: readonly string[];
+  /** Columns holding dates (detected anyway: JS Dates and ISO 8601 strings). */
+  date?: readonly string[];
   /** Quantile-normal transform for all (true) or the listed numeric columns. Default false. */
   quantile?: boolean | readonly string[];
   categoricalEncoding?: CategoricalEncoding;
   /** A categorical column with more distinct values than this is an error. Default 1000. */
   maxCategories?: number;
+  /** Gaps (see GAP_TOKENS): modelled (default) or an error. */
+  missing?: 'model' | 'error';
+  /** Columns that look like identifiers (unique strings or unique integers): left out (default) or kept. */
+  identifiers?: 'exclude' | 'keep';
+  /** Point masses (a value held by >= 5% of rows, such as zero incomes) get a class of their own. Default true. */
+  pointMasses?: boolean;
 }
 
 /** A dense row-major int32 matrix: class indices of the categorical columns. */
@@ -49,10 +68,12 @@ export interface IntMatrix {
 }
 
 export interface MixedMatrices {
-  /** Gaussian part: numeric columns (and one-hot blocks under encoding 'onehot'). */
+  /** Gaussian part: numeric values (and one-hot blocks under encoding 'onehot'). */
   numeric: Matrix;
-  /** Class index per categorical column (0 columns under encoding 'onehot'). */
+  /** Class index per discrete part (categorical columns, numeric columns' modes); 0 columns under 'onehot'. */
   categorical: IntMatrix;
+  /** 1 where a numeric cell holds a value, 0 where it is a placeholder (gap or point mass); null when all hold values. */
+  observed: Uint8Array | null;
 }
 
 export interface InverseTransformOptions {
@@ -60,143 +81,102 @@ export interface InverseTransformOptions {
   sampleBinary?: boolean;
   /** Seed of the Bernoulli draws (default 0). */
   seed?: number;
+  /** Clip numeric columns to their training range (default true). */
+  clip?: boolean;
 }
 
 export interface TransformerColumn {
   readonly name: string;
   readonly kind: ColumnKind;
-  /** Clipped at 0 on the way back (detected when all training values are >= 0, or listed). */
   readonly nonnegative: boolean;
   readonly quantile: boolean;
   /** Standardisation parameters (0 and 1 for binary, categorical and quantile columns). */
   readonly mean: number;
   readonly sd: number;
-  /** Range of the training values (numeric columns; NaN for categorical). */
+  /** Clip range of a numeric column (inside the training range; NaN for categorical). */
   readonly min: number;
   readonly max: number;
   /** Vocabulary (sorted unique strings) of a categorical column. */
   readonly categories?: readonly string[];
+  /** The column had gaps (modelled: a class or mode of their own). */
+  readonly missing: boolean;
+  /** Point masses of a numeric column. */
+  readonly pointMasses: readonly number[];
   /** First column of this column in the numeric matrix, and how many it uses (0 if none). */
   readonly offset: number;
   readonly width: number;
-  /** Column in the categorical index matrix (encoding 'index'), else -1. */
+  /** Column in the categorical index matrix (encoding 'index'): the category or the numeric mode; else -1. */
   readonly categoricalIndex: number;
-}
-
-export interface TransformerColumnState {
-  name: string;
-  kind: ColumnKind;
-  nonnegative: boolean;
-  quantile: boolean;
-  mean: number;
-  sd: number;
-  min: number | null;
-  max: number | null;
-  categories?: string[];
-  quantiles?: number[];
 }
 
 /** Plain-JSON persistence format of a fitted transformer. */
 export interface TransformerState {
   format: typeof STATE_FORMAT;
   version: typeof STATE_VERSION;
-  options: {
-    categoricalEncoding: CategoricalEncoding;
-    maxCategories: number;
-    quantile: boolean | string[];
-    categorical?: string[];
-    binary?: string[];
-    nonnegative?: string[];
-    integer?: string[];
-    continuous?: string[];
-  };
-  columns: TransformerColumnState[];
-  bounds: { lower: number[]; upper: number[] };
+  options: { categoricalEncoding: CategoricalEncoding };
+  columns: ColumnState[];
+  /** Columns left out at fit (identifiers), with the reason. */
+  excluded: { name: string; reason: string }[];
 }
 
-/** Bad data: the message names the column and (where one applies) the row. */
-export class TabularDataError extends Error {
-  readonly column: string | undefined;
-  readonly row: number | undefined;
-  constructor(message: string, column?: string, row?: number) {
-    super(message);
-    this.name = 'TabularDataError';
-    this.column = column;
-    this.row = row;
-  }
-}
-
-const STATE_FORMAT = 'tabular-diffusion/transformer';
-const STATE_VERSION = 1;
-const MAX_QUANTILES = 1000;
-/** As sklearn's QuantileTransformer: keeps the normal scores finite (|z| <= 5.2). */
-const QUANTILE_CLIP = 1e-7;
-const KIND_LISTS = ['categorical', 'binary', 'integer', 'continuous'] as const;
-/** Strings that mean "missing" in CSV exports; in a numeric column they are an error. */
-const MISSING_TOKENS = new Set(['', 'na', 'n/a', 'nan', '-nan', 'null', 'none', '?']);
-
-interface ColumnState {
-  name: string;
-  kind: ColumnKind;
-  nonnegative: boolean;
-  quantile: boolean;
-  mean: number;
-  sd: number;
-  min: number;
-  max: number;
-  categories: string[] | null;
-  lookup: Map<string, number> | null;
-  quantiles: Float64Array | null;
-  offset: number;
-  width: number;
-  catIndex: number;
-}
-
-/** Parsed training or transform data of one column. */
-type ParsedColumn = Float64Array | Int32Array;
+const KIND_LISTS = ['categorical', 'binary', 'integer', 'continuous', 'date'] as const;
 
 interface NormalizedOptions {
   lists: Partial<Record<(typeof KIND_LISTS)[number] | 'nonnegative', string[]>>;
   quantile: boolean | string[];
   categoricalEncoding: CategoricalEncoding;
   maxCategories: number;
+  missing: 'model' | 'error';
+  identifiers: 'exclude' | 'keep';
+  pointMasses: boolean;
+}
+
+/** Where a column's parts sit in the matrices. */
+interface Placed {
+  spec: ColumnSpec;
+  /** Column of the Gaussian value in the numeric matrix, or -1. */
+  value: number;
+  /** Classes of the discrete part (0: none). */
+  classes: number;
+  /** Column in the categorical matrix (encoding 'index') or -1. */
+  catIndex: number;
+  /** First one-hot column in the numeric matrix (encoding 'onehot') or -1. */
+  onehot: number;
 }
 
 export class TabularTransformer {
   private readonly opts: NormalizedOptions;
-  private state: ColumnState[] | null = null;
+  private placed: Placed[] | null = null;
   private numericWidth = 0;
   private categoricalWidth = 0;
-  private lower: Float64Array | null = null;
-  private upper: Float64Array | null = null;
+  private excludedColumns: { name: string; reason: string }[] = [];
 
   constructor(options: TabularTransformerOptions = {}) {
     this.opts = normalizeOptions(options);
   }
 
   get fitted(): boolean {
-    return this.state !== null;
+    return this.placed !== null;
   }
 
   get categoricalEncoding(): CategoricalEncoding {
     return this.opts.categoricalEncoding;
   }
 
-  /** Column metadata in the original column order. */
+  /** Columns left out at fit (they look like identifiers), with the reason. */
+  get excluded(): { name: string; reason: string }[] {
+    return this.excludedColumns.map((e) => ({ ...e }));
+  }
+
+  /** Column metadata in the original column order (excluded columns not included). */
   get columns(): TransformerColumn[] {
-    return this.fittedState('columns').map((c) => {
+    return this.fittedState('columns').map((p) => {
+      const c = p.spec;
+      const first = p.value >= 0 ? p.value : p.onehot;
       const out: TransformerColumn = {
-        name: c.name,
-        kind: c.kind,
-        nonnegative: c.nonnegative,
-        quantile: c.quantile,
-        mean: c.mean,
-        sd: c.sd,
-        min: c.min,
-        max: c.max,
-        offset: c.offset,
-        width: c.width,
-        categoricalIndex: c.catIndex,
+        name: c.name, kind: c.kind, nonnegative: c.nonnegative, quantile: c.quantile !== null, mean: c.mean, sd: c.sd,
+        min: c.lo, max: c.hi, missing: c.gap, pointMasses: c.masses.slice(),
+        offset: first >= 0 ? first : 0, width: (p.value >= 0 ? 1 : 0) + (p.onehot >= 0 ? p.classes : 0), categoricalIndex: p.catIndex,
         ...(c.categories ? { categories: c.categories.slice() } : {}),
       };
       return Object.freeze(out);
@@ -209,20 +189,22 @@ export class TabularTransformer {
     return this.numericWidth;
   }
 
-  /** Number of classes of each categorical column in the index matrix (encoding 'index'). */
+  /** Number of classes of each column of the categorical index matrix (encoding 'index'). */
   get categoricalCardinalities(): number[] {
-    return this.fittedState('categoricalCardinalities')
-      .filter((c) => c.catIndex >= 0)
-      .map((c) => c.categories!.length);
+    return this.fittedState('categoricalCardinalities').filter((p) => p.catIndex >= 0).map((p) => p.classes);
   }
 
-  /** Names of the numeric matrix columns; one-hot columns are `name=category`. */
+  /** Names of the categorical index matrix's columns: the column, or `name#mode` for a numeric column's mode. */
+  get categoricalNames(): string[] {
+    return this.fittedState('categoricalNames').filter((p) => p.catIndex >= 0).map((p) => (p.spec.kind === 'categorical' ? p.spec.name : `${p.spec.name}#mode`));
+  }
+
+  /** Names of the numeric matrix columns; one-hot columns are `name=class`. */
   get transformedNames(): string[] {
-    const names: string[] = [];
-    for (const c of this.fittedState('transformedNames')) {
-      if (c.width === 0) continue;
-      if (c.kind === 'categorical') for (const cat of c.categories!) names.push(`${c.name}=${cat}`);
-      else names.push(c.name);
+    const names = new Array<string>(this.outputDim);
+    for (const p of this.placed!) {
+      if (p.value >= 0) names[p.value] = p.spec.name;
+      if (p.onehot >= 0) discreteNames(p.spec).forEach((cls, k) => (names[p.onehot + k] = `${p.spec.name}=${cls}`));
     }
     return names;
   }
@@ -242,7 +224,7 @@ export class TabularTransformer {
     return this.fitMixed(rows);
   }
 
-  /** Rows -> numeric matrix. Under encoding 'index' with categorical columns use transformMixed. */
+  /** Rows -> numeric matrix. With discrete parts under encoding 'index' use transformMixed. */
   transform(rows: TableInput): Matrix {
     this.fittedState('transform');
     this.requireNoIndexColumns('transform');
@@ -250,72 +232,55 @@ export class TabularTransformer {
   }
 
   transformMixed(rows: TableInput): MixedMatrices {
-    const state = this.fittedState('transform');
+    const placed = this.fittedState('transform');
     const view = tableView(rows, 'rows');
     requireRows(view);
-    const parsed = state.map((c) => parseForTransform(c, view));
+    const parsed = placed.map((p) => parseForSpec(p.spec, view.column(p.spec.name)));
     return this.encode(parsed, view.nRows);
   }
 
   inverseTransform(values: MatrixLike, options: InverseTransformOptions = {}): OutputRow[] {
-    return columnsToRows(this.inverseTransformColumns(values, options), this.fittedState('inverseTransform'));
+    return columnsToRows(this.inverseTransformColumns(values, options));
   }
 
-  /** Like inverseTransform, but columnar: numeric columns as Float64Array, categorical as string[]. */
+  /** Like inverseTransform, but columnar: numbers as Float64Array (NaN = gap), others as arrays (null = gap). */
   inverseTransformColumns(values: MatrixLike, options: InverseTransformOptions = {}): OutputColumns {
     this.fittedState('inverseTransform');
     this.requireNoIndexColumns('inverseTransform');
-    const numeric = toMatrix(values, 'values');
-    return this.decode(numeric, null, options);
+    return this.decode(toMatrix(values, 'values'), null, options);
   }
 
   inverseTransformMixed(values: { numeric: MatrixLike; categorical?: IntMatrix }, options: InverseTransformOptions = {}): OutputRow[] {
-    return columnsToRows(this.inverseTransformMixedColumns(values, options), this.fittedState('inverseTransformMixed'));
+    return columnsToRows(this.inverseTransformMixedColumns(values, options));
   }
 
   inverseTransformMixedColumns(values: { numeric: MatrixLike; categorical?: IntMatrix }, options: InverseTransformOptions = {}): OutputColumns {
     this.fittedState('inverseTransformMixed');
-    if (values == null || typeof values !== 'object') {
-      throw new TypeError('values: expected { numeric: Matrix, categorical: IntMatrix }');
-    }
-    const numeric = toMatrix(values.numeric, 'values.numeric');
-    return this.decode(numeric, values.categorical ?? null, options);
+    if (values == null || typeof values !== 'object') throw new TypeError('values: expected { numeric: Matrix, categorical: IntMatrix }');
+    return this.decode(toMatrix(values.numeric, 'values.numeric'), values.categorical ?? null, options);
   }
 
-  /** Per numeric-matrix column: min and max of the training data in transformed space. */
+  /** Per numeric-matrix column: the clip range in transformed space. */
   transformedBounds(): { lower: Float64Array; upper: Float64Array } {
-    this.fittedState('transformedBounds');
-    return { lower: this.lower!.slice(), upper: this.upper!.slice() };
+    const placed = this.fittedState('transformedBounds');
+    const lower = new Float64Array(this.numericWidth);
+    const upper = new Float64Array(this.numericWidth).fill(1);
+    for (const p of placed) {
+      if (p.value < 0) continue;
+      lower[p.value] = encodeValue(p.spec, p.spec.lo);
+      upper[p.value] = encodeValue(p.spec, p.spec.hi);
+    }
+    return { lower, upper };
   }
 
   toJSON(): TransformerState {
-    const state = this.fittedState('toJSON');
-    const o = this.opts;
+    const placed = this.fittedState('toJSON');
     return {
       format: STATE_FORMAT,
       version: STATE_VERSION,
-      options: {
-        categoricalEncoding: o.categoricalEncoding,
-        maxCategories: o.maxCategories,
-        quantile: Array.isArray(o.quantile) ? o.quantile.slice() : o.quantile,
-        ...Object.fromEntries(Object.entries(o.lists).map(([k, v]) => [k, v.slice()])),
-      },
-      columns: state.map((c) => {
-        const s: TransformerColumnState = {
-          name: c.name,
-          kind: c.kind,
-          nonnegative: c.nonnegative,
-          quantile: c.quantile,
-          mean: c.mean,
-          sd: c.sd,
-          min: Number.isNaN(c.min) ? null : c.min,
-          max: Number.isNaN(c.max) ? null : c.max,
-        };
-        if (c.categories) s.categories = c.categories.slice();
-        if (c.quantiles) s.quantiles = Array.from(c.quantiles);
-        return s;
-      }),
-      bounds: { lower: Array.from(this.lower!), upper: Array.from(this.upper!) },
+      options: { categoricalEncoding: this.opts.categoricalEncoding },
+      columns: placed.map((p) => specToState(p.spec)),
+      excluded: this.excluded,
     };
   }
 
@@ -332,40 +297,42 @@ export class TabularTransformer {
     }
     const s = expectObject(state, 'state', where);
     if (s.format !== STATE_FORMAT) throw new TypeError(`${where}: state.format must be "${STATE_FORMAT}", got ${describe(s.format)}`);
-    if (s.version !== STATE_VERSION) throw new RangeError(`${where}: unsupported state.version ${describe(s.version)} (this build reads ${STATE_VERSION})`);
-    const options = expectObject(s.options, 'state.options', where);
-    let tf: TabularTransformer;
-    try {
-      tf = new TabularTransformer(options as TabularTransformerOptions);
-    } catch (e) {
-      throw new TypeError(`${where}: state.options: ${(e as Error).message}`);
+    if (s.version !== STATE_VERSION) {
+      const newer = typeof s.version === 'number' && s.version > STATE_VERSION;
+      throw new RangeError(`${where}: state.version ${describe(s.version)} ${newer ? 'is newer than this build reads' : 'is not read by this build'} (it reads ${STATE_VERSION})${newer ? '; upgrade tabular-diffusion' : '; refit the model'}`);
     }
+    const options = expectObject(s.options, 'state.options', where);
+    const encoding = options.categoricalEncoding;
+    if (encoding !== 'onehot' && encoding !== 'index') throw new TypeError(`${where}: state.options.categoricalEncoding must be 'onehot' or 'index'`);
     if (!Array.isArray(s.columns) || s.columns.length === 0) throw new TypeError(`${where}: state.columns must be a non-empty array`);
     const seen = new Set<string>();
-    const columns = s.columns.map((raw, j) => {
-      const c = readColumnState(raw, `state.columns[${j}]`, where);
+    const specs = s.columns.map((raw, j) => {
+      const c = stateToSpec(raw, `state.columns[${j}]`, where);
       if (seen.has(c.name)) throw new TypeError(`${where}: duplicate column name "${c.name}"`);
       seen.add(c.name);
       return c;
     });
-    tf.install(columns);
-    const bounds = expectObject(s.bounds, 'state.bounds', where);
-    tf.lower = readNumberArray(bounds.lower, 'state.bounds.lower', tf.numericWidth, where);
-    tf.upper = readNumberArray(bounds.upper, 'state.bounds.upper', tf.numericWidth, where);
+    const tf = new TabularTransformer({ categoricalEncoding: encoding });
+    const excluded = s.excluded ?? [];
+    if (!Array.isArray(excluded) || !excluded.every((e) => e && typeof e.name === 'string' && typeof e.reason === 'string')) {
+      throw new TypeError(`${where}: state.excluded must be an array of { name, reason }`);
+    }
+    tf.excludedColumns = excluded.map((e) => ({ name: e.name as string, reason: e.reason as string }));
+    tf.install(specs);
     return tf;
   }
 
   // ---------------------------------------------------------------------------------------
 
-  private fittedState(method: string): ColumnState[] {
-    if (this.state === null) throw new Error(`TabularTransformer.${method}: the transformer is not fitted; call fit(rows) first`);
-    return this.state;
+  private fittedState(method: string): Placed[] {
+    if (this.placed === null) throw new Error(`TabularTransformer.${method}: the transformer is not fitted; call fit(rows) first`);
+    return this.placed;
   }
 
   private requireNoIndexColumns(method: string): void {
     if (this.categoricalWidth > 0) {
       throw new Error(
-        `TabularTransformer.${method}: categoricalEncoding is 'index' and there are categorical columns; ` +
+        `TabularTransformer.${method}: categoricalEncoding is 'index' and the data has discrete parts (categorical columns, gaps or point masses); ` +
           `use ${method.startsWith('inverse') ? 'inverseTransformMixed' : `${method}Mixed`} instead`,
       );
     }
@@ -375,601 +342,236 @@ export class TabularTransformer {
     const view = tableView(rows, 'rows');
     requireRows(view);
     const { lists } = this.opts;
-    for (const [option, names] of Object.entries(lists)) {
+    const named = [...Object.entries(lists), ...(Array.isArray(this.opts.quantile) ? [['quantile', this.opts.quantile] as const] : [])];
+    for (const [option, names] of named) {
       for (const name of names) {
         if (!view.names.includes(name)) {
           throw new TabularDataError(`option "${option}" names column "${name}", which is not in the data (columns: ${view.names.join(', ')})`, name);
         }
       }
     }
-    if (Array.isArray(this.opts.quantile)) {
-      for (const name of this.opts.quantile) {
-        if (!view.names.includes(name)) throw new TabularDataError(`option "quantile" names column "${name}", which is not in the data`, name);
-      }
-    }
     const parsed: ParsedColumn[] = [];
-    const columns = view.names.map((name) => {
-      const { state, data } = this.fitColumn(name, view.column(name));
-      parsed.push(data);
-      return state;
-    });
-    this.install(columns);
-    const mixed = this.encode(parsed, view.nRows);
-    this.computeBounds(mixed.numeric);
-    return mixed;
-  }
-
-  /** Detects the kind of one column (explicit lists first) and estimates its statistics. */
-  private fitColumn(name: string, raw: ArrayLike<unknown>): { state: ColumnState; data: ParsedColumn } {
-    const { lists, quantile, maxCategories } = this.opts;
-    const listed = (key: keyof NormalizedOptions['lists']): boolean => lists[key]?.includes(name) ?? false;
-    const base = { name, mean: 0, sd: 1, offset: 0, width: 0, catIndex: -1, lookup: null, quantiles: null, quantile: false };
-    let values: Float64Array | null = null;
-    if (!listed('categorical')) {
-      const explicitNumeric = listed('binary') || listed('integer') || listed('continuous') || listed('nonnegative');
-      values = parseNumeric(raw, name, explicitNumeric);
-    }
-    if (values === null) {
-      const { categories, codes } = fitCategories(raw, name, maxCategories);
-      const state: ColumnState = { ...base, kind: 'categorical', nonnegative: false, min: NaN, max: NaN, categories };
-      return { state, data: codes };
-    }
-    let min = Infinity;
-    let max = -Infinity;
-    let allBinary = true;
-    let allInteger = true;
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i]!;
-      if (x < min) min = x;
-      if (x > max) max = x;
-      if (x !== 0 && x !== 1) allBinary = false;
-      if (allInteger && !Number.isInteger(x)) allInteger = false;
-    }
-    let kind: ColumnKind;
-    if (listed('binary')) kind = 'binary';
-    else if (listed('integer')) kind = 'integer';
-    else if (listed('continuous')) kind = 'continuous';
-    else kind = allBinary ? 'binary' : allInteger ? 'integer' : 'continuous';
-
-    if (kind === 'binary' && !allBinary) {
-      const i = values.findIndex((x) => x !== 0 && x !== 1);
-      throw new TabularDataError(`column "${name}", row ${i}: binary column holds ${values[i]} (expected 0 or 1)`, name, i);
-    }
-    if (listed('nonnegative') && min < 0) {
-      const i = values.findIndex((x) => x < 0);
-      throw new TabularDataError(`column "${name}", row ${i}: column is listed as nonnegative but holds ${values[i]}`, name, i);
-    }
-    const useQuantile = quantile === true ? kind !== 'binary' : Array.isArray(quantile) && quantile.includes(name);
-    if (useQuantile && kind === 'binary') {
-      throw new TabularDataError(`option "quantile" names column "${name}", which is binary (quantile applies to continuous and integer columns)`, name);
-    }
-    const state: ColumnState = { ...base, kind, nonnegative: kind !== 'binary' && min >= 0, min, max, categories: null };
-    if (useQuantile) {
-      state.quantile = true;
-      state.quantiles = empiricalQuantiles(values);
-    } else if (kind !== 'binary') {
-      const { mean, sd } = meanSd(values, min, max);
-      state.mean = mean;
-      state.sd = sd;
-    }
-    return { state, data: values };
-  }
-
-  /** Assigns matrix offsets and lookups; the state becomes the fitted state. */
-  private install(columns: ColumnState[]): void {
-    let offset = 0;
-    let catIndex = 0;
-    for (const c of columns) {
-      c.offset = offset;
-      c.catIndex = -1;
-      if (c.kind === 'categorical') {
-        c.lookup = new Map(c.categories!.map((v, k) => [v, k]));
-        if (this.opts.categoricalEncoding === 'index') {
-          c.width = 0;
-          c.catIndex = catIndex++;
-        } else {
-          c.width = c.categories!.length;
-        }
-      } else {
-        c.width = 1;
+    const specs: ColumnSpec[] = [];
+    const excluded: { name: string; reason: string }[] = [];
+    for (const name of view.names) {
+      const raw = view.column(name);
+      const o = this.columnOptions(name);
+      if (o.forced === null && this.opts.identifiers === 'exclude' && looksLikeIdentifier(raw)) {
+        excluded.push({ name, reason: `its ${view.nRows} values are all different ${typeof raw[0] === 'number' ? 'integers' : 'strings'}: it looks like an identifier` });
+        continue;
       }
-      offset += c.width;
+      const { spec, parsed: p } = fitColumn(name, raw, o);
+      specs.push(spec);
+      parsed.push(p);
     }
-    this.state = columns;
-    this.numericWidth = offset;
+    if (specs.length === 0) {
+      throw new TabularDataError(`rows: every column looks like an identifier (${excluded.map((e) => e.name).join(', ')}); pass identifiers: 'keep' or list their kinds`);
+    }
+    this.excludedColumns = excluded;
+    this.install(specs);
+    return this.encode(parsed, view.nRows);
+  }
+
+  private columnOptions(name: string): ColumnFitOptions {
+    const { lists, quantile } = this.opts;
+    const forced = KIND_LISTS.find((k) => lists[k]?.includes(name)) ?? null;
+    return {
+      forced,
+      nonnegative: lists.nonnegative?.includes(name) ?? false,
+      quantile: quantile === true || (Array.isArray(quantile) && quantile.includes(name)),
+      missing: this.opts.missing,
+      maxCategories: this.opts.maxCategories,
+      pointMasses: this.opts.pointMasses,
+    };
+  }
+
+  /** Places each column's parts in the matrices; the specs become the fitted state. */
+  private install(specs: ColumnSpec[]): void {
+    let width = 0;
+    let catIndex = 0;
+    const index = this.opts.categoricalEncoding === 'index';
+    this.placed = specs.map((spec) => {
+      const classes = discreteClasses(spec);
+      const p: Placed = { spec, value: -1, classes, catIndex: -1, onehot: -1 };
+      if (spec.kind !== 'categorical') p.value = width++;
+      if (classes > 0) {
+        if (index) p.catIndex = catIndex++;
+        else {
+          p.onehot = width;
+          width += classes;
+        }
+      }
+      return p;
+    });
+    this.numericWidth = width;
     this.categoricalWidth = catIndex;
   }
 
   private encode(parsed: ParsedColumn[], n: number): MixedMatrices {
-    const state = this.state!;
     const W = this.numericWidth;
     const C = this.categoricalWidth;
     const numeric = new Float32Array(n * W);
     const categorical = new Int32Array(n * C);
-    state.forEach((c, j) => {
-      const src = parsed[j]!;
-      if (c.kind === 'categorical') {
-        if (c.catIndex >= 0) for (let i = 0; i < n; i++) categorical[i * C + c.catIndex] = src[i]!;
-        else for (let i = 0; i < n; i++) numeric[i * W + c.offset + src[i]!] = 1;
-      } else if (c.quantile) {
-        const q = c.quantiles!;
-        for (let i = 0; i < n; i++) numeric[i * W + c.offset] = quantileToNormal(q, src[i]!);
-      } else {
-        const { mean, sd } = c;
-        for (let i = 0; i < n; i++) numeric[i * W + c.offset] = (src[i]! - mean) / sd;
+    const observed = new Uint8Array(n * W).fill(1);
+    let gaps = false;
+    const putClass = (p: Placed, i: number, k: number): void => {
+      if (p.catIndex >= 0) categorical[i * C + p.catIndex] = k;
+      else numeric[i * W + p.onehot + k] = 1;
+    };
+    this.placed!.forEach((p, j) => {
+      const col = parsed[j]!;
+      if (col.kind === 'codes') {
+        for (let i = 0; i < n; i++) putClass(p, i, col.codes[i]!);
+        return;
+      }
+      const c = p.spec;
+      const gapClass = 1;
+      const massBase = c.gap ? 2 : 1;
+      for (let i = 0; i < n; i++) {
+        const x = col.values[i]!;
+        let mode = 0;
+        if (Number.isNaN(x)) mode = gapClass;
+        else if (c.masses.length > 0) {
+          const m = c.masses.indexOf(x);
+          if (m >= 0) mode = massBase + m;
+        }
+        if (mode === 0) numeric[i * W + p.value] = encodeValue(c, x);
+        else {
+          observed[i * W + p.value] = 0;
+          gaps = true;
+        }
+        if (p.classes > 0) putClass(p, i, mode);
       }
     });
-    return { numeric: { rows: n, cols: W, data: numeric }, categorical: { rows: n, cols: C, data: categorical } };
-  }
-
-  /** Bounds are read off the float32 training matrix itself, so they contain it exactly. */
-  private computeBounds(m: Matrix): void {
-    const lower = new Float64Array(m.cols).fill(Infinity);
-    const upper = new Float64Array(m.cols).fill(-Infinity);
-    for (let i = 0; i < m.rows; i++) {
-      const base = i * m.cols;
-      for (let k = 0; k < m.cols; k++) {
-        const v = m.data[base + k]!;
-        if (v < lower[k]!) lower[k] = v;
-        if (v > upper[k]!) upper[k] = v;
-      }
-    }
-    for (let k = 0; k < m.cols; k++) {
-      lower[k] = lower[k]! + 0; // -0 -> 0
-      upper[k] = upper[k]! + 0;
-    }
-    this.lower = lower;
-    this.upper = upper;
+    return { numeric: { rows: n, cols: W, data: numeric }, categorical: { rows: n, cols: C, data: categorical }, observed: gaps ? observed : null };
   }
 
   private decode(numeric: Matrix, categorical: IntMatrix | null, options: InverseTransformOptions): OutputColumns {
-    const state = this.state!;
     const W = this.numericWidth;
     const C = this.categoricalWidth;
     const n = numeric.rows;
     if (numeric.cols !== W) {
-      throw new RangeError(
-        `values: expected ${W} columns per row (the transformed layout: ${this.transformedNames.join(', ')}), got ${numeric.cols}`,
-      );
+      throw new RangeError(`values: expected ${W} columns per row (the transformed layout: ${this.transformedNames.join(', ')}), got ${numeric.cols}`);
     }
     if (C > 0) checkIntMatrix(categorical, n, C);
-    const { sampleBinary, seed } = readInverseOptions(options);
+    const { sampleBinary, seed, clip } = readInverseOptions(options);
     const rng = sampleBinary ? mulberry32(seed) : null;
     const names = this.transformedNames;
-    const nonFinite = (i: number, k: number): never => {
-      throw new TabularDataError(`values: non-finite value ${numeric.data[i * W + k]} at row ${i}, column ${k} ("${names[k]}")`, names[k], i);
+    const cell = (i: number, k: number): number => {
+      const v = numeric.data[i * W + k]!;
+      if (!Number.isFinite(v)) throw new TabularDataError(`values: non-finite value ${v} at row ${i}, column ${k} ("${names[k]}")`, names[k], i);
+      return v;
+    };
+    const classOf = (p: Placed, i: number): number => {
+      if (p.catIndex >= 0) {
+        const code = categorical!.data[i * C + p.catIndex]!;
+        if (!(code >= 0 && code < p.classes)) {
+          throw new TabularDataError(`values.categorical: row ${i}, column ${p.catIndex} ("${p.spec.name}") holds class ${code}, expected 0..${p.classes - 1}`, p.spec.name, i);
+        }
+        return code;
+      }
+      let best = 0;
+      let bestValue = -Infinity;
+      for (let k = 0; k < p.classes; k++) {
+        const v = cell(i, p.onehot + k);
+        if (v > bestValue) {
+          bestValue = v;
+          best = k;
+        }
+      }
+      return best;
     };
     const out: OutputColumns = {};
-    for (const c of state) {
+    for (const p of this.placed!) {
+      const c = p.spec;
       if (c.kind === 'categorical') {
         const cats = c.categories!;
-        const col = new Array<string>(n);
-        if (c.catIndex >= 0) {
-          const K = cats.length;
-          for (let i = 0; i < n; i++) {
-            const code = categorical!.data[i * C + c.catIndex]!;
-            if (!(code >= 0 && code < K)) {
-              throw new TabularDataError(`values.categorical: row ${i}, column ${c.catIndex} ("${c.name}") holds class ${code}, expected 0..${K - 1}`, c.name, i);
-            }
-            col[i] = cats[code]!;
-          }
-        } else {
-          for (let i = 0; i < n; i++) {
-            const base = i * W + c.offset;
-            let best = 0;
-            let bestValue = -Infinity;
-            for (let k = 0; k < c.width; k++) {
-              const v = numeric.data[base + k]!;
-              if (!Number.isFinite(v)) nonFinite(i, c.offset + k);
-              if (v > bestValue) {
-                bestValue = v;
-                best = k;
-              }
-            }
-            col[i] = cats[best]!;
-          }
+        const col = new Array<string | null>(n);
+        for (let i = 0; i < n; i++) {
+          const k = classOf(p, i);
+          col[i] = k < cats.length ? cats[k]! : null;
         }
         out[c.name] = col;
         continue;
       }
       const col = new Float64Array(n);
+      const massBase = c.gap ? 2 : 1;
       for (let i = 0; i < n; i++) {
-        const v = numeric.data[i * W + c.offset]!;
-        if (!Number.isFinite(v)) nonFinite(i, c.offset);
-        let x: number;
-        if (c.kind === 'binary') {
-          x = rng ? (rng() < Math.min(Math.max(v, 0), 1) ? 1 : 0) : v >= 0.5 ? 1 : 0;
+        const v = cell(i, p.value);
+        const mode = p.classes > 0 ? classOf(p, i) : 0;
+        if (mode === 0) {
+          col[i] = c.kind === 'binary' ? (rng ? (rng() < Math.min(Math.max(v, 0), 1) ? 1 : 0) : v >= 0.5 ? 1 : 0) : decodeValue(c, v, clip);
         } else {
-          x = c.quantile ? normalToQuantile(c.quantiles!, v) : v * c.sd + c.mean;
-          if (c.kind === 'integer') x = Math.round(x) || 0; // `|| 0` turns -0 into 0
-          if (c.nonnegative && x < 0) x = 0;
+          col[i] = mode < massBase ? NaN : c.masses[mode - massBase]!;
         }
-        col[i] = x;
       }
-      out[c.name] = col;
+      if (c.date) {
+        const f = c.date;
+        out[c.name] = Array.from(col, (x) => (Number.isNaN(x) ? null : formatDate(x, f)));
+      } else {
+        out[c.name] = col;
+      }
     }
     return out;
   }
 }
 
-// ----------------------------------------------------------------------------------------
-// Table input
-
-/** Uniform read access to records or columnar input. @internal (shared with metrics/baselines) */
-export interface TableView {
-  readonly names: readonly string[];
-  readonly nRows: number;
-  readonly format: 'records' | 'columnar';
-  /** The values of one column; throws naming the column and row when a record lacks it. */
-  column(name: string): ArrayLike<unknown>;
+/** A value of a numeric column -> its Gaussian cell. */
+function encodeValue(c: ColumnSpec, x: number): number {
+  if (c.kind === 'binary') return x;
+  return c.quantile ? toNormal(c.quantile, x) : (x - c.mean) / c.sd;
 }
 
-/** @internal Wraps records (`{col: v}[]`) or a columnar object (`{col: v[]}`) for column access. */
-export function tableView(input: unknown, argName = 'rows'): TableView {
-  if (Array.isArray(input)) {
-    const rows = input as readonly unknown[];
-    const first = rows[0];
-    if (rows.length > 0 && (first === null || typeof first !== 'object' || Array.isArray(first))) {
-      throw new TypeError(`${argName}: row 0 is not an object record ({ column: value })`);
-    }
-    const names = rows.length > 0 ? Object.keys(first as object) : [];
-    return {
-      names,
-      nRows: rows.length,
-      format: 'records',
-      column(name: string): unknown[] {
-        const out = new Array<unknown>(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i] as Record<string, unknown> | null;
-          if (row === null || typeof row !== 'object') throw new TabularDataError(`${argName}: row ${i} is not an object record`, undefined, i);
-          const v = row[name];
-          if (v === undefined && !(name in row)) {
-            throw new TabularDataError(`${argName}: missing column "${name}" in row ${i}`, name, i);
-          }
-          out[i] = v;
-        }
-        return out;
-      },
-    };
+/** A Gaussian cell -> the value: inverse map, rounding of integers and dates, clipping. */
+function decodeValue(c: ColumnSpec, v: number, clip: boolean): number {
+  let x = c.quantile ? fromNormal(c.quantile, v) : v * c.sd + c.mean;
+  const integral = c.kind === 'integer' || c.kind === 'date';
+  if (clip) x = Math.min(Math.max(x, c.lo), c.hi);
+  if (integral) {
+    x = Math.round(x);
+    // Keep a rounded value inside the range too (lo and hi are group means, not integers).
+    if (clip) x = Math.min(Math.max(x, Math.ceil(c.lo)), Math.max(Math.floor(c.hi), Math.ceil(c.lo)));
+    x = x || 0; // -0 -> 0
+  } else if (c.nonnegative && x < 0) {
+    x = 0;
   }
-  if (input === null || typeof input !== 'object' || ArrayBuffer.isView(input)) {
-    throw new TypeError(`${argName}: expected an array of records or a columnar object { column: values[] }`);
-  }
-  const table = input as Record<string, unknown>;
-  const names = Object.keys(table);
-  let nRows = 0;
-  names.forEach((name, j) => {
-    const values = table[name];
-    const isArray = Array.isArray(values) || (ArrayBuffer.isView(values) && !(values instanceof DataView));
-    if (!isArray) throw new TypeError(`${argName}: column "${name}" is not an array of values`);
-    const len = (values as ArrayLike<unknown>).length;
-    if (j === 0) nRows = len;
-    else if (len !== nRows) {
-      const row = Math.min(len, nRows);
-      throw new TabularDataError(
-        `${argName}: ragged columnar input: column "${name}" has ${len} rows but column "${names[0]}" has ${nRows} (they differ from row ${row})`,
-        name,
-        row,
-      );
-    }
-  });
-  return {
-    names,
-    nRows,
-    format: 'columnar',
-    column(name: string): ArrayLike<unknown> {
-      if (!Object.prototype.hasOwnProperty.call(table, name)) {
-        throw new TabularDataError(`${argName}: missing column "${name}" (columnar input has ${names.join(', ')}; row 0)`, name, 0);
-      }
-      return table[name] as ArrayLike<unknown>;
-    },
-  };
+  return x;
 }
 
-function requireRows(view: TableView): void {
-  if (view.nRows === 0) throw new TabularDataError('rows: empty data (0 rows)');
-  if (view.names.length === 0) throw new TabularDataError('rows: no columns in row 0');
-}
-
-/**
- * @internal Reads a column as numbers; CSV strings like "3.5" count as numbers.
- * strict = false: returns null at the first non-numeric string (the column is categorical).
- * strict = true: such a string is an error. Missing values and NaN/Infinity are always errors.
- */
-export function parseNumeric(raw: ArrayLike<unknown>, name: string, strict: boolean): Float64Array | null {
-  const n = raw.length;
-  const out = new Float64Array(n);
-  let firstMissing = -1;
-  for (let i = 0; i < n; i++) {
-    const v = raw[i];
-    let x: number;
-    if (typeof v === 'number') {
-      x = v;
-    } else if (typeof v === 'string') {
-      x = Number(v);
-      if (x === 0 && v.trim() === '') x = NaN; // Number('') is 0
-      if (Number.isNaN(x)) {
-        if (MISSING_TOKENS.has(v.trim().toLowerCase())) {
-          if (firstMissing < 0) firstMissing = i;
-          continue;
-        }
-        if (!strict) return null;
-        throw new TabularDataError(`column "${name}", row ${i}: ${JSON.stringify(v)} is not a number (numeric column)`, name, i);
-      }
-    } else if (typeof v === 'boolean') {
-      x = v ? 1 : 0;
-    } else if (typeof v === 'bigint') {
-      x = Number(v);
-    } else if (v === null || v === undefined) {
-      if (firstMissing < 0) firstMissing = i;
-      continue;
-    } else {
-      throw new TabularDataError(`column "${name}", row ${i}: expected a number or string, got ${typeof v}`, name, i);
-    }
-    if (!Number.isFinite(x)) {
-      throw new TabularDataError(`column "${name}", row ${i}: non-finite value ${String(v)}`, name, i);
-    }
-    out[i] = x;
-  }
-  if (firstMissing >= 0) {
-    const v = raw[firstMissing];
-    throw new TabularDataError(
-      `column "${name}", row ${firstMissing}: missing value (${v === '' ? 'empty string' : String(v)}); drop or impute missing values first`,
-      name,
-      firstMissing,
-    );
-  }
-  return out;
-}
-
-/** @internal A categorical value as its string key; missing values are errors. */
-export function categoryKey(v: unknown, name: string, row: number): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (v === null || v === undefined) throw new TabularDataError(`column "${name}", row ${row}: missing value (${String(v)})`, name, row);
-  throw new TabularDataError(`column "${name}", row ${row}: expected a string or number, got ${typeof v}`, name, row);
-}
-
-function fitCategories(raw: ArrayLike<unknown>, name: string, maxCategories: number): { categories: string[]; codes: Int32Array } {
-  const seen = new Set<string>();
-  for (let i = 0; i < raw.length; i++) {
-    const key = categoryKey(raw[i], name, i);
-    if (!seen.has(key)) {
-      if (seen.size === maxCategories) {
-        throw new TabularDataError(
-          `column "${name}", row ${i}: more than maxCategories = ${maxCategories} distinct categories (raise the option maxCategories, or mark the column as numeric)`,
-          name,
-          i,
-        );
-      }
-      seen.add(key);
-    }
-  }
-  // Plain code-unit order: deterministic and locale-independent.
-  const categories = Array.from(seen).sort();
-  const lookup = new Map(categories.map((v, k) => [v, k]));
-  const codes = new Int32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) codes[i] = lookup.get(categoryKey(raw[i], name, i))!;
-  return { categories, codes };
-}
-
-function parseForTransform(c: ColumnState, view: TableView): ParsedColumn {
-  const raw = view.column(c.name);
-  if (c.kind === 'categorical') {
-    const codes = new Int32Array(raw.length);
-    const lookup = c.lookup!;
-    for (let i = 0; i < raw.length; i++) {
-      const key = categoryKey(raw[i], c.name, i);
-      const code = lookup.get(key);
-      if (code === undefined) {
-        throw new TabularDataError(`column "${c.name}", row ${i}: category ${JSON.stringify(key)} was not seen in fit`, c.name, i);
-      }
-      codes[i] = code;
-    }
-    return codes;
-  }
-  const values = parseNumeric(raw, c.name, true)!;
-  if (c.kind === 'binary') {
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i]!;
-      if (x !== 0 && x !== 1) throw new TabularDataError(`column "${c.name}", row ${i}: binary column holds ${x} (expected 0 or 1)`, c.name, i);
-    }
-  }
-  return values;
-}
-
-function columnsToRows(columns: OutputColumns, state: ColumnState[]): OutputRow[] {
-  const names = state.map((c) => c.name);
+function columnsToRows(columns: OutputColumns): OutputRow[] {
+  const names = Object.keys(columns);
   const cols = names.map((name) => columns[name]!);
   const n = cols.length > 0 ? cols[0]!.length : 0;
   const rows = new Array<OutputRow>(n);
   for (let i = 0; i < n; i++) {
     const row: OutputRow = {};
-    for (let j = 0; j < names.length; j++) row[names[j]!] = cols[j]![i]!;
+    for (let j = 0; j < names.length; j++) {
+      const v = cols[j]![i]!;
+      row[names[j]!] = typeof v === 'number' && Number.isNaN(v) ? null : v;
+    }
     rows[i] = row;
   }
   return rows;
 }
+
+/** @internal Output columns -> row objects (gaps as null). */
+export { columnsToRows };
 
 function checkIntMatrix(m: IntMatrix | null, rows: number, cols: number): void {
   if (m == null || typeof m !== 'object' || !(m.data instanceof Int32Array)) {
     throw new TypeError('values.categorical: expected { rows, cols, data: Int32Array } with the class indices of the categorical columns');
   }
   if (m.rows !== rows) throw new RangeError(`values.categorical: has ${m.rows} rows but values.numeric has ${rows}`);
-  if (m.cols !== cols) throw new RangeError(`values.categorical: expected ${cols} columns (one per categorical column), got ${m.cols}`);
+  if (m.cols !== cols) throw new RangeError(`values.categorical: expected ${cols} columns (one per discrete part), got ${m.cols}`);
   if (m.data.length !== rows * cols) throw new RangeError(`values.categorical: data has ${m.data.length} values, expected rows*cols = ${rows * cols}`);
 }
 
-function readInverseOptions(options: InverseTransformOptions): { sampleBinary: boolean; seed: number } {
+function readInverseOptions(options: InverseTransformOptions): { sampleBinary: boolean; seed: number; clip: boolean } {
   if (options == null || typeof options !== 'object') throw new TypeError('options: expected an object');
   const seed = options.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`options.seed: expected a finite number, got ${describe(seed)}`);
-  return { sampleBinary: options.sampleBinary === true, seed };
+  return { sampleBinary: options.sampleBinary === true, seed, clip: options.clip !== false };
 }
-
-// ----------------------------------------------------------------------------------------
-// Statistics
-
-/** Population mean and sd (divide by n); a constant column gets sd = 1 and mean = its value. */
-function meanSd(values: Float64Array, min: number, max: number): { mean: number; sd: number } {
-  if (min === max) return { mean: min, sd: 1 };
-  const n = values.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i]!;
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) {
-    const d = values[i]! - mean;
-    ss += d * d;
-  }
-  const sd = Math.sqrt(ss / n);
-  return { mean, sd: sd > 0 ? sd : 1 };
-}
-
-/** Up to 1000 evenly spaced quantiles (linear interpolation, numpy's default) of the data. */
-function empiricalQuantiles(values: Float64Array): Float64Array {
-  const sorted = values.slice().sort();
-  const n = sorted.length;
-  const m = Math.max(2, Math.min(MAX_QUANTILES, n));
-  const q = new Float64Array(m);
-  for (let k = 0; k < m; k++) {
-    const pos = (k * (n - 1)) / (m - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.min(lo + 1, n - 1);
-    const frac = pos - lo;
-    q[k] = frac === 0 ? sorted[lo]! : sorted[lo]! + frac * (sorted[hi]! - sorted[lo]!);
-  }
-  return q;
-}
-
-/**
- * Empirical CDF (interpolated between stored quantiles, ties get the middle of their run, as
- * sklearn's QuantileTransformer) followed by the standard normal quantile function.
- */
-function quantileToNormal(q: Float64Array, x: number): number {
-  const m = q.length;
-  const lo = lowerBound(q, x); // first k with q[k] >= x
-  let u: number;
-  if (lo < m && q[lo] === x) {
-    const hi = upperBound(q, x, lo); // first k with q[k] > x
-    u = (lo + hi - 1) / 2 / (m - 1);
-  } else if (lo === 0) {
-    u = 0;
-  } else if (lo === m) {
-    u = 1;
-  } else {
-    const k = lo - 1;
-    u = (k + (x - q[k]!) / (q[lo]! - q[k]!)) / (m - 1);
-  }
-  u = Math.min(Math.max(u, QUANTILE_CLIP), 1 - QUANTILE_CLIP);
-  return normalQuantile(u);
-}
-
-function normalToQuantile(q: Float64Array, z: number): number {
-  const m = q.length;
-  const pos = normalCdf(z) * (m - 1);
-  const k = Math.min(Math.max(Math.floor(pos), 0), m - 2);
-  const frac = Math.min(Math.max(pos - k, 0), 1);
-  return q[k]! + frac * (q[k + 1]! - q[k]!);
-}
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function upperBound(a: Float64Array, x: number, from = 0): number {
-  let lo = from;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Standard normal CDF: Hart's double-precision approximation (as given by G. West, 2005);
- * relative error below 1e-8 in the far tail and about 1e-14 in the body.
- */
-export function normalCdf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const a = Math.abs(x);
-  let c: number;
-  if (a > 37) {
-    c = 0;
-  } else {
-    const e = Math.exp((-a * a) / 2);
-    if (a < 7.07106781186547) {
-      let num = 3.52624965998911e-2 * a + 0.700383064443688;
-      num = num * a + 6.37396220353165;
-      num = num * a + 33.912866078383;
-      num = num * a + 112.079291497871;
-      num = num * a + 221.213596169931;
-      num = num * a + 220.206867912376;
-      let den = 8.83883476483184e-2 * a + 1.75566716318264;
-      den = den * a + 16.064177579207;
-      den = den * a + 86.7807322029461;
-      den = den * a + 296.564248779674;
-      den = den * a + 637.333633378831;
-      den = den * a + 793.826512519948;
-      den = den * a + 440.413735824752;
-      c = (e * num) / den;
-    } else {
-      let b = a + 0.65;
-      b = a + 4 / b;
-      b = a + 3 / b;
-      b = a + 2 / b;
-      b = a + 1 / b;
-      c = e / b / 2.506628274631;
-    }
-  }
-  return x > 0 ? 1 - c : c;
-}
-
-// Acklam's coefficients (central region a/b, tails c/d).
-const A0 = -3.969683028665376e1, A1 = 2.209460984245205e2, A2 = -2.759285104469687e2;
-const A3 = 1.38357751867269e2, A4 = -3.066479806614716e1, A5 = 2.506628277459239;
-const B0 = -5.447609879822406e1, B1 = 1.615858368580409e2, B2 = -1.556989798598866e2;
-const B3 = 6.680131188771972e1, B4 = -1.328068155288572e1;
-const C0 = -7.784894002430293e-3, C1 = -3.223964580411365e-1, C2 = -2.400758277161838;
-const C3 = -2.549732539343734, C4 = 4.374664141464968, C5 = 2.938163982698783;
-const D0 = 7.784695709041462e-3, D1 = 3.224671290700398e-1, D2 = 2.445134137142996, D3 = 3.754408661907416;
-const SQRT_2PI = Math.sqrt(2 * Math.PI);
-
-/**
- * Standard normal quantile function: Acklam's rational approximation (relative error 1.2e-9)
- * refined by one Halley step against normalCdf, which brings it to about 1e-14 in the body.
- */
-export function normalQuantile(p: number): number {
-  if (!(p > 0)) return p === 0 ? -Infinity : NaN;
-  if (!(p < 1)) return p === 1 ? Infinity : NaN;
-  const pLow = 0.02425;
-  let x: number;
-  if (p < pLow || p > 1 - pLow) {
-    const q = Math.sqrt(-2 * Math.log(p < pLow ? p : 1 - p));
-    x = (((((C0 * q + C1) * q + C2) * q + C3) * q + C4) * q + C5) / ((((D0 * q + D1) * q + D2) * q + D3) * q + 1);
-    if (p > pLow) x = -x;
-  } else {
-    const q = p - 0.5;
-    const r = q * q;
-    x = ((((((A0 * r + A1) * r + A2) * r + A3) * r + A4) * r + A5) * q) / (((((B0 * r + B1) * r + B2) * r + B3) * r + B4) * r + 1);
-  }
-  const e = normalCdf(x) - p;
-  const u = e * SQRT_2PI * Math.exp((x * x) / 2);
-  return x - u / (1 + (x * u) / 2);
-}
-
-
-// ----------------------------------------------------------------------------------------
-// Options and persistence validation
 
 function normalizeOptions(options: TabularTransformerOptions): NormalizedOptions {
   if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
@@ -996,107 +598,25 @@ function normalizeOptions(options: TabularTransformerOptions): NormalizedOptions
     quantile = readNameList(options.quantile, 'options.quantile');
     for (const name of quantile) {
       const kind = owner.get(name);
-      if (kind === 'categorical' || kind === 'binary') throw new TypeError(`options.quantile: column "${name}" is ${kind}; quantile applies to continuous and integer columns`);
+      if (kind === 'categorical' || kind === 'binary') throw new TypeError(`options.quantile: column "${name}" is ${kind}; quantile applies to continuous, integer and date columns`);
     }
   }
   const encoding = options.categoricalEncoding ?? 'onehot';
-  if (encoding !== 'onehot' && encoding !== 'index') {
-    throw new TypeError(`options.categoricalEncoding: expected 'onehot' or 'index', got ${describe(encoding)}`);
-  }
+  if (encoding !== 'onehot' && encoding !== 'index') throw new TypeError(`options.categoricalEncoding: expected 'onehot' or 'index', got ${describe(encoding)}`);
   const maxCategories = options.maxCategories ?? 1000;
   if (typeof maxCategories !== 'number' || !Number.isInteger(maxCategories) || maxCategories < 1) {
     throw new RangeError(`options.maxCategories: expected a positive integer, got ${describe(maxCategories)}`);
   }
-  return { lists, quantile, categoricalEncoding: encoding, maxCategories };
+  const missing = options.missing ?? 'model';
+  if (missing !== 'model' && missing !== 'error') throw new TypeError(`options.missing: expected 'model' or 'error', got ${describe(missing)}`);
+  const identifiers = options.identifiers ?? 'exclude';
+  if (identifiers !== 'exclude' && identifiers !== 'keep') throw new TypeError(`options.identifiers: expected 'exclude' or 'keep', got ${describe(identifiers)}`);
+  const pointMasses = options.pointMasses ?? true;
+  if (typeof pointMasses !== 'boolean') throw new TypeError(`options.pointMasses: expected a boolean, got ${describe(pointMasses)}`);
+  return { lists, quantile, categoricalEncoding: encoding, maxCategories, missing, identifiers, pointMasses };
 }
 
 function readNameList(value: unknown, argName: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-    throw new TypeError(`${argName}: expected an array of column names`);
-  }
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new TypeError(`${argName}: expected an array of column names`);
   return value.slice() as string[];
-}
-
-function expectObject(value: unknown, name: string, where: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${where}: ${name} must be an object`);
-  return value as Record<string, unknown>;
-}
-
-function readNumberArray(value: unknown, name: string, length: number, where: string): Float64Array {
-  if (!Array.isArray(value) || value.length !== length) {
-    throw new TypeError(`${where}: ${name} must be an array of ${length} numbers`);
-  }
-  const out = new Float64Array(length);
-  value.forEach((v, k) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${where}: ${name}[${k}] must be a finite number`);
-    out[k] = v;
-  });
-  return out;
-}
-
-function readColumnState(raw: unknown, name: string, where: string): ColumnState {
-  const c = expectObject(raw, name, where);
-  if (typeof c.name !== 'string') throw new TypeError(`${where}: ${name}.name must be a string`);
-  const kind = c.kind;
-  if (kind !== 'continuous' && kind !== 'integer' && kind !== 'binary' && kind !== 'categorical') {
-    throw new TypeError(`${where}: ${name}.kind must be continuous, integer, binary or categorical, got ${describe(kind)}`);
-  }
-  if (typeof c.nonnegative !== 'boolean' || typeof c.quantile !== 'boolean') {
-    throw new TypeError(`${where}: ${name}.nonnegative and .quantile must be booleans`);
-  }
-  const finite = (key: string): number => {
-    const v = c[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${where}: ${name}.${key} must be a finite number`);
-    return v;
-  };
-  const mean = finite('mean');
-  const sd = finite('sd');
-  if (!(sd > 0)) throw new RangeError(`${where}: ${name}.sd must be positive, got ${sd}`);
-  const state: ColumnState = {
-    name: c.name,
-    kind,
-    nonnegative: c.nonnegative,
-    quantile: c.quantile,
-    mean,
-    sd,
-    min: NaN,
-    max: NaN,
-    categories: null,
-    lookup: null,
-    quantiles: null,
-    offset: 0,
-    width: 0,
-    catIndex: -1,
-  };
-  if (kind === 'categorical' || kind === 'binary') state.quantile = false;
-  if (kind === 'categorical') {
-    const cats = c.categories;
-    if (!Array.isArray(cats) || cats.length === 0 || !cats.every((v) => typeof v === 'string')) {
-      throw new TypeError(`${where}: ${name}.categories must be a non-empty array of strings`);
-    }
-    if (new Set(cats).size !== cats.length) throw new TypeError(`${where}: ${name}.categories has duplicates`);
-    state.categories = cats.slice() as string[];
-    return state;
-  }
-  state.min = finite('min');
-  state.max = finite('max');
-  if (state.min > state.max) throw new RangeError(`${where}: ${name}.min exceeds .max`);
-  if (c.quantile) {
-    const q = c.quantiles;
-    if (!Array.isArray(q) || q.length < 2 || q.length > MAX_QUANTILES) {
-      throw new TypeError(`${where}: ${name}.quantiles must be an array of 2..${MAX_QUANTILES} numbers`);
-    }
-    const quantiles = readNumberArray(q, `${name}.quantiles`, q.length, where);
-    for (let k = 1; k < quantiles.length; k++) {
-      if (quantiles[k]! < quantiles[k - 1]!) throw new RangeError(`${where}: ${name}.quantiles must be non-decreasing (index ${k})`);
-    }
-    state.quantiles = quantiles;
-  }
-  return state;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  return Array.isArray(value) ? 'an array' : typeof value;
 }

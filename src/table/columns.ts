@@ -1,0 +1,331 @@
+// One column of a table: its kind, detected or forced, and its fitted codec.
+//
+// Every column maps to at most two parts of the model's input:
+// - a value on the Gaussian chain (numeric kinds): standardised, or quantile-normal;
+// - a class on the discrete chain: the category (categorical kinds), or the numeric column's
+//   "mode": 'value', 'gap', or one of its point masses (a value held by many rows, such as the
+//   zeros of an income). When the mode is not 'value' the Gaussian cell is a placeholder (0)
+//   that is masked out of the training loss, so neither gaps nor point masses are smeared into
+//   the continuous part, and the rate of each, and how it depends on the other columns, is
+//   learned by the discrete chain.
+import { DateFormat, dateUnitMs, mergeFormats, readDateCell } from './dates.js';
+import { describeRows, isGap } from './gaps.js';
+import { TabularDataError, categoryKey, parseNumeric } from './input.js';
+import { QuantileMap, fitQuantileMap } from './quantile-map.js';
+
+export type ColumnKind = 'continuous' | 'integer' | 'binary' | 'categorical' | 'date';
+
+/** The fitted codec of one column (persisted by state.ts). */
+export interface ColumnSpec {
+  name: string;
+  kind: ColumnKind;
+  /** Sorted vocabulary of a categorical column (gap not included). */
+  categories: string[] | null;
+  /** Quantile-normal map of the value part; null = standardised (binary: kept on 0/1). */
+  quantile: QuantileMap | null;
+  mean: number;
+  sd: number;
+  /** Outputs are clipped to [lo, hi]: the means of the lowest and highest knot groups. NaN for categorical. */
+  lo: number;
+  hi: number;
+  /** All training values were >= 0 (or the column was listed as nonnegative). */
+  nonnegative: boolean;
+  date: DateFormat | null;
+  /** The column had gaps: they are a class of their own (categorical) or a mode (numeric). */
+  gap: boolean;
+  /** Point masses of a numeric column, each a class of its mode. */
+  masses: number[];
+}
+
+/** How fit treats one column, resolved from the transformer's options. */
+export interface ColumnFitOptions {
+  forced: ColumnKind | null;
+  nonnegative: boolean;
+  /** Quantile-normal map for the value part (numeric kinds other than binary). */
+  quantile: boolean;
+  missing: 'model' | 'error';
+  maxCategories: number;
+  /** Look for point masses (zero-inflation and the like). */
+  pointMasses: boolean;
+}
+
+/** A value held by at least this share of the rows is a point mass ... */
+export const MASS_SHARE = 0.05;
+/** ... in a numeric column with at least this many distinct values (fewer: the quantile map's ties handle it). */
+export const MASS_MIN_DISTINCT = 20;
+export const MAX_MASSES = 3;
+
+/** Parsed cells of one column: numbers (NaN = gap) or class codes (-1 = gap). */
+export type ParsedColumn = { kind: 'numeric'; values: Float64Array } | { kind: 'codes'; codes: Int32Array };
+
+/** Number of classes of a spec's discrete part (0 when it has none). */
+export function discreteClasses(c: ColumnSpec): number {
+  if (c.kind === 'categorical') return c.categories!.length + (c.gap ? 1 : 0);
+  const modes = (c.gap ? 1 : 0) + c.masses.length;
+  return modes > 0 ? 1 + modes : 0;
+}
+
+/** Class names of a spec's discrete part, for messages and one-hot names. */
+export function discreteNames(c: ColumnSpec): string[] {
+  if (c.kind === 'categorical') return [...c.categories!, ...(c.gap ? ['(gap)'] : [])];
+  return ['(value)', ...(c.gap ? ['(gap)'] : []), ...c.masses.map((v) => `=${v}`)];
+}
+
+/** Fits one column: detects its kind (unless forced) and estimates its codec. */
+export function fitColumn(name: string, raw: ArrayLike<unknown>, o: ColumnFitOptions): { spec: ColumnSpec; parsed: ParsedColumn } {
+  const n = raw.length;
+  const gaps: number[] = [];
+  for (let i = 0; i < n; i++) if (isGap(raw[i])) gaps.push(i);
+  if (gaps.length === n) throw new TabularDataError(`column "${name}": every one of its ${n} rows is a gap (drop the column)`, name, 0);
+  if (gaps.length > 0 && o.missing === 'error') {
+    throw new TabularDataError(`column "${name}": ${describeRows(gaps)} hold gaps (missing: 'error' was asked for)`, name, gaps[0]);
+  }
+  if (o.forced === 'categorical') return fitCategorical(name, raw, o, gaps.length > 0);
+  const dates = o.forced === null || o.forced === 'date' ? readDates(name, raw, o.forced === 'date') : null;
+  let values: Float64Array | null;
+  let date: DateFormat | null = null;
+  if (dates) {
+    values = dates.values;
+    date = dates.format;
+  } else {
+    values = parseNumeric(raw, name, o.forced !== null);
+    if (values === null) return fitCategorical(name, raw, o, gaps.length > 0);
+  }
+  return { spec: fitNumeric(name, values, date, o, gaps.length > 0), parsed: { kind: 'numeric', values } };
+}
+
+function fitCategorical(name: string, raw: ArrayLike<unknown>, o: ColumnFitOptions, gap: boolean): { spec: ColumnSpec; parsed: ParsedColumn } {
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i++) {
+    const key = categoryKey(raw[i], name, i);
+    if (key === null || seen.has(key)) continue;
+    if (seen.size === o.maxCategories) {
+      throw new TabularDataError(
+        `column "${name}", row ${i}: more than maxCategories = ${o.maxCategories} distinct categories (raise the option maxCategories, or mark the column as numeric)`,
+        name, i);
+    }
+    seen.add(key);
+  }
+  // Plain code-unit order: deterministic and locale-independent.
+  const categories = Array.from(seen).sort();
+  const spec: ColumnSpec = {
+    name, kind: 'categorical', categories, quantile: null, mean: 0, sd: 1, lo: NaN, hi: NaN, nonnegative: false, date: null, gap, masses: [],
+  };
+  return { spec, parsed: { kind: 'codes', codes: encodeCategories(spec, raw) } };
+}
+
+/** Category codes of a fitted categorical column; a gap is the last class. */
+export function encodeCategories(spec: ColumnSpec, raw: ArrayLike<unknown>): Int32Array {
+  const lookup = new Map(spec.categories!.map((v, k) => [v, k]));
+  const gapCode = spec.categories!.length;
+  const codes = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const key = categoryKey(raw[i], spec.name, i);
+    if (key === null) {
+      if (!spec.gap) throw new TabularDataError(`column "${spec.name}", row ${i}: a gap, but the column had none when the model was fitted`, spec.name, i);
+      codes[i] = gapCode;
+      continue;
+    }
+    const code = lookup.get(key);
+    if (code === undefined) throw new TabularDataError(`column "${spec.name}", row ${i}: category ${JSON.stringify(key)} was not seen in fit`, spec.name, i);
+    codes[i] = code;
+  }
+  return codes;
+}
+
+/**
+ * Dates in a column: null when no cell is a date. A column where some cells are dates and
+ * others numbers is an error; dates among other strings make the column categorical (null).
+ */
+function readDates(name: string, raw: ArrayLike<unknown>, forced: boolean): { values: Float64Array; format: DateFormat } | null {
+  const n = raw.length;
+  const ms = new Float64Array(n);
+  let format: DateFormat | null = null;
+  let firstDate = -1;
+  let firstOther = -1;
+  for (let i = 0; i < n; i++) {
+    const v = raw[i];
+    if (isGap(v)) {
+      ms[i] = NaN;
+      continue;
+    }
+    const d = readDateCell(v);
+    if (d) {
+      if (firstDate < 0) firstDate = i;
+      format = format ? mergeFormats(format, d.format) : d.format;
+      ms[i] = d.ms;
+    } else if (firstOther < 0) {
+      firstOther = i;
+    }
+  }
+  if (firstDate < 0) {
+    if (forced) throw new TabularDataError(`column "${name}", row ${firstOther}: listed as a date but holds ${JSON.stringify(raw[firstOther])}`, name, firstOther);
+    return null;
+  }
+  if (firstOther >= 0) {
+    const other = raw[firstOther];
+    const numberLike = typeof other === 'number' || (typeof other === 'string' && Number.isFinite(Number(other.trim())));
+    if (numberLike || forced) {
+      throw new TabularDataError(
+        `column "${name}": row ${firstDate} holds a date (${JSON.stringify(raw[firstDate])}) but row ${firstOther} holds ${JSON.stringify(other)}; ` +
+          `a column is dates or numbers, not both`, name, firstOther);
+    }
+    return null; // dates among free text: categorical
+  }
+  const unit = dateUnitMs(format!);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = ms[i]! / unit;
+  return { values, format: format! };
+}
+
+function fitNumeric(name: string, values: Float64Array, date: DateFormat | null, o: ColumnFitOptions, gap: boolean): ColumnSpec {
+  const observed: number[] = [];
+  let allBinary = true;
+  let allInteger = true;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (Number.isNaN(x)) continue;
+    observed.push(x);
+    if (x !== 0 && x !== 1) allBinary = false;
+    if (allInteger && !Number.isInteger(x)) allInteger = false;
+  }
+  const sorted = Float64Array.from(observed).sort();
+  let kind: ColumnKind;
+  if (date) kind = 'date';
+  else if (o.forced !== null) kind = o.forced;
+  else kind = allBinary ? 'binary' : allInteger ? 'integer' : 'continuous';
+  if (kind === 'binary' && !allBinary) {
+    const i = values.findIndex((x) => x !== 0 && x !== 1 && !Number.isNaN(x));
+    throw new TabularDataError(`column "${name}", row ${i}: binary column holds ${values[i]} (expected 0 or 1)`, name, i);
+  }
+  if (o.nonnegative && sorted[0]! < 0) {
+    const i = values.findIndex((x) => x < 0);
+    throw new TabularDataError(`column "${name}", row ${i}: column is listed as nonnegative but holds ${values[i]}`, name, i);
+  }
+  if (kind === 'date' && sorted[0] === sorted[sorted.length - 1]) {
+    throw new TabularDataError(`column "${name}": a date column with one distinct value (${sorted[0]}); it carries no information, drop it`, name, 0);
+  }
+  const masses = kind !== 'binary' && o.pointMasses ? findMasses(sorted, values.length) : [];
+  const rest = masses.length > 0 ? sorted.filter((x) => !masses.includes(x)) : sorted;
+  const map = fitQuantileMap(rest);
+  const spec: ColumnSpec = {
+    name, kind, categories: null, quantile: null, mean: 0, sd: 1,
+    lo: map.knots[0]!, hi: map.knots[map.knots.length - 1]!,
+    nonnegative: o.nonnegative || sorted[0]! >= 0, date, gap, masses,
+  };
+  if (kind === 'binary') {
+    spec.lo = 0;
+    spec.hi = 1;
+  } else if (o.quantile) {
+    spec.quantile = map;
+  } else {
+    const { mean, sd } = meanSd(rest);
+    spec.mean = mean;
+    spec.sd = sd;
+  }
+  return spec;
+}
+
+/** Values held by at least MASS_SHARE of all n rows, most frequent first (at most MAX_MASSES). */
+function findMasses(sorted: Float64Array, n: number): number[] {
+  const runs: { value: number; count: number }[] = [];
+  let distinct = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    distinct++;
+    if (j - i >= MASS_SHARE * n) runs.push({ value: sorted[i]!, count: j - i });
+    i = j;
+  }
+  if (distinct < MASS_MIN_DISTINCT) return [];
+  runs.sort((a, b) => b.count - a.count || a.value - b.value);
+  return runs.slice(0, MAX_MASSES).map((r) => r.value);
+}
+
+/** Population mean and sd (divide by n); a constant column gets sd = 1. */
+function meanSd(values: Float64Array): { mean: number; sd: number } {
+  const n = values.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]!;
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const d = values[i]! - mean;
+    ss += d * d;
+  }
+  const sd = Math.sqrt(ss / n);
+  return { mean, sd: sd > 0 ? sd : 1 };
+}
+
+/** Parses a numeric column of new rows (transform) against its fitted spec. */
+export function parseForSpec(spec: ColumnSpec, raw: ArrayLike<unknown>): ParsedColumn {
+  if (spec.kind === 'categorical') return { kind: 'codes', codes: encodeCategories(spec, raw) };
+  let values: Float64Array;
+  if (spec.date) {
+    const unit = dateUnitMs(spec.date);
+    values = new Float64Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const v = raw[i];
+      if (isGap(v)) {
+        values[i] = NaN;
+        continue;
+      }
+      const d = readDateCell(v);
+      if (!d) throw new TabularDataError(`column "${spec.name}", row ${i}: ${JSON.stringify(v)} is not a date (date column)`, spec.name, i);
+      values[i] = d.ms / unit;
+    }
+  } else {
+    values = parseNumeric(raw, spec.name, true)!;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (Number.isNaN(x)) {
+      if (!spec.gap) throw new TabularDataError(`column "${spec.name}", row ${i}: a gap, but the column had none when the model was fitted`, spec.name, i);
+    } else if (spec.kind === 'binary' && x !== 0 && x !== 1) {
+      throw new TabularDataError(`column "${spec.name}", row ${i}: binary column holds ${x} (expected 0 or 1)`, spec.name, i);
+    }
+  }
+  return { kind: 'numeric', values };
+}
+
+/** True when a column looks like identifiers: unique strings, or unique, about consecutive integers (at least 20 rows). */
+export function looksLikeIdentifier(raw: ArrayLike<unknown>): boolean {
+  const n = raw.length;
+  if (n < 20) return false;
+  const seen = new Set<string>();
+  let strings = 0;
+  for (let i = 0; i < n; i++) {
+    const v = raw[i];
+    if (isGap(v)) return false;
+    let key: string;
+    if (typeof v === 'string') {
+      key = v.trim();
+      const x = Number(key);
+      if (key !== '' && Number.isFinite(x)) {
+        if (!Number.isInteger(x)) return false;
+      } else {
+        if (readDateCell(key)) return false;
+        strings++;
+      }
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      if (!Number.isInteger(Number(v))) return false;
+      key = String(v);
+    } else {
+      return false;
+    }
+    if (seen.has(key)) return false;
+    seen.add(key);
+  }
+  if (strings === n) return true;
+  if (strings > 0) return false;
+  // Unique integers: an identifier when they are about consecutive (a row or record number),
+  // not when they are spread out like unique amounts.
+  let min = Infinity;
+  let max = -Infinity;
+  for (const key of seen) {
+    const x = Number(key);
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return max - min + 1 <= 10 * n;
+}
