@@ -11,7 +11,8 @@
 // that says what is wrong, never a crash or a silently different model.
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 
-export const MODEL_FILE_VERSION = 1;
+/** 2: transformer state 2 (gaps, point masses, dates, private quantile map) and the writer's version. */
+export const MODEL_FILE_VERSION = 2;
 const MAGIC = Buffer.from([0x54, 0x44, 0x4d, 0x00]);
 const PREFIX_BYTES = 12;
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
@@ -38,7 +39,7 @@ export function crc32(bytes: Uint8Array): number {
 }
 
 export function encodeModelFile(header: Record<string, unknown>, sections: [string, Float32Array][]): Buffer {
-  const fullHeader = { ...header, sections: sections.map(([name, data]) => ({ name, length: data.length })) };
+  const fullHeader = { writer: { name: 'tabular-diffusion', version: packageVersion() }, ...header, sections: sections.map(([name, data]) => ({ name, length: data.length })) };
   let json = Buffer.from(JSON.stringify(fullHeader), 'utf8');
   const padded = Math.ceil(json.length / 4) * 4;
   if (padded !== json.length) json = Buffer.concat([json, Buffer.alloc(padded - json.length, 0x20)]);
@@ -64,7 +65,10 @@ export function decodeModelFile(bytes: Uint8Array, source = 'model file'): Model
   if (buf.length < PREFIX_BYTES + 4) fail(`too short (${buf.length} bytes) to be a tabular-diffusion model`);
   if (!buf.subarray(0, 4).equals(MAGIC)) fail('not a tabular-diffusion model file (bad magic bytes)');
   const version = buf.readUInt32LE(4);
-  if (version !== MODEL_FILE_VERSION) fail(`format version ${version} is not supported (this library reads version ${MODEL_FILE_VERSION})`);
+  if (version > MODEL_FILE_VERSION) {
+    fail(`format version ${version} was written by a newer tabular-diffusion (${writerOf(buf)}); this one (${packageVersion()}) reads version ${MODEL_FILE_VERSION}: upgrade tabular-diffusion`);
+  }
+  if (version !== MODEL_FILE_VERSION) fail(`format version ${version} was written by an older tabular-diffusion and is not read by this one (${packageVersion()}, format ${MODEL_FILE_VERSION}): fit the model again`);
   const headerBytes = buf.readUInt32LE(8);
   if (headerBytes % 4 !== 0 || headerBytes > MAX_HEADER_BYTES || PREFIX_BYTES + headerBytes + 4 > buf.length) {
     fail(`header length ${headerBytes} does not fit the file (${buf.length} bytes): truncated or corrupted`);
@@ -102,4 +106,24 @@ export function writeModelFile(path: string, header: Record<string, unknown>, se
 export function readModelFile(path: string): ModelFileContents {
   if (typeof path !== 'string' || path === '') throw new TypeError('path: expected a non-empty string');
   return decodeModelFile(readFileSync(path), path);
+}
+
+/** This package's version (from its package.json, two levels above dist/cjs/). */
+export function packageVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return String((require('../../package.json') as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** "version x.y.z" of the writer recorded in a (possibly newer) file's header, when readable. */
+function writerOf(buf: Buffer): string {
+  try {
+    const h = JSON.parse(buf.subarray(PREFIX_BYTES, PREFIX_BYTES + buf.readUInt32LE(8)).toString('utf8')) as { writer?: { version?: unknown } };
+    return h.writer?.version !== undefined ? `version ${String(h.writer.version)}` : 'version unknown';
+  } catch {
+    return 'version unknown';
+  }
 }

@@ -3,15 +3,17 @@
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
+import { AutoSettings, autoSettings } from './auto-config.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
 import { readModelFile, writeModelFile } from './model-file.js';
 import type { CategoricalNll } from './sedd/mixed.js';
 import { CategoricalOptions, checkCardinalities } from './sedd/options.js';
+import { ValidationRecord, fitWithValidation, splitRows } from './validation.js';
 import {
-  IntMatrix, OutputColumns, OutputRow, TableInput, TabularDataError, TabularTransformer, TabularTransformerOptions,
-  TransformerState, categoryKey,
+  IntMatrix, MixedMatrices, OutputColumns, OutputRow, TableInput, TabularDataError, TabularTransformer, TabularTransformerOptions,
+  TransformerState, categoryKey, columnsToRows,
 } from './transformer.js';
 
 /**
@@ -31,6 +33,14 @@ export interface TabularSynthesizerOptions
 }
 
 export interface SynthesizerFitOptions {
+  /**
+   * Share of the rows held out (seeded) to watch the fit: every `validationEvery` steps the
+   * held-out denoising loss and a fidelity score (Shape and Trend of a small sample against the
+   * held-out rows) are measured; the weights with the best fidelity are kept. Default 0 (off).
+   */
+  validation?: number;
+  /** Steps between validation checks (default: about 10 checks per fit). */
+  validationEvery?: number;
   callbacks?: DiffusionCallback[];
   signal?: AbortSignal;
   onProgress?: (progress: { step: number; maxSteps: number; loss: number }) => void;
@@ -56,19 +66,42 @@ export interface SynthesizerSampleOptions {
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
 }
 
-const TRANSFORMER_KEYS = ['categorical', 'binary', 'nonnegative', 'integer', 'continuous', 'quantile', 'maxCategories'] as const;
+const TRANSFORMER_KEYS = [
+  'categorical', 'binary', 'nonnegative', 'integer', 'continuous', 'date', 'quantile', 'maxCategories', 'missing', 'identifiers', 'pointMasses',
+] as const;
 const FILE_KIND = 'TabularSynthesizer';
 const DEFAULT_CHUNK_ROWS = 65536;
 
+/** What fit chose for the options left unset, and what it measured (stored in the model file). */
+export interface SynthesizerSettings {
+  /** The diffusion options the model was fitted with (the user's, else the defaults for the table). */
+  diffusion: TabularDiffusionOptions;
+  /** Default sampler of sample() and sampleStream(). */
+  sampler: { sampler: SamplerName; steps?: number; eta?: number };
+  /** One line per choice: what was chosen and why. */
+  notes: string[];
+  /** Columns left out (identifiers). */
+  excluded: { name: string; reason: string }[];
+  /** Validation checks (fit with `validation`) and the step whose weights were kept. */
+  validation?: { heldOutRows: number; bestStep: number; history: ValidationRecord[] };
+}
+
 export class TabularSynthesizer {
   readonly transformer: TabularTransformer;
-  readonly diffusion: TabularDiffusion;
+  private model: TabularDiffusion;
+  private readonly userDiffusion: TabularDiffusionOptions;
+  private chosen: SynthesizerSettings | null = null;
 
-  constructor(options: TabularSynthesizerOptions = {}, parts?: { transformer: TabularTransformer; diffusion: TabularDiffusion }) {
+  constructor(
+    options: TabularSynthesizerOptions = {},
+    parts?: { transformer: TabularTransformer; diffusion: TabularDiffusion; settings?: SynthesizerSettings },
+  ) {
     if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
     if (parts) {
       this.transformer = parts.transformer;
-      this.diffusion = parts.diffusion;
+      this.model = parts.diffusion;
+      this.userDiffusion = {};
+      this.chosen = parts.settings ?? null;
       return;
     }
     const { categorical, ...rest } = options;
@@ -80,21 +113,69 @@ export class TabularSynthesizer {
       if ((TRANSFORMER_KEYS as readonly string[]).includes(key)) (transformerOptions as Record<string, unknown>)[key] = value;
       else diffusionOptions[key] = value;
     }
+    // Quantile-normal numeric columns unless the user says otherwise (see docs/defaults.md).
+    if (transformerOptions.quantile === undefined) transformerOptions.quantile = true;
     this.transformer = new TabularTransformer(transformerOptions);
-    this.diffusion = new TabularDiffusion(diffusionOptions as TabularDiffusionOptions);
+    this.userDiffusion = diffusionOptions as TabularDiffusionOptions;
+    // Validates the user's options now; fit replaces it with the model for the table.
+    this.model = new TabularDiffusion(this.userDiffusion);
+  }
+
+  /** The diffusion model (before fit: one built from the user's options alone). */
+  get diffusion(): TabularDiffusion {
+    return this.model;
+  }
+
+  /** What fit chose and measured; null before fit. */
+  get settings(): SynthesizerSettings | null {
+    return this.chosen ? structuredClone(this.chosen) : null;
   }
 
   get fitted(): boolean {
-    return this.diffusion.fitted;
+    return this.model.fitted;
   }
 
+  /**
+   * Fits the transformer and the diffusion model. Options left unset get defaults scaled to the
+   * table (see `settings`); columns that look like identifiers are left out with a warning.
+   */
   async fit(rows: TableInput, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
-    if (this.transformer.categoricalEncoding === 'onehot') return this.diffusion.fit(this.transformer.fitTransform(rows), options);
-    const mixed = this.transformer.fitTransformMixed(rows);
-    if (mixed.categorical.cols === 0) return this.diffusion.fit(mixed.numeric, options);
+    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    const validation = options.validation ?? 0;
+    if (typeof validation !== 'number' || !(validation >= 0 && validation < 1)) {
+      throw new RangeError(`validation: expected a share of the rows in [0, 1), got ${String(validation)}`);
+    }
+    const m = this.transformer.fitTransformMixed(rows);
+    const excluded = this.transformer.excluded;
+    if (excluded.length > 0) {
+      process.emitWarning(`columns left out of the model: ${excluded.map((e) => `"${e.name}" (${e.reason})`).join('; ')}`, {
+        code: 'TABDIFF_EXCLUDED_COLUMNS', detail: "Pass identifiers: 'keep' or list the column's kind to model it.",
+      });
+    }
     const classes = this.transformer.categoricalCardinalities;
-    checkCardinalities(classes, this.categoricalNames());
-    return this.diffusion.fit(mixed, { ...options, categoricalClasses: classes });
+    if (classes.length > 0) checkCardinalities(classes, this.transformer.categoricalNames);
+    const auto = autoSettings({ rows: m.numeric.rows, numeric: m.numeric.cols, classes }, this.userDiffusion);
+    this.model.dispose();
+    this.model = new TabularDiffusion(auto.diffusion);
+    this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes, excluded };
+    if (validation > 0) {
+      const split = splitRows(m, validation, this.model.options.seed);
+      const steps = this.model.options.maxSteps;
+      const every = options.validationEvery ?? Math.max(1, Math.round(steps / 10));
+      const result = await fitWithValidation(this.model, this.transformer, split, classes, {
+        every, sampler: auto.sampler, sampleRows: Math.min(2000, Math.max(500, split.heldOut.numeric.rows)),
+        signal: options.signal, onProgress: options.onProgress, callbacks: options.callbacks,
+      });
+      this.chosen.validation = { heldOutRows: split.heldOut.numeric.rows, bestStep: result.bestStep, history: result.history };
+      return { steps: result.steps, loss: result.loss };
+    }
+    return this.fitMatrices(m, classes, options);
+  }
+
+  private fitMatrices(m: MixedMatrices, classes: number[], options: SynthesizerFitOptions): Promise<{ steps: number; loss: number }> {
+    const common = { callbacks: options.callbacks, signal: options.signal, onProgress: options.onProgress, observed: m.observed ?? undefined };
+    if (classes.length === 0) return this.model.fit(m.numeric, common);
+    return this.model.fit({ numeric: m.numeric, categorical: m.categorical }, { ...common, categoricalClasses: classes });
   }
 
   /** True when categorical columns follow a discrete chain (SEDD or multinomial). */
@@ -116,7 +197,7 @@ export class TabularSynthesizer {
   /** n synthetic rows as objects with the training columns, in order. */
   async sample(n: number, options: SynthesizerSampleOptions = {}): Promise<OutputRow[]> {
     const columns = await this.sampleColumns(n, options);
-    return columnsToRows(columns, n);
+    return columnsToRows(columns);
   }
 
   /** n synthetic rows as columns (typed arrays for numbers): the cheap form for big n. */
@@ -132,7 +213,11 @@ export class TabularSynthesizer {
     n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined, binarySeed: number,
     onProgress?: (progress: { rowsDone: number; rows: number }) => void,
   ): Promise<OutputColumns> {
-    const common = { seed, offset, sampler: options.sampler, steps: options.steps, eta: options.eta, signal: options.signal, onProgress };
+    const chosen = options.sampler === undefined ? this.chosen?.sampler : undefined;
+    const common = {
+      seed, offset, sampler: options.sampler ?? chosen?.sampler, steps: options.steps ?? chosen?.steps, eta: options.eta ?? chosen?.eta,
+      signal: options.signal, onProgress,
+    };
     if (!this.mixed) {
       if (options.categoricalSampler !== undefined) throw new RangeError('categoricalSampler: the model has no categorical columns on a discrete chain');
       const z = await this.diffusion.sample(n, common);
@@ -140,11 +225,6 @@ export class TabularSynthesizer {
     }
     const z = await this.diffusion.sampleMixed(n, { ...common, fixed, categoricalSampler: options.categoricalSampler });
     return this.transformer.inverseTransformMixedColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
-  }
-
-  /** Names of the categorical columns in the order of the categorical index matrix. */
-  private categoricalNames(): string[] {
-    return this.transformer.columns.filter((c) => c.categoricalIndex >= 0).sort((a, b) => a.categoricalIndex - b.categoricalIndex).map((c) => c.name);
   }
 
   /** conditions { column: category } -> the fixed-class row of the discrete sampler. */
@@ -159,12 +239,13 @@ export class TabularSynthesizer {
     for (const [name, value] of Object.entries(conditions)) {
       const col = columns.find((c) => c.name === name);
       if (!col) throw new TabularDataError(`conditions: column "${name}" is not in the model (columns: ${columns.map((c) => c.name).join(', ')})`, name);
-      if (col.categoricalIndex < 0 || !this.mixed) {
+      if (col.kind !== 'categorical' || col.categoricalIndex < 0 || !this.mixed) {
         throw new TabularDataError(
           `conditions: column "${name}" is ${col.kind === 'categorical' ? "categorical under method 'onehot'" : col.kind}; ` +
             `conditions apply to categorical columns on a discrete chain (categorical.method 'sedd' or 'multinomial')`, name);
       }
       const key = categoryKey(value, name, 0);
+      if (key === null) throw new TabularDataError(`conditions: column "${name}": a gap cannot be a condition`, name);
       const code = col.categories!.indexOf(key);
       if (code < 0) {
         throw new TabularDataError(`conditions: column "${name}": category ${JSON.stringify(key)} was not seen in fit (known: ${col.categories!.join(', ')})`, name);
@@ -201,7 +282,7 @@ export class TabularSynthesizer {
           const columns = await self.sampleChunk(rows, offset, seed, options, fixed, seed + offset);
           offset += rows;
           options.onProgress?.({ rowsDone: offset, rows: n });
-          for (const row of columnsToRows(columns, rows)) this.push(row);
+          for (const row of columnsToRows(columns)) this.push(row);
         } catch (err) {
           this.destroy(err as Error);
         }
@@ -212,7 +293,7 @@ export class TabularSynthesizer {
   async save(path: string): Promise<void> {
     this.requireFitted();
     const { header, sections } = diffusionToState(this.diffusion);
-    writeModelFile(path, { kind: FILE_KIND, transformer: this.transformer.toJSON(), diffusion: header }, sections);
+    writeModelFile(path, { kind: FILE_KIND, transformer: this.transformer.toJSON(), diffusion: header, ...(this.chosen ? { settings: this.chosen } : {}) }, sections);
   }
 
   static async load(path: string, runtime: Pick<TabularDiffusionOptions, 'device' | 'threads' | 'precision'> = {}): Promise<TabularSynthesizer> {
@@ -234,7 +315,8 @@ export class TabularSynthesizer {
       diffusion.dispose();
       throw new Error(`${path}: the transformer's categorical columns (${classes.join(', ') || 'none'} classes) do not match the network's (${diffusion.dims.categoricalClasses.join(', ') || 'none'})`);
     }
-    return new TabularSynthesizer({}, { transformer, diffusion });
+    const settings = header.settings === undefined ? undefined : readSettings(header.settings, path);
+    return new TabularSynthesizer({}, { transformer, diffusion, settings });
   }
 
   dispose(): void {
@@ -246,15 +328,14 @@ export class TabularSynthesizer {
   }
 }
 
-function columnsToRows(columns: OutputColumns, n: number): OutputRow[] {
-  const names = Object.keys(columns);
-  const rows: OutputRow[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const row: OutputRow = {};
-    for (const name of names) row[name] = columns[name]![i]!;
-    rows[i] = row;
+/** The settings stored in a model file: checked enough that sampling defaults are safe. */
+function readSettings(raw: unknown, path: string): SynthesizerSettings {
+  const s = raw as SynthesizerSettings;
+  const sampler = s?.sampler?.sampler;
+  if (!s || typeof s !== 'object' || (sampler !== 'ddpm' && sampler !== 'ddim' && sampler !== 'dpm-solver++') || !Array.isArray(s.notes)) {
+    throw new Error(`${path}: the stored settings are malformed`);
   }
-  return rows;
+  return s;
 }
 
 /** Splits the synthesizer's `categorical` option into column names, encoding and chain options. */
