@@ -20,8 +20,7 @@ export interface CsvTable {
   lines: number[];
 }
 
-/** Strings that mean "missing" (as the transformer reads them); never a category we invent. */
-const MISSING = new Set(['', 'na', 'n/a', 'nan', '-nan', 'null', 'none', '?']);
+import { isGap } from '../table/gaps.js';
 
 /** Reads a CSV file with a header row. Ragged rows, bad quoting and empty files are CliErrors. */
 export function readCsv(path: string): CsvTable {
@@ -78,7 +77,7 @@ function isNumber(v: string): boolean {
  * - a column not listed in `categorical` whose values are mostly numbers is numeric, and a
  *   non-number there (a typo, a stray "n/a") is an error rather than a silent switch of the
  *   whole column to categorical;
- * - a missing value in a numeric column is an error (the model has no missing-data story).
+ * - gaps (see table/gaps.ts) are allowed anywhere: the model learns them.
  * Returns the names of the columns read as numeric.
  */
 export function checkNumericColumns(
@@ -100,18 +99,15 @@ export function checkNumericColumns(
     for (const row of table.rows) {
       const v = row[name]!;
       if (isNumber(v)) numbers++;
-      else if (!MISSING.has(v.toLowerCase())) others++;
+      else if (!isGap(v)) others++;
     }
     const isNumeric = listed.has(name) || (numbers > 0 && numbers >= others);
     if (!isNumeric) continue;
     numeric.push(name);
     for (let i = 0; i < table.rows.length; i++) {
       const v = table.rows[i]![name]!;
-      if (isNumber(v)) continue;
+      if (isNumber(v) || isGap(v)) continue;
       const where = `${table.path}: line ${table.lines[i]}, column "${name}"`;
-      if (MISSING.has(v.toLowerCase())) {
-        throw new CliError(`${where}: missing value${v === '' ? '' : ` ${JSON.stringify(v)}`} in a numeric column; drop or impute missing values first`);
-      }
       const hint = listed.has(name) ? '' : ` (${numbers} of ${table.rows.length} values in this column are numbers; pass --categorical ${name} if it is categorical)`;
       throw new CliError(`${where}: ${JSON.stringify(v)} is not a number${hint}`);
     }
@@ -191,4 +187,18 @@ function stdoutSink(): Writable {
       callback();
     },
   });
+}
+
+/**
+ * A library data error about `rows[i]` / row i, said in the file's terms: "<path>: line L: ...".
+ * Other errors pass through.
+ */
+export function inFileTerms(err: unknown, table: CsvTable): unknown {
+  const e = err as { name?: string; row?: number; message?: string };
+  if (!e || e.name !== 'TabularDataError' || typeof e.message !== 'string') return err;
+  const message = e.message.replace(/\b(?:rows\[(\d+)\]|row (\d+))/g, (_m, a: string | undefined, b: string | undefined) => {
+    const i = Number(a ?? b);
+    return table.lines[i] !== undefined ? `line ${table.lines[i]}` : `row ${i}`;
+  });
+  return new CliError(`${table.path}: ${message}`);
 }

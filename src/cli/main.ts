@@ -19,7 +19,7 @@ import { compareToBaselines, formatBaselineTable } from '../baselines.js';
 import { formatMetricsTable } from '../metrics.js';
 import { SamplerName } from '../diffusion.js';
 import { TabularSynthesizer, TabularSynthesizerOptions } from '../synthesizer.js';
-import { checkNumericColumns, checkWritable, readCsv, writeCsvStream } from './csv.js';
+import { checkNumericColumns, checkWritable, inFileTerms, readCsv, writeCsvStream } from './csv.js';
 import { runDemo } from './demo.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
@@ -128,6 +128,11 @@ interface FitFlags {
   quantileColumns?: string[];
   threads?: number;
   device?: 'auto' | 'cpu' | 'cuda';
+  date?: string[];
+  validation?: number;
+  missing?: 'model' | 'error';
+  keepIdentifiers?: boolean;
+  standardise?: boolean;
 }
 
 async function fitCommand(data: string, flags: FitFlags): Promise<void> {
@@ -146,7 +151,10 @@ async function fitCommand(data: string, flags: FitFlags): Promise<void> {
     integer: flags.integer,
     nonnegative: flags.nonnegative,
     continuous: flags.continuous,
-    quantile: flags.quantileColumns ?? flags.quantile,
+    date: flags.date,
+    quantile: flags.standardise ? false : flags.quantileColumns ?? flags.quantile,
+    missing: flags.missing,
+    identifiers: flags.keepIdentifiers ? 'keep' : undefined,
     hiddenDims: flags.hidden,
     timeDim: flags.timeDim,
     nTimesteps: flags.timesteps,
@@ -170,18 +178,32 @@ async function fitCommand(data: string, flags: FitFlags): Promise<void> {
   }
   const synth = new TabularSynthesizer(options);
   try {
-    const maxSteps = synth.diffusion.options.maxSteps;
-    const bar = createProgress(maxSteps, 'fit    [{bar}] {percentage}% | {value}/{total} steps | loss {loss} | ETA {eta_formatted}', { loss: '-' });
+    let bar: ReturnType<typeof createProgress> | undefined;
     const t0 = performance.now();
     let result: { steps: number; loss: number };
     try {
       result = await synth.fit(table.rows, {
         signal: state.controller.signal,
-        onProgress: ({ step, loss }) => bar.update(step, { loss: Number.isFinite(loss) ? loss.toFixed(4) : String(loss) }),
+        validation: flags.validation,
+        onWarning: (message) => info(`tabdiff: warning: ${message}`),
+        onSettings: (s) => {
+          for (const line of s.notes) info(`tabdiff: ${line}`);
+          info(`tabdiff: default sampler ${s.sampler.sampler}${s.sampler.steps ? ` (${s.sampler.steps} steps)` : ''}`);
+          bar = createProgress(s.diffusion.maxSteps!, 'fit    [{bar}] {percentage}% | {value}/{total} steps | loss {loss} | ETA {eta_formatted}', { loss: '-' });
+        },
+        onValidation: (r) => {
+          bar?.stop();
+          info(`tabdiff: step ${r.step}: held-out loss ${r.heldOutLoss.toFixed(4)}, fidelity ${r.fidelity.toFixed(4)} (shape ${r.shape.toFixed(4)}, trend ${r.trend === null ? '-' : r.trend.toFixed(4)})`);
+        },
+        onProgress: ({ step, loss }) => bar?.update(step, { loss: Number.isFinite(loss) ? loss.toFixed(4) : String(loss) }),
       });
+    } catch (err) {
+      throw inFileTerms(err, table);
     } finally {
-      bar.stop();
+      bar?.stop();
     }
+    const validation = synth.settings?.validation;
+    if (validation) info(`tabdiff: kept the weights of step ${validation.bestStep} (best held-out fidelity of ${validation.history.length} checks on ${validation.heldOutRows} rows)`);
     const seconds = (performance.now() - t0) / 1000;
     await synth.save(flags.output);
     const kinds = synth.transformer.columns.map((c) => `${c.name}:${c.kind}${c.quantile ? '(q)' : ''}`).join(' ');
@@ -337,16 +359,16 @@ export function buildProgram(): Command {
     .description('fit a diffusion model to the rows of a CSV file (header row required)')
     .argument('<data.csv>', 'training data')
     .requiredOption('-o, --output <model.tdm>', 'where to write the fitted model')
-    .option('--steps <n>', 'training steps (default 2000)', positive)
+    .option('--steps <n>', 'training steps (default: scaled to the table, 10000 to 30000)', positive)
     .option('--hidden <widths>', 'hidden layer widths, e.g. 128,128', widths)
     .option('--time-dim <n>', 'width of the time embedding (even)', positive)
-    .option('--timesteps <n>', 'diffusion steps T (default 100)', positive)
+    .option('--timesteps <n>', 'diffusion steps T (default 500)', positive)
     .addOption(new Option('--schedule <name>', 'noise schedule').choices(['linear', 'cosine']))
     .option('--beta-start <x>', 'first beta of the linear schedule', real(0, 1, { openMin: true }))
     .option('--beta-end <x>', 'last beta of the linear schedule', real(0, 1, { openMin: true }))
-    .option('--lr <x>', 'learning rate (default 1e-3)', real(0, 10, { openMin: true }))
-    .option('--lr-decay', 'decay the learning rate linearly to 0')
-    .option('--ema-decay <x>', 'EMA of the weights used for sampling, e.g. 0.999 (default off)', real(0, 0.999999))
+    .option('--lr <x>', 'learning rate (default 3e-3, 2e-3 for large tables)', real(0, 10, { openMin: true }))
+    .option('--lr-decay', 'decay the learning rate linearly to 0 (default on)')
+    .option('--ema-decay <x>', 'EMA of the weights used for sampling (default 0.999)', real(0, 0.999999))
     .option('--weight-decay <x>', 'AdamW weight decay', real(0, 1000))
     .option('--dropout <x>', 'dropout rate', real(0, 0.99))
     .option('--batch-size <n>', 'rows per training batch (default 256)', positive)
@@ -356,8 +378,13 @@ export function buildProgram(): Command {
     .option('--integer <cols>', 'integer columns (rounded on output)', list)
     .option('--nonnegative <cols>', 'columns clipped at 0 on output', list)
     .option('--continuous <cols>', 'numeric columns kept continuous', list)
-    .option('--quantile', 'quantile-normal transform of all numeric columns (skewed data)')
+    .option('--quantile', 'quantile-normal transform of all numeric columns (the default)')
     .option('--quantile-columns <cols>', 'quantile-normal transform of these columns only', list)
+    .option('--standardise', 'standardise numeric columns instead of the quantile-normal map')
+    .option('--date <cols>', 'date columns (detected anyway: ISO 8601 dates and date-times)', list)
+    .option('--validation <share>', 'hold out this share of rows; check held-out loss and fidelity during the fit and keep the best weights', real(0, 0.9, { openMin: true }))
+    .addOption(new Option('--missing <how>', "gaps (empty, NA, ?, null ...): 'model' them (default) or make them an 'error'").choices(['model', 'error']))
+    .option('--keep-identifiers', 'model columns that look like identifiers instead of leaving them out')
     .option('--threads <n>', 'CPU threads', threadsArg)
     .addOption(deviceOption())
     .action(fitCommand);
