@@ -39,6 +39,31 @@ double eps_mse(const float* eps_hat, const float* eps, size_t n, float* grad) {
   return n > 0 ? total / static_cast<double>(n) : 0.0;
 }
 
+double eps_mse_masked(const float* eps_hat, const float* eps, const uint8_t* observed, size_t n, float* grad,
+                      size_t* count_out) {
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += observed[i] != 0;
+  if (count_out) *count_out = count;
+  const size_t block = 1024;
+  double total = 0.0;
+  const float scale = count > 0 ? 2.0f / static_cast<float>(count) : 0.0f;
+  for (size_t start = 0; start < n; start += block) {
+    const size_t end = std::min(n, start + block);
+    double partial = 0.0;
+    for (size_t i = start; i < end; ++i) {
+      if (!observed[i]) {
+        if (grad) grad[i] = 0.0f;
+        continue;
+      }
+      const float diff = eps_hat[i] - eps[i];
+      partial += static_cast<double>(diff) * diff;
+      if (grad) grad[i] = scale * diff;
+    }
+    total += partial;
+  }
+  return count > 0 ? total / static_cast<double>(count) : 0.0;
+}
+
 AffineStep ddpm_coefficients(const double* betas, const double* alpha_bars, int t, Variance variance) {
   const double beta = betas[t];
   const double alpha = 1.0 - beta;

@@ -18,6 +18,15 @@ void forward_noise(const float* x0, int rows, int cols, const int32_t* t, const 
 // does not depend on threads); grad, when given, receives d loss / d eps_hat.
 double eps_mse(const float* eps_hat, const float* eps, size_t n, float* grad);
 
+// eps_mse over the observed cells only (missing values masked out of the loss): observed[i]
+// is 1 for a cell that counts and 0 for a gap. Returns the sum of (eps_hat - eps)^2 over
+// observed cells / count, count = number of observed cells; grad, when given, receives
+// 2 (eps_hat - eps) / count on observed cells and exactly 0 on gaps. No observed cell: 0 loss
+// and 0 gradient. Same blocks and divisions as eps_mse, so an all-ones mask gives its bytes.
+// count_out, when given, receives count.
+double eps_mse_masked(const float* eps_hat, const float* eps, const uint8_t* observed, size_t n, float* grad,
+                      size_t* count_out = nullptr);
+
 enum class Variance { Beta = 0, Posterior = 1 };
 
 struct AffineStep {

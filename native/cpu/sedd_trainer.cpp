@@ -46,6 +46,7 @@ struct Batch {
   int rows = 0;
   std::vector<float> x0n, xtn, eps, input, out, grad_out;
   std::vector<int32_t> x0c, xtc, k;
+  std::vector<uint8_t> obs;  // the rows' observed masks (data with gaps only)
   std::vector<double> sigma, rate, move, weight, row_loss;
   std::vector<multinomial::StepCoef> coef;
 
@@ -55,6 +56,7 @@ struct Batch {
     x0n.resize(batch * d);
     xtn.resize(batch * d);
     eps.resize(batch * d);
+    obs.resize(batch * d);
     input.resize(static_cast<size_t>(batch) * m.cfg.input_dim());
     out.resize(batch * D);
     grad_out.resize(batch * D);
@@ -90,6 +92,7 @@ void prepare(const DenoiserModel& m, const TrainData& data, const ClockTables& t
   for (int i = 0; i < B; ++i) {
     const int64_t r = src[i];
     if (d > 0) std::memcpy(&b.x0n[static_cast<size_t>(i) * d], data.x + r * d, sizeof(float) * d);
+    if (d > 0 && data.observed) std::memcpy(&b.obs[static_cast<size_t>(i) * d], data.observed + r * d, d);
     std::memcpy(&b.x0c[static_cast<size_t>(i) * C], data.categorical + r * C, sizeof(int32_t) * C);
     b.sigma[i] = tables.sigma[b.k[i]];
     b.rate[i] = tables.rate[b.k[i]];
@@ -122,17 +125,29 @@ void prepare(const DenoiserModel& m, const TrainData& data, const ClockTables& t
 }
 
 // Loss terms of the network output `out` for a prepared batch. Per row: mse[i] = sum of
-// squared eps errors, cat[i] = rate-weighted categorical loss (see the header). With `grad`,
-// fills b.grad_out with d/d out of mean(mse)/d + sum_i cat_scale * cat[i]; returns that loss.
+// squared eps errors (over observed cells when the data has gaps), cat[i] = rate-weighted
+// categorical loss (see the header). With `grad`, fills b.grad_out with d/d out of
+// sum(mse)/count + sum_i cat_scale * cat[i], count = B * d (or the observed cells: 0 loss and
+// gradient on gaps, and for a batch without an observed cell); returns that loss.
 double batch_loss(const DenoiserModel& m, const TrainData& data, const float* out, double cat_scale, bool grad,
                   Batch& b, double* row_mse, double* row_cat) {
   const int B = b.rows, d = m.numeric_dim(), D = m.cfg.data_dim;
   const CatLayout L = m.cat.layout();
+  const uint8_t* obs = data.observed && d > 0 ? b.obs.data() : nullptr;
+  size_t count = static_cast<size_t>(B) * d;
+  if (obs) {
+    count = 0;
+    for (size_t e = 0; e < static_cast<size_t>(B) * d; ++e) count += obs[e] != 0;
+  }
   double mse_total = 0.0;
-  const float scale = d > 0 ? 2.0f / static_cast<float>(static_cast<size_t>(B) * d) : 0.0f;
+  const float scale = count > 0 ? 2.0f / static_cast<float>(count) : 0.0f;
   for (int i = 0; i < B; ++i) {
     double row = 0.0;
     for (int j = 0; j < d; ++j) {
+      if (obs && !obs[static_cast<size_t>(i) * d + j]) {
+        if (grad) b.grad_out[static_cast<size_t>(i) * D + j] = 0.0f;
+        continue;
+      }
       const float diff = out[static_cast<size_t>(i) * D + j] - b.eps[static_cast<size_t>(i) * d + j];
       row += static_cast<double>(diff) * diff;
       if (grad) b.grad_out[static_cast<size_t>(i) * D + j] = scale * diff;
@@ -158,7 +173,7 @@ double batch_loss(const DenoiserModel& m, const TrainData& data, const float* ou
   if (row_cat) {
     for (int i = 0; i < B; ++i) row_cat[i] = (is_sedd ? b.rate[i] : static_cast<double>(data.timesteps)) * b.row_loss[i];
   }
-  return (d > 0 ? mse_total / (static_cast<double>(B) * d) : 0.0) + cat_total;
+  return (count > 0 ? mse_total / static_cast<double>(count) : 0.0) + cat_total;
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // categorical columns on a discrete chain (SEDD or multinomial), one network, one clock.
 // Batch row i at optimiser step s draws its data row and Gaussian timestep k exactly as the
 // Gaussian-only loop does; the discrete chain runs at time (k + 1) / T.
-//   loss = eps-MSE (mean over rows and numeric columns)
+//   loss = eps-MSE (mean over rows and numeric columns; over the observed cells when data.observed is set)
 //        + categorical_weight * mean over rows and categorical columns of
 //          SEDD: sigma_bar'(t) * score entropy;  multinomial: T * KL (Tab-DDPM's weighting)
 #pragma once
@@ -32,7 +32,8 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
                         const std::atomic<bool>& abort, const TrainProgress& progress);
 
 // Per-(row, draw) loss terms of a mixed model at given timesteps, on `params`:
-//   mse[r * draws + j] = sum over numeric columns of (eps_hat - eps)^2
+//   mse[r * draws + j] = sum over numeric columns of (eps_hat - eps)^2 (observed cells only
+//                        when data.observed is set)
 //   cat[r * draws + j] = sum over categorical columns of sigma_bar'(t) * score entropy (SEDD)
 //                        or T * KL (multinomial)
 // Both estimate the integrand of the likelihood bound: mean over j of cat is the categorical

@@ -26,6 +26,7 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
   std::vector<float> x0(static_cast<size_t>(batch) * d), xt(x0.size()), eps(x0.size()), grad_out(x0.size());
   std::vector<float> input(static_cast<size_t>(batch) * in);
   std::vector<int32_t> t(batch);
+  std::vector<uint8_t> obs(data.observed ? x0.size() : 0);  // the batch rows' observed masks
   std::vector<float> grads(n_params);
   MlpWorkspace ws;
   ws.reserve(cfg, model.layout, batch);
@@ -43,6 +44,7 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
       const int64_t row = minibatch_row(options.seed, step, i, data.rows);
       t[i] = minibatch_timestep(options.seed, step, i, data.timesteps);
       std::memcpy(&x0[static_cast<size_t>(i) * d], data.x + row * d, sizeof(float) * d);
+      if (data.observed) std::memcpy(&obs[static_cast<size_t>(i) * d], data.observed + row * d, d);
       float* dst = &input[static_cast<size_t>(i) * in];
       if (c > 0) std::memcpy(dst + d, data.context + row * c, sizeof(float) * c);
       std::memcpy(dst + d + c, &time_table[static_cast<size_t>(t[i]) * td_], sizeof(float) * td_);
@@ -53,7 +55,8 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
 
     DropoutDraw dropout{cfg.dropout > 0.0f, options.seed, static_cast<uint32_t>(step)};
     const float* eps_hat = mlp_forward(cfg, model.layout, model.params.data(), input.data(), batch, ws, dropout, pool);
-    const double loss = eps_mse(eps_hat, eps.data(), eps.size(), grad_out.data());
+    const double loss = data.observed ? eps_mse_masked(eps_hat, eps.data(), obs.data(), eps.size(), grad_out.data())
+                                      : eps_mse(eps_hat, eps.data(), eps.size(), grad_out.data());
     mlp_backward(cfg, model.layout, model.params.data(), input.data(), grad_out.data(), ws, grads.data(), nullptr, pool);
     finisher.finish(grads.data(), loss, local);
   }

@@ -23,6 +23,9 @@ struct TrainData {
   // class index of each categorical column; alpha_bars (double) feeds multinomial diffusion.
   const int32_t* categorical = nullptr;  // [rows x categorical columns]
   const double* alpha_bars = nullptr;    // [T]
+  // Missing values: which cells of x count in the eps-MSE (1 = observed, 0 = gap; the caller
+  // fills gaps of x with a value, e.g. 0, that the network still sees in its input). Null = all.
+  const uint8_t* observed = nullptr;     // [rows x numeric dim]
 };
 
 struct TrainOptions {
