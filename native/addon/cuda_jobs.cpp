@@ -119,6 +119,7 @@ cpu::TrainResult CudaTrain(const TdCudaApi& api, cpu::DenoiserModel& model, cons
   a.seed = o.seed;
   a.progress_interval = o.progress_interval;
   a.dropout = model.cfg.dropout;
+  a.observed = data.observed;
   Bridge<cpu::TrainProgress> bridge{abort, progress};
   auto on_progress = [](void* user, double step, double loss) {
     auto* b = static_cast<Bridge<cpu::TrainProgress>*>(user);

@@ -127,6 +127,29 @@ int eps_mse(const float* eps_hat, const float* eps, size_t n, double* loss, floa
   return 0;
 }
 
+int eps_mse_masked(const float* eps_hat, const float* eps, const uint8_t* observed, size_t n, double* loss, float* grad) {
+  DeviceBuffer<float> dh, de, dg;
+  DeviceBuffer<uint8_t> dm;
+  DeviceBuffer<double> partial;
+  TDC_CHECK(dh.upload(eps_hat, n));
+  TDC_CHECK(de.upload(eps, n));
+  TDC_CHECK(dm.upload(observed, n));
+  TDC_CHECK(dg.alloc(n));
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += observed[i] != 0;
+  const size_t blocks = reduce_blocks(n);
+  TDC_CHECK(partial.alloc(blocks));
+  launch_eps_mse_masked(dh.get(), de.get(), dm.get(), n, count, dg.get(), partial.get(), 0);
+  TDC_CHECK_LAUNCH();
+  std::vector<double> host(blocks);
+  TDC_CHECK(partial.download(host.data(), blocks));
+  double total = 0.0;
+  for (double p : host) total += p;
+  *loss = count > 0 ? total / static_cast<double>(count) : 0.0;
+  TDC_CHECK(dg.download(grad, n));
+  return 0;
+}
+
 int adamw(float* params, const float* grads, float* m, float* v, size_t n, int64_t step, float lr, float beta1,
           float beta2, float eps, float weight_decay) {
   DeviceBuffer<float> dp, dg, dm, dv;
@@ -190,7 +213,7 @@ int mlp_backward(const TdMlpDesc* desc, const float* params, const float* input,
 
 const TdCudaApi kApi = {
     TD_CUDA_ABI,     last_error,     device_count,        device_name, normals,     forward_noise,
-    affine_step,     dpm_step,       eps_mse,             adamw,       sgemm,       mlp_forward,
+    affine_step,     dpm_step,       eps_mse,             eps_mse_masked, adamw,       sgemm,       mlp_forward,
     mlp_backward,    sedd_cat_corrupt, sedd_cat_init,     sedd_scale, sedd_entropy,
     sedd_step,       multinomial_kl, multinomial_reverse, train,       sample,
     train_mixed,     sample_mixed,

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define TD_CUDA_ABI 3
+#define TD_CUDA_ABI 4
 #define TD_CUDA_MAX_LAYERS 66
 
 enum TdPrecision { TD_PRECISION_FP32 = 0, TD_PRECISION_BF16 = 1, TD_PRECISION_FP16 = 2 };
@@ -67,6 +67,9 @@ typedef struct {
   uint64_t seed;
   int progress_interval;
   float dropout;
+  /* Missing values: [rows x numeric columns] 1 = observed, 0 = gap, or NULL (all observed). The
+   * eps-MSE runs over the batch's observed cells only (cpu/diffusion_ops.h eps_mse_masked). */
+  const uint8_t* observed;
 } TdTrainArgs;
 
 /* Categorical layout (core/sedd_spec.h CatLayout): class count and first state of each column
@@ -135,6 +138,9 @@ typedef struct {
                      uint64_t seed, uint64_t row_offset, uint32_t noise_step);
   int (*dpm_step)(float* x, const float* eps_hat, float* x0_prev, int rows, int cols, const float* coefs6);
   int (*eps_mse)(const float* eps_hat, const float* eps, size_t n, double* loss, float* grad);
+  /* eps_mse over the cells with observed[i] = 1; gaps get a zero gradient. */
+  int (*eps_mse_masked)(const float* eps_hat, const float* eps, const uint8_t* observed, size_t n, double* loss,
+                        float* grad);
   int (*adamw)(float* params, const float* grads, float* m, float* v, size_t n, int64_t step, float lr, float beta1,
                float beta2, float eps, float weight_decay);
   int (*sgemm)(int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, const float* b, float beta,

@@ -41,16 +41,22 @@ __global__ void bias_grad_kernel(const float* dz, int rows, int cols, float* db)
 
 // One block of 256 threads per kReduceBlock elements; a fixed tree order inside the block.
 // Element e of the [rows x cols] eps is (e / cols, e % cols); eps_hat and grad have row strides.
+// With an observed mask (same layout as eps) gaps add nothing and get a zero gradient, and the
+// scale is the caller's masked_scale = 2 / (observed cells) instead of 2 / n.
 __global__ void eps_mse_kernel(const float* eps_hat, size_t ld_hat, const float* eps, size_t n, size_t cols, float* grad,
-                               size_t ld_grad, double* partial) {
+                               size_t ld_grad, double* partial, const uint8_t* observed, float masked_scale) {
   __shared__ double sums[256];
   const size_t base = blockIdx.x * static_cast<size_t>(kReduceBlock);
-  const float scale = 2.0f / static_cast<float>(n);
+  const float scale = observed ? masked_scale : 2.0f / static_cast<float>(n);
   double local = 0.0;
   for (int k = threadIdx.x; k < kReduceBlock; k += blockDim.x) {
     const size_t i = base + k;
     if (i < n) {
       const size_t r = i / cols, c = i % cols;
+      if (observed && !observed[i]) {
+        grad[r * ld_grad + c] = 0.0f;
+        continue;
+      }
       const float diff = eps_hat[r * ld_hat + c] - eps[i];
       grad[r * ld_grad + c] = scale * diff;
       local += static_cast<double>(diff) * diff;
@@ -105,7 +111,8 @@ __global__ void ema_kernel(float* ema, const float* p, size_t n, float decay) {
 
 __global__ void assemble_batch_kernel(const float* x, const float* context, int64_t rows, int d, int c, int lead,
                                       const float* time_table, int time_dim, int T, uint64_t seed, int64_t step, int batch,
-                                      float* input, int in_dim, float* x0_out, int32_t* t_out) {
+                                      float* input, int in_dim, float* x0_out, int32_t* t_out, const uint8_t* observed,
+                                      uint8_t* obs_out) {
   const int i = blockIdx.x;
   if (i >= batch) return;
   const int64_t row = td::minibatch_row(seed, step, i, rows);
@@ -113,6 +120,9 @@ __global__ void assemble_batch_kernel(const float* x, const float* context, int6
   if (threadIdx.x == 0) t_out[i] = t;
   float* dst = input + static_cast<size_t>(i) * in_dim;
   for (int j = threadIdx.x; j < d; j += blockDim.x) x0_out[static_cast<size_t>(i) * d + j] = x[row * d + j];
+  if (observed) {
+    for (int j = threadIdx.x; j < d; j += blockDim.x) obs_out[static_cast<size_t>(i) * d + j] = observed[row * d + j];
+  }
   for (int j = threadIdx.x; j < c; j += blockDim.x) dst[lead + j] = context[row * c + j];
   for (int j = threadIdx.x; j < time_dim; j += blockDim.x) dst[lead + c + j] = time_table[static_cast<size_t>(t) * time_dim + j];
 }
@@ -134,14 +144,31 @@ void launch_bias_grad(const float* dz, int rows, int cols, float* db, cudaStream
 }
 
 void launch_eps_mse(const float* eps_hat, const float* eps, size_t n, float* grad, double* partial, cudaStream_t s) {
-  eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, 0, eps, n, n > 0 ? n : 1, grad, 0, partial);
+  eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, 0, eps, n, n > 0 ? n : 1, grad, 0, partial,
+                                                                          nullptr, 0.0f);
+}
+
+// The scale as the CPU computes it (host float division), so both backends use the same bits.
+static float masked_scale(size_t count) { return count > 0 ? 2.0f / static_cast<float>(count) : 0.0f; }
+
+void launch_eps_mse_masked(const float* eps_hat, const float* eps, const uint8_t* observed, size_t n, size_t count,
+                           float* grad, double* partial, cudaStream_t s) {
+  eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, 0, eps, n, n > 0 ? n : 1, grad, 0, partial,
+                                                                          observed, masked_scale(count));
+}
+
+void launch_eps_mse_strided_masked(const float* eps_hat, int ld_hat, const float* eps, const uint8_t* observed, int rows,
+                                   int cols, size_t count, float* grad, int ld_grad, double* partial, cudaStream_t s) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, ld_hat, eps, n, cols, grad, ld_grad,
+                                                                          partial, observed, masked_scale(count));
 }
 
 void launch_eps_mse_strided(const float* eps_hat, int ld_hat, const float* eps, int rows, int cols, float* grad,
                             int ld_grad, double* partial, cudaStream_t s) {
   const size_t n = static_cast<size_t>(rows) * cols;
   eps_mse_kernel<<<static_cast<unsigned>(reduce_blocks(n)), 256, 0, s>>>(eps_hat, ld_hat, eps, n, cols, grad, ld_grad,
-                                                                          partial);
+                                                                          partial, nullptr, 0.0f);
 }
 
 void launch_sum_squares(const float* g, size_t n, double* partial, cudaStream_t s) {
@@ -163,9 +190,9 @@ void launch_ema(float* ema, const float* p, size_t n, float decay, cudaStream_t 
 
 void launch_assemble_batch(const float* x, const float* context, int64_t rows, int d, int c, int lead, const float* time_table,
                            int time_dim, int T, uint64_t seed, int64_t step, int batch, float* input, int in_dim,
-                           float* x0_out, int32_t* t_out, cudaStream_t s) {
+                           float* x0_out, int32_t* t_out, const uint8_t* observed, uint8_t* obs_out, cudaStream_t s) {
   assemble_batch_kernel<<<batch, 64, 0, s>>>(x, context, rows, d, c, lead, time_table, time_dim, T, seed, step, batch, input,
-                                             in_dim, x0_out, t_out);
+                                             in_dim, x0_out, t_out, observed, obs_out);
 }
 
 }  // namespace tdc

@@ -23,6 +23,13 @@ void launch_eps_mse(const float* eps_hat, const float* eps, size_t n, float* gra
 // numeric part of a mixed model's output); n = rows * cols in the scale.
 void launch_eps_mse_strided(const float* eps_hat, int ld_hat, const float* eps, int rows, int cols, float* grad,
                             int ld_grad, double* partial, cudaStream_t s);
+// Masked twins (cpu eps_mse_masked): only cells with observed[e] != 0 ([rows x cols], as eps)
+// enter the sums; their gradient is 2 (eps_hat - eps) / count, count = the observed cells
+// (counted by the caller), and gaps get exactly 0.
+void launch_eps_mse_masked(const float* eps_hat, const float* eps, const uint8_t* observed, size_t n, size_t count,
+                           float* grad, double* partial, cudaStream_t s);
+void launch_eps_mse_strided_masked(const float* eps_hat, int ld_hat, const float* eps, const uint8_t* observed, int rows,
+                                   int cols, size_t count, float* grad, int ld_grad, double* partial, cudaStream_t s);
 // partial[b] = sum of g^2 in block b.
 void launch_sum_squares(const float* g, size_t n, double* partial, cudaStream_t s);
 void launch_scale(float* g, size_t n, float factor, cudaStream_t s);
@@ -31,10 +38,11 @@ void launch_adamw(float* p, const float* g, float* m, float* v, size_t n, float 
 void launch_ema(float* ema, const float* p, size_t n, float decay, cudaStream_t s);
 // Batch row i: data row and timestep from the shared minibatch rule; copies context and the
 // time embedding into the network input [batch x in_dim] from column `lead` on (after the
-// data block: d, or a mixed model's numeric and one-hot columns) and x0 into x0_out [batch x d].
+// data block: d, or a mixed model's numeric and one-hot columns), x0 into x0_out [batch x d]
+// and, when observed is not null, the row's observed mask into obs_out [batch x d].
 void launch_assemble_batch(const float* x, const float* context, int64_t rows, int d, int c, int lead, const float* time_table,
                            int time_dim, int T, uint64_t seed, int64_t step, int batch, float* input, int in_dim,
-                           float* x0_out, int32_t* t_out, cudaStream_t s);
+                           float* x0_out, int32_t* t_out, const uint8_t* observed, uint8_t* obs_out, cudaStream_t s);
 
 inline size_t reduce_blocks(size_t n) { return (n + kReduceBlock - 1) / kReduceBlock; }
 

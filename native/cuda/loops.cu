@@ -68,9 +68,12 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
   TDC_CHECK(grad_out.alloc(count));
   LossLog losses;
   if (losses.init(blocks, a->progress_interval) != 0) return 1;
-  auto loss_of = [&](int, const double* partial) {
+  // Data with gaps: each logged step's count of observed cells (the loss's divisor).
+  std::vector<size_t> slot_counts(1, count);
+  auto loss_of = [&](int slot, const double* partial) {
     double sum = 0.0;
     for (size_t b = 0; b < blocks; ++b) sum += partial[b];  // in block order: the same on every run
+    if (data.observed()) return slot_counts[slot] > 0 ? sum / static_cast<double>(slot_counts[slot]) : 0.0;
     return sum / static_cast<double>(count);
   };
   DeviceMlp mlp(*desc);
@@ -83,7 +86,15 @@ int train(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, fl
     DropoutArgs dropout{a->dropout > 0.0f, a->dropout, a->seed, static_cast<uint32_t>(k)};
     const float* eps_hat = nullptr;
     if (mlp.forward(opt.params(), data.input(), batch, TD_PRECISION_FP32, dropout, s, &eps_hat) != 0) return 1;
-    launch_eps_mse(eps_hat, data.eps(), count, grad_out.get(), losses.slot(), s);
+    if (data.observed()) {
+      const size_t observed = data.observed_count(k);
+      const int slot = losses.slot_index();
+      if (static_cast<size_t>(slot) >= slot_counts.size()) slot_counts.resize(slot + 1);
+      slot_counts[slot] = observed;
+      launch_eps_mse_masked(eps_hat, data.eps(), data.observed(), count, observed, grad_out.get(), losses.slot(), s);
+    } else {
+      launch_eps_mse(eps_hat, data.eps(), count, grad_out.get(), losses.slot(), s);
+    }
     TDC_CHECK_LAUNCH();
     if (mlp.backward(opt.params(), data.input(), grad_out.get(), batch, opt.grads(), nullptr, s) != 0) return 1;
     if (opt.apply(local, step, s) != 0) return 1;

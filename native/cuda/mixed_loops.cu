@@ -86,11 +86,13 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
   LossLog losses;
   if (losses.init(mse_blocks + cells, a->progress_interval) != 0) return 1;
   std::vector<std::vector<double>> slot_weights(1);  // the rows' loss weights of each slot's step
+  std::vector<size_t> slot_counts(1, mse_count);     // the eps-MSE's divisor of each slot's step
   auto loss_of = [&](int slot, const double* values) {
     double mse = 0.0, cat_total = 0.0;
     for (size_t b = 0; b < mse_blocks; ++b) mse += values[b];  // in block order
     reduce_rows(values + mse_blocks, batch, C, slot_weights[slot].data(), nullptr, &cat_total);
-    return (d > 0 ? mse / static_cast<double>(mse_count) : 0.0) + cat_total;
+    const size_t n = slot_counts[slot];
+    return (n > 0 ? mse / static_cast<double>(n) : 0.0) + cat_total;
   };
   HostCatBatch host;
   DeviceMlp mlp(*desc);
@@ -116,6 +118,8 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
     const int slot = losses.slot_index();
     if (static_cast<size_t>(slot) >= slot_weights.size()) slot_weights.resize(slot + 1);
     slot_weights[slot] = host.weight;
+    if (static_cast<size_t>(slot) >= slot_counts.size()) slot_counts.resize(slot + 1);
+    slot_counts[slot] = data.observed_count(k);
     launch_cat_corrupt(x0c.get(), batch, L, move.get(), a->seed, 0, static_cast<uint32_t>(k), td::kCatColumnsTrain,
                        xtc.get(), s);
     launch_cat_one_hot(xtc.get(), batch, L, data.input() + d, desc->in[0], s);
@@ -126,7 +130,12 @@ int train_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, float* params, 
     if (mlp.forward(opt.params(), data.input(), batch, TD_PRECISION_FP32, dropout, s, &out) != 0) return 1;
     TDC_CHECK(cudaMemsetAsync(grad_out.get(), 0, static_cast<size_t>(batch) * D * sizeof(float), s));
     if (d > 0) {
-      launch_eps_mse_strided(out, D, data.eps(), batch, d, grad_out.get(), D, losses.slot(), s);
+      if (data.observed()) {
+        launch_eps_mse_strided_masked(out, D, data.eps(), data.observed(), batch, d, slot_counts[slot], grad_out.get(), D,
+                                      losses.slot(), s);
+      } else {
+        launch_eps_mse_strided(out, D, data.eps(), batch, d, grad_out.get(), D, losses.slot(), s);
+      }
       TDC_CHECK_LAUNCH();
     }
     // The head is the network's own output buffer: scaled in place, as the CPU scales its copy.
