@@ -20,6 +20,7 @@ struct TrainDataStore {
   std::vector<float> x, context, sqrt_alpha_bars, sqrt_one_minus_alpha_bars;
   std::vector<int32_t> categorical;  // mixed-type models: class indices [rows x columns]
   std::vector<double> alpha_bars;    // mixed-type models (multinomial needs them)
+  std::vector<uint8_t> observed;     // optional [rows x numeric dim] mask (1 observed, 0 gap)
   cpu::TrainData data;
 };
 

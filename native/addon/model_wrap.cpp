@@ -136,7 +136,7 @@ void ModelWrap::CheckUsable(Napi::Env env, bool claim) {
 }
 
 // The training (or evaluation) rows of fit/evaluate, copied out of JS memory and validated:
-// {x, rows, context, sqrtAlphaBars, sqrtOneMinusAlphaBars} (+ categorical, alphaBars).
+// {x, rows, context, sqrtAlphaBars, sqrtOneMinusAlphaBars, observed} (+ categorical, alphaBars).
 static std::shared_ptr<TrainDataStore> ReadTrainData(const Napi::Object& o, const cpu::DenoiserModel& model) {
   Napi::Env env = o.Env();
   const MlpConfig& cfg = model.cfg;
@@ -167,11 +167,19 @@ static std::shared_ptr<TrainDataStore> ReadTrainData(const Napi::Object& o, cons
   store->data.sqrt_one_minus_alpha_bars = store->sqrt_one_minus_alpha_bars.data();
   store->data.timesteps = static_cast<int>(sa.length);
   GetFitCategorical(o, model, rows, sa.length, *store);
+  // Missing values: cells of x whose eps-MSE term is masked out (x holds a fill value there).
+  if (Has(o, "observed")) {
+    auto m = GetMask(env, o.Get("observed"), "observed", CheckedElements(env, "rows", rows, model.numeric_dim()));
+    store->observed.assign(m.data, m.data + m.length);
+    store->data.observed = store->observed.data();
+  }
   return store;
 }
 
-// fit({x, rows, context, sqrtAlphaBars, sqrtOneMinusAlphaBars, batchSize, steps, lr, beta1, beta2, eps,
-//      weightDecay, lrDecaySteps, maxGradNorm, emaDecay, seed, progressInterval}, onProgress?) -> Promise
+// fit({x, rows, context, observed, sqrtAlphaBars, sqrtOneMinusAlphaBars, batchSize, steps, lr, beta1, beta2, eps,
+//      weightDecay, lrDecaySteps, maxGradNorm, emaDecay, seed, progressInterval, reuseData}, onProgress?) -> Promise
+// reuseData: true trains on the rows (x, context, observed mask, ...) copied by an earlier fit
+// of this model; the data keys of this call are then not read.
 Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");

@@ -117,18 +117,31 @@ Napi::Value ForwardNoise(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// epsMse(epsHat, eps) -> {loss, grad}
+// epsMse(epsHat, eps, {device, observed}?) -> {loss, grad}; with observed (Uint8Array of 0/1,
+// one per value) the mean runs over observed values only and gaps get a zero gradient.
 Napi::Value EpsMse(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2) ThrowType(env, "epsHat", "epsMse(epsHat, eps) takes two Float32Arrays");
   // Options first: their snapshot may run getters, which must not detach the arrays below.
-  const TdCudaApi* cuda = info.Length() > 2 ? DeviceOption(OptionsArg(info, 2, "options")) : nullptr;
+  Napi::Object o;
+  const TdCudaApi* cuda = nullptr;
+  if (info.Length() > 2) {
+    o = OptionsArg(info, 2, "options");
+    cuda = DeviceOption(o);
+  }
   auto eps_hat = GetFloat32(env, info[0], "epsHat", kAny, true);
   auto eps = GetFloat32(env, info[1], "eps", eps_hat.length, true);
+  const uint8_t* observed = !o.IsEmpty() && Has(o, "observed") ? GetMask(env, o.Get("observed"), "observed", eps.length).data : nullptr;
   Napi::Float32Array grad = Napi::Float32Array::New(env, eps.length);
   double loss = 0.0;
-  if (cuda) CheckCudaCall(env, cuda, cuda->eps_mse(eps_hat.data, eps.data, eps.length, &loss, grad.Data()));
-  else loss = cpu::eps_mse(eps_hat.data, eps.data, eps.length, grad.Data());
+  if (observed) {
+    if (cuda) CheckCudaCall(env, cuda, cuda->eps_mse_masked(eps_hat.data, eps.data, observed, eps.length, &loss, grad.Data()));
+    else loss = cpu::eps_mse_masked(eps_hat.data, eps.data, observed, eps.length, grad.Data());
+  } else if (cuda) {
+    CheckCudaCall(env, cuda, cuda->eps_mse(eps_hat.data, eps.data, eps.length, &loss, grad.Data()));
+  } else {
+    loss = cpu::eps_mse(eps_hat.data, eps.data, eps.length, grad.Data());
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("loss", loss);
   out.Set("grad", grad);

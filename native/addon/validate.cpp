@@ -148,6 +148,17 @@ View<uint32_t> GetUint32(Napi::Env env, const Napi::Value& v, const std::string&
   return GetTyped<uint32_t, napi_uint32_array>(env, v, name, expected, "Uint32Array");
 }
 
+View<uint8_t> GetMask(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected) {
+  auto view = GetTyped<uint8_t, napi_uint8_array>(env, v, name, expected, "Uint8Array");
+  for (size_t i = 0; i < view.length; ++i) {
+    if (view.data[i] > 1) {
+      ThrowRange(env, name, "value " + std::to_string(view.data[i]) + " at index " + std::to_string(i) +
+                                " is not 0 (gap) or 1 (observed)");
+    }
+  }
+  return view;
+}
+
 size_t CheckedElements(Napi::Env env, const std::string& name, double rows, double cols) {
   const double total = rows * cols;
   if (total > 2147483647.0) {

@@ -46,6 +46,8 @@ View<float> GetFloat32(Napi::Env env, const Napi::Value& v, const std::string& n
 View<double> GetFloat64(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite);
 View<int32_t> GetInt32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected);
 View<uint32_t> GetUint32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected);
+// A Uint8Array of 0/1 flags (a per-cell mask): any other value is a RangeError naming the index.
+View<uint8_t> GetMask(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected);
 
 // rows * cols with an overflow and size check (at most 2^31 - 1 elements per array).
 size_t CheckedElements(Napi::Env env, const std::string& name, double rows, double cols);
