@@ -39,7 +39,7 @@ export interface DiffusionCallback {
 
 /** What a callback may ask of the model it is attached to. */
 export interface CallbackModel {
-  denoisingLoss(x: Matrix, options?: { context?: Matrix; seed?: number; draws?: number }): number;
+  denoisingLoss(x: Matrix, options?: { context?: Matrix; seed?: number; draws?: number; observed?: Uint8Array }): number;
   getWeights(): Float32Array;
   setWeights(weights: Float32Array): void;
 }
@@ -69,6 +69,8 @@ export class EarlyStopping implements DiffusionCallback {
     private readonly options: {
       validation: Matrix;
       validationContext?: Matrix;
+      /** Missing values of the validation rows (rows x numeric columns, 1 = observed, 0 = gap). */
+      validationObserved?: Uint8Array;
       every?: number;
       patience?: number;
       minDelta?: number;
@@ -100,6 +102,7 @@ export class EarlyStopping implements DiffusionCallback {
       context: this.options.validationContext,
       seed: this.options.seed ?? 12345,
       draws: this.options.draws ?? 4,
+      observed: this.options.validationObserved,
     });
     this.history.push({ step: state.step, loss });
     if (loss < this.bestLoss - (this.options.minDelta ?? 0)) {
@@ -128,7 +131,7 @@ export class Diagnostics implements DiffusionCallback {
   private model: CallbackModel | undefined;
   private started = 0;
 
-  constructor(private readonly options: { every?: number; validation?: Matrix; validationContext?: Matrix } = {}) {
+  constructor(private readonly options: { every?: number; validation?: Matrix; validationContext?: Matrix; validationObserved?: Uint8Array } = {}) {
     const every = options.every ?? 100;
     if (!Number.isInteger(every) || every < 1) throw new RangeError('Diagnostics: every must be a positive integer');
   }
@@ -147,7 +150,9 @@ export class Diagnostics implements DiffusionCallback {
       elapsedMs: performance.now() - this.started,
     };
     if (this.options.validation && this.model) {
-      record.heldOutLoss = this.model.denoisingLoss(this.options.validation, { context: this.options.validationContext, seed: 12345 });
+      record.heldOutLoss = this.model.denoisingLoss(this.options.validation, {
+        context: this.options.validationContext, seed: 12345, observed: this.options.validationObserved,
+      });
     }
     this.records.push(record);
   }

@@ -8,6 +8,7 @@ import {
 import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
+import { observedPerRow, readObserved } from './observed.js';
 import { NoiseSchedule, dpmSolverBefore, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
 import {
   CategoricalNll, MixedInput, MixedNativeModel, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
@@ -62,6 +63,22 @@ export interface FitOptions {
   progressInterval?: number;
   /** Mixed input: class count of each categorical column (default: max index + 1). */
   categoricalClasses?: number[];
+  /**
+   * Missing values in the numeric columns: rows x numeric columns (row-major, as X or
+   * X.numeric), 1 = observed, 0 = gap. Gap cells of X hold a fill value (use 0): the network
+   * still sees it in its input, but the cell's term is masked out of the eps-MSE loss (the
+   * mean runs over the batch's observed cells). Default: every cell observed.
+   */
+  observed?: Uint8Array;
+}
+
+/** denoisingLoss options. */
+export interface DenoisingLossOptions {
+  context?: MatrixLike;
+  seed?: number;
+  draws?: number;
+  /** Missing values of X's numeric columns (as FitOptions.observed): gaps are left out of the loss. */
+  observed?: Uint8Array;
 }
 
 /** sampleMixed options: SampleOptions plus the categorical chain's. */
@@ -230,6 +247,7 @@ export class TabularDiffusion {
       if (x.rows < 1 || x.cols < 1) throw new RangeError('X: needs at least one row and one column');
       assertFinite(x, 'X');
     }
+    const observed = options.observed !== undefined ? readObserved(options.observed, x.rows, x.cols, 'observed') : undefined;
     const device = this.backend.device;
     let context: Matrix | undefined;
     if (options.context !== undefined) {
@@ -256,6 +274,7 @@ export class TabularDiffusion {
       batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay,
       lrDecaySteps: o.lrDecay ? o.maxSteps : 0, maxGradNorm: o.maxGradNorm, seed: o.seed,
       ...(mixed ? { categorical: mixed.categorical.data, alphaBars: this.schedule.alphaBars, categoricalWeight: o.categoricalWeight } : {}),
+      ...(observed ? { observed } : {}),
     };
     const callbacks = options.callbacks ?? [];
     const state: FitState = { step: 0, maxSteps: o.maxSteps, stop: false };
@@ -274,9 +293,10 @@ export class TabularDiffusion {
       // Step by step: one native step per await, hooks in between.
       while (state.step < o.maxSteps && !state.stop) {
         for (const c of callbacks) await c.onBatchStart?.(state);
-        // The first call copies the data into the model; later ones reuse it.
+        // The first call copies the data (and the observed mask) into the model; later ones reuse it.
         const r = await withSignal(options.signal, native, () =>
-          native.fit(state.step === 0 ? { ...base, steps: 1 } : { ...base, x: new Float32Array(0), reuseData: true, steps: 1, lrDecayOffset: state.step }));
+          native.fit(state.step === 0 ? { ...base, steps: 1 }
+            : { ...base, x: new Float32Array(0), observed: undefined, reuseData: true, steps: 1, lrDecayOffset: state.step }));
         state.step += 1;
         state.loss = r.lastLoss;
         for (const c of callbacks) await c.onLossReady?.(state);
@@ -436,9 +456,10 @@ export class TabularDiffusion {
 
   /**
    * Mean eps-MSE of the current training weights on rows X at random timesteps (seeded),
-   * averaged over `draws` noise draws per row: the held-out loss of EarlyStopping.
+   * averaged over `draws` noise draws per row: the held-out loss of EarlyStopping. With
+   * `observed`, the mean runs over observed cells only (gaps are left out, as in training).
    */
-  denoisingLoss(X: MatrixLike | MixedInput, options: { context?: MatrixLike; seed?: number; draws?: number } = {}): number {
+  denoisingLoss(X: MatrixLike | MixedInput, options: DenoisingLossOptions = {}): number {
     const native = this.requireFitted();
     const addon = loadNative();
     if (this.categoricalClasses.length > 0) {
@@ -449,14 +470,21 @@ export class TabularDiffusion {
       const n = options.draws ?? 1;
       checkInteger('draws', n, 1, 1000);
       const s = options.seed ?? 0;
+      const mask = options.observed !== undefined
+        ? readObserved(options.observed, mixedX.numeric.rows, mixedX.numeric.cols, 'observed') : undefined;
       const { k } = evaluationTimesteps(addon, mixedX.numeric.rows, this.options.nTimesteps, n, s);
-      const out = (native as unknown as MixedNativeModel).evaluate(evalOptions(mixedX, this.schedule, ctx, k, n, s, false));
-      return lossFromEval(out, this.dataDim, this.categoricalClasses.length, this.options.categoricalWeight);
+      const out = (native as unknown as MixedNativeModel).evaluate(evalOptions(mixedX, this.schedule, ctx, k, n, s, false, mask));
+      return lossFromEval(out, this.dataDim, this.categoricalClasses.length, this.options.categoricalWeight,
+        mask ? { perRow: observedPerRow(mask, mixedX.numeric.rows, mixedX.numeric.cols), draws: n } : undefined);
     }
     if (isMixedInput(X)) X = X.numeric;
     const x = toMatrix(X, 'X');
     if (x.cols !== this.dataDim) throw new RangeError(`X: has ${x.cols} columns, the model was fitted on ${this.dataDim}`);
     assertFinite(x, 'X');
+    const observed = options.observed !== undefined ? readObserved(options.observed, x.rows, x.cols, 'observed') : undefined;
+    if (observed && !observed.includes(1)) {
+      throw new RangeError('observed: no cell of X is observed; the held-out loss needs at least one');
+    }
     const context = this.fitContext(x.rows, options.context);
     const draws = options.draws ?? 1;
     checkInteger('draws', draws, 1, 1000);
@@ -482,7 +510,8 @@ export class TabularDiffusion {
         if (!e) embeddings.set(t[i]!, (e = addon.timeEmbedding(t[i]!, timeDim)));
         row.set(e, x.cols + this.contextDim);
       }
-      total += addon.epsMse(native.forward(input, x.rows), eps).loss;
+      const epsHat = native.forward(input, x.rows);
+      total += (observed ? addon.epsMse(epsHat, eps, { observed }) : addon.epsMse(epsHat, eps)).loss;
     }
     return total / draws;
   }

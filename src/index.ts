@@ -1,6 +1,7 @@
 // Public entry point of tabular-diffusion.
 export { TabularDiffusion } from './diffusion.js';
-export type { TabularDiffusionOptions, FitOptions, SampleOptions, MixedSampleOptions, SamplerName } from './diffusion.js';
+export type { TabularDiffusionOptions, FitOptions, SampleOptions, MixedSampleOptions, SamplerName, DenoisingLossOptions } from './diffusion.js';
+export { readObserved } from './observed.js';
 export { EarlyStopping, Diagnostics } from './callbacks.js';
 export type { DiffusionCallback, FitState, SampleState, CallbackModel } from './callbacks.js';
 export { noiseSchedule, timestepSequence, fewStepSequence, dpmSolverBefore } from './schedule.js';

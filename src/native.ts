@@ -16,7 +16,8 @@ export interface NativeAddon extends SeddOps {
     x0: Float32Array; rows: number; cols: number; t: Int32Array; sqrtAlphaBars: Float32Array;
     sqrtOneMinusAlphaBars: Float32Array; seed?: number | bigint; rowOffset?: number; step?: number;
   }): { xt: Float32Array; eps: Float32Array };
-  epsMse(epsHat: Float32Array, eps: Float32Array): { loss: number; grad: Float32Array };
+  /** With observed (0/1 per value) the mean runs over observed values; gaps get a zero gradient. */
+  epsMse(epsHat: Float32Array, eps: Float32Array, options?: { device?: 'cpu' | 'cuda'; observed?: Uint8Array }): { loss: number; grad: Float32Array };
   ddpmStep(options: StepOptions & { betas: Float64Array; variance?: 'beta' | 'posterior' }): Float32Array;
   ddimStep(options: StepOptions & { prev: number; eta?: number }): Float32Array;
   dpmSolverStep(options: StepOptions & { prev: number; before?: number; x0Prev: Float32Array }): Float32Array;
@@ -56,6 +57,11 @@ export interface NativeFitOptions {
   emaDecay?: number; seed?: number | bigint; progressInterval?: number; reuseData?: boolean;
   /** Mixed-type models: class indices [rows x categorical columns], the schedule's alphaBars, the loss weight. */
   categorical?: Int32Array; alphaBars?: Float64Array; categoricalWeight?: number;
+  /**
+   * Missing values: [rows x numeric columns] 1 = observed, 0 = gap (x holds a fill value there);
+   * the eps-MSE runs over observed cells only. Copied by the call; reuseData reuses the copy.
+   */
+  observed?: Uint8Array;
 }
 
 export interface NativeSampleOptions {

@@ -37,6 +37,8 @@ export interface MixedEvalOptions {
   x: Float32Array; rows: number; categorical: Int32Array; context?: Float32Array;
   sqrtAlphaBars: Float32Array; sqrtOneMinusAlphaBars: Float32Array; alphaBars: Float64Array;
   k: Int32Array; draws: number; seed?: number; useEma?: boolean;
+  /** Missing values: [rows x numeric columns] 1 = observed, 0 = gap; mse sums observed cells only. */
+  observed?: Uint8Array;
 }
 
 /** The parts of the NativeModel surface that differ for mixed-type models. */
@@ -132,12 +134,12 @@ export function evaluationTimesteps(addon: NativeAddon, rows: number, T: number,
 
 export function evalOptions(
   x: { numeric: Matrix; categorical: IntMatrix }, schedule: NoiseSchedule, context: Matrix | undefined,
-  k: Int32Array, draws: number, seed: number, useEma: boolean,
+  k: Int32Array, draws: number, seed: number, useEma: boolean, observed?: Uint8Array,
 ): MixedEvalOptions {
   return {
     x: x.numeric.data, rows: x.numeric.rows, categorical: x.categorical.data, context: context?.data,
     sqrtAlphaBars: schedule.sqrtAlphaBars, sqrtOneMinusAlphaBars: schedule.sqrtOneMinusAlphaBars, alphaBars: schedule.alphaBars,
-    k, draws, seed, useEma,
+    k, draws, seed, useEma, ...(observed ? { observed } : {}),
   };
 }
 
@@ -154,8 +156,24 @@ export function nllFromEval(out: EvalOutput, rows: number, draws: number): Categ
   return { nll, diffusion, prior: out.prior };
 }
 
-/** The training loss's estimate on held-out rows: mean eps-MSE + weight * mean categorical term. */
-export function lossFromEval(out: EvalOutput, numericDim: number, categoricalColumns: number, weight: number): number {
+/**
+ * The training loss's estimate on held-out rows: mean eps-MSE + weight * mean categorical term.
+ * With `observed` (rows with gaps: observed cells per row, draws per row) the eps-MSE is the
+ * mean over observed cells (out.mse then sums observed cells only), 0 when there are none.
+ */
+export function lossFromEval(
+  out: EvalOutput, numericDim: number, categoricalColumns: number, weight: number,
+  observed?: { perRow: Int32Array; draws: number },
+): number {
+  if (observed) {
+    let mse = 0, cells = 0, cat = 0;
+    for (let i = 0; i < out.mse.length; i++) {
+      mse += out.mse[i]!;
+      cells += observed.perRow[Math.floor(i / observed.draws)]!;
+      cat += (weight * out.cat[i]!) / categoricalColumns;
+    }
+    return out.mse.length > 0 ? (cells > 0 ? mse / cells : 0) + cat / out.mse.length : NaN;
+  }
   let total = 0;
   for (let i = 0; i < out.mse.length; i++) {
     total += (numericDim > 0 ? out.mse[i]! / numericDim : 0) + (weight * out.cat[i]!) / categoricalColumns;
