@@ -61,6 +61,12 @@ export interface FitOptions {
   onProgress?: (progress: { step: number; maxSteps: number; loss: number }) => void;
   /** Report progress every k steps (default: about 100 reports per fit). */
   progressInterval?: number;
+  /**
+   * Runs the native fit in segments of `every` steps and awaits `check` after each (and after
+   * the last): return false to stop. Same bytes as one call (the data stays in the model and
+   * the learning-rate decay continues across segments).
+   */
+  checkpoints?: { every: number; check: (state: FitState) => boolean | void | Promise<boolean | void> };
   /** Mixed input: class count of each categorical column (default: max index + 1). */
   categoricalClasses?: number[];
   /**
@@ -280,7 +286,23 @@ export class TabularDiffusion {
     const state: FitState = { step: 0, maxSteps: o.maxSteps, stop: false };
     for (const c of callbacks) await c.onFitStart?.(state, this.callbackModel());
 
-    if (!hasPerStepFitHooks(callbacks)) {
+    if (options.checkpoints && !hasPerStepFitHooks(callbacks)) {
+      const { every, check } = options.checkpoints;
+      checkInteger('checkpoints.every', every, 1, 2 ** 32 - 1);
+      const interval = options.progressInterval ?? Math.max(1, Math.floor(o.maxSteps / 100));
+      const onProgress = options.onProgress;
+      while (state.step < o.maxSteps && !state.stop) {
+        const steps = Math.min(every, o.maxSteps - state.step);
+        const done = state.step;
+        const r = await withSignal(options.signal, native, () =>
+          native.fit(done === 0 ? { ...base, steps, progressInterval: onProgress ? interval : 0 }
+            : { ...base, x: new Float32Array(0), observed: undefined, reuseData: true, steps, lrDecayOffset: done, progressInterval: onProgress ? interval : 0 },
+          onProgress ? (step, loss) => onProgress({ step: done + step, maxSteps: o.maxSteps, loss }) : undefined));
+        state.step += r.steps;
+        state.loss = r.lastLoss;
+        if ((await check(state)) === false) state.stop = true;
+      }
+    } else if (!hasPerStepFitHooks(callbacks)) {
       const interval = options.progressInterval ?? Math.max(1, Math.floor(o.maxSteps / 100));
       const onProgress = options.onProgress;
       const result = await withSignal(options.signal, native, () =>

@@ -41,6 +41,12 @@ export interface SynthesizerFitOptions {
   validation?: number;
   /** Steps between validation checks (default: about 10 checks per fit). */
   validationEvery?: number;
+  /** Called once the settings are chosen, before training (the CLI prints them). */
+  onSettings?: (settings: SynthesizerSettings) => void;
+  /** Called after each validation check. */
+  onValidation?: (record: ValidationRecord) => void;
+  /** Receives warnings (columns left out) instead of process.emitWarning. */
+  onWarning?: (message: string) => void;
   callbacks?: DiffusionCallback[];
   signal?: AbortSignal;
   onProgress?: (progress: { step: number; maxSteps: number; loss: number }) => void;
@@ -148,9 +154,10 @@ export class TabularSynthesizer {
     const m = this.transformer.fitTransformMixed(rows);
     const excluded = this.transformer.excluded;
     if (excluded.length > 0) {
-      process.emitWarning(`columns left out of the model: ${excluded.map((e) => `"${e.name}" (${e.reason})`).join('; ')}`, {
-        code: 'TABDIFF_EXCLUDED_COLUMNS', detail: "Pass identifiers: 'keep' or list the column's kind to model it.",
-      });
+      const message = `columns left out of the model: ${excluded.map((e) => `"${e.name}" (${e.reason})`).join('; ')}; ` +
+        `pass identifiers: 'keep' or list the column's kind to model them`;
+      if (options.onWarning) options.onWarning(message);
+      else process.emitWarning(message, { code: 'TABDIFF_EXCLUDED_COLUMNS' });
     }
     const classes = this.transformer.categoricalCardinalities;
     if (classes.length > 0) checkCardinalities(classes, this.transformer.categoricalNames);
@@ -158,13 +165,14 @@ export class TabularSynthesizer {
     this.model.dispose();
     this.model = new TabularDiffusion(auto.diffusion);
     this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes, excluded };
+    options.onSettings?.(this.settings!);
     if (validation > 0) {
       const split = splitRows(m, validation, this.model.options.seed);
       const steps = this.model.options.maxSteps;
       const every = options.validationEvery ?? Math.max(1, Math.round(steps / 10));
       const result = await fitWithValidation(this.model, this.transformer, split, classes, {
         every, sampler: auto.sampler, sampleRows: Math.min(2000, Math.max(500, split.heldOut.numeric.rows)),
-        signal: options.signal, onProgress: options.onProgress, callbacks: options.callbacks,
+        signal: options.signal, onProgress: options.onProgress, callbacks: options.callbacks, onCheck: options.onValidation,
       });
       this.chosen.validation = { heldOutRows: split.heldOut.numeric.rows, bestStep: result.bestStep, history: result.history };
       return { steps: result.steps, loss: result.loss };
