@@ -43,6 +43,9 @@ export function autoSettings(shape: TableShape, user: TabularDiffusionOptions): 
     emaDecay: 0.999,
   };
   const diffusion: TabularDiffusionOptions = { ...auto, ...stripUndefined(user) };
+  // An EMA window (1 / (1 - decay) steps) over a tenth of the run at most: a short fit the
+  // user asked for would otherwise sample from weights that lag far behind.
+  if (user.emaDecay === undefined) diffusion.emaDecay = Math.min(0.999, Math.max(0, 1 - 10 / Math.max(1, diffusion.maxSteps!)));
   const notes = [
     `${rows} rows, ${width} model inputs (numeric values + discrete classes)`,
     `network ${JSON.stringify(diffusion.hiddenDims)}${user.hiddenDims ? ' (yours)' : big ? ' (table of 5000+ rows or 64+ inputs)' : ''}`,

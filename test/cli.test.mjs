@@ -162,7 +162,7 @@ describe('bad input: one line on stderr, exit code 1, no stack trace', () => {
   const cases = [
     ['ragged rows', 'ragged.csv', 'a,b,c\n1,2,3\n4,5\n', /ragged\.csv: .*line 3/i],
     ['non-numeric value in a numeric column', 'bad-number.csv', 'a,b\n1,2\n3,4\n5,oops\n7,8\n', /bad-number\.csv: line 4, column "b": "oops" is not a number/],
-    ['missing value in a numeric column', 'missing-value.csv', 'a,b\n1,2\n3,\n5,6\n', /line 3, column "b": missing value/],
+
     ['an unclosed quote', 'quote.csv', 'a,b\n1,"2\n3,4\n', /quote\.csv: .*quote/i],
     ['an empty file', 'empty.csv', '', /empty\.csv: empty file/],
     ['a header without rows', 'header-only.csv', 'a,b\n', /no data rows/],
@@ -221,5 +221,32 @@ describe('bad input: one line on stderr, exit code 1, no stack trace', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\n\s+at /);
     assert.match(r.stderr, /^tabdiff: nope\.csv: no such file$/m);
+  });
+});
+
+describe('real tables on the command line', () => {
+  let dir2;
+  before(() => {
+    dir2 = mkdtempSync(join(tmpdir(), 'tabdiff-cli-gaps-'));
+  });
+  after(() => rmSync(dir2, { recursive: true, force: true }));
+
+  test('gaps are modelled: fit and sample a CSV with empty and NA cells; --missing error names the file line', () => {
+    const lines = ['a,b,c'];
+    for (let i = 0; i < 60; i++) lines.push(`${i % 7 === 3 ? '' : (i * 0.37).toFixed(2)},${i % 5 === 0 ? 'NA' : i % 3},${i % 4 === 1 ? '?' : ['x', 'y'][i % 2]}`);
+    writeFileSync(join(dir2, 'gaps.csv'), lines.join('\n') + '\n');
+    const fit = spawnSync(process.execPath, [MAIN, 'fit', 'gaps.csv', '-o', 'gaps.tdm', '--steps', '30'], { cwd: dir2, encoding: 'utf8' });
+    assert.equal(fit.status, 0, fit.stderr);
+    assert.match(fit.stderr + fit.stdout, /30 training steps \(yours\)/, 'the chosen settings are printed');
+    const sample = spawnSync(process.execPath, [MAIN, 'sample', 'gaps.tdm', '-n', '200', '--seed', '1'], { cwd: dir2, encoding: 'utf8' });
+    assert.equal(sample.status, 0, sample.stderr);
+    const out = sample.stdout.trim().split('\n');
+    assert.equal(out[0], 'a,b,c');
+    assert.equal(out.length, 201);
+    const strict = spawnSync(process.execPath, [MAIN, 'fit', 'gaps.csv', '-o', 'never.tdm', '--steps', '5', '--missing', 'error'], { cwd: dir2, encoding: 'utf8' });
+    assert.equal(strict.status, 1);
+    // Row 0 of column a has a value; rows[3] (file line 5) is its first gap.
+    assert.match(strict.stderr, /gaps\.csv: column "a": 9 rows \(line 5, line 12, line 19, line 26, line 33, \.\.\. 4 more\) hold gaps/);
+    assert.ok(!existsSync(join(dir2, 'never.tdm')));
   });
 });

@@ -65,7 +65,10 @@ function score(samples) {
 }
 
 const TRAIN = makeRows(20000, 1);
-const FIT = { hiddenDims: [128, 128], nTimesteps: 100, schedule: 'cosine', batchSize: 512, maxSteps: 2000, lr: 3e-3, lrDecay: true, seed: 3 };
+// Standardised x, as when this test was written: with the synthesizer's default quantile map,
+// conditioning by replacement gave a mean of x given a = a2 of 2.49 (truth 2.0); see the
+// imputation issue for conditioning that does not depend on it.
+const FIT = { hiddenDims: [128, 128], nTimesteps: 100, schedule: 'cosine', batchSize: 512, maxSteps: 2000, lr: 3e-3, lrDecay: true, seed: 3, quantile: false };
 const results = {};
 
 async function fitAndScore(method) {

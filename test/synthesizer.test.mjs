@@ -148,6 +148,13 @@ describe('save / load', () => {
     }
   });
 
+  /** The bytes as a model file in the test directory; returns its path. */
+  function write(bytes) {
+    const p = join(dir, 'version.tdm');
+    writeFileSync(p, bytes);
+    return p;
+  }
+
   /** load() of these bytes must reject with an Error (and the process must survive it). */
   async function assertLoadFails(mutated, label) {
     const p = join(dir, 'corrupt.tdm');
@@ -187,8 +194,12 @@ describe('save / load', () => {
     magic.write('PK\x03\x04', 0, 'latin1');
     await assertLoadFails(magic, 'zip magic');
     const version = Buffer.from(bytes);
-    version.writeUInt32LE(2, 4);
-    await assertLoadFails(version, 'version 2');
+    version.writeUInt32LE(3, 4);
+    await assertLoadFails(version, 'version 3');
+    await assert.rejects(TabularSynthesizer.load(write(version)), /format version 3 was written by a newer tabular-diffusion \(version [\d.]+\); .* upgrade tabular-diffusion/);
+    const older = Buffer.from(bytes);
+    older.writeUInt32LE(1, 4);
+    await assert.rejects(TabularSynthesizer.load(write(older)), /format version 1 was written by an older tabular-diffusion .* fit the model again/);
     await assertLoadFails(Buffer.from('x,y\n1,2\n3,4\n5,6\n7,8\n'), 'a CSV file');
   });
 
