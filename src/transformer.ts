@@ -56,7 +56,7 @@ export interface TabularTransformerOptions {
   missing?: 'model' | 'error';
   /** Columns that look like identifiers (unique strings or unique integers): left out (default) or kept. */
   identifiers?: 'exclude' | 'keep';
-  /** Point masses (a value held by >= 5% of rows, such as zero incomes) get a class of their own. Default true. */
+  /** Point masses (a value held by >= 5% of rows and >= 5 rows, such as zero incomes) get a class of their own. Default true. */
   pointMasses?: boolean;
 }
 
@@ -357,7 +357,10 @@ export class TabularTransformer {
       const raw = view.column(name);
       const o = this.columnOptions(name);
       if (o.forced === null && this.opts.identifiers === 'exclude' && looksLikeIdentifier(raw)) {
-        excluded.push({ name, reason: `its ${view.nRows} values are all different ${typeof raw[0] === 'number' ? 'integers' : 'strings'}: it looks like an identifier` });
+        // Integer ids read from CSV are strings: name them by what they hold, not by their type.
+        const first = raw[0];
+        const integers = Number.isInteger(Number(typeof first === 'string' ? first.trim() : first));
+        excluded.push({ name, reason: `its ${view.nRows} values are all different ${integers ? 'integers' : 'strings'}: it looks like an identifier` });
         continue;
       }
       const { spec, parsed: p } = fitColumn(name, raw, o);
@@ -532,9 +535,10 @@ function decodeValue(c: ColumnSpec, v: number, clip: boolean): number {
     // Keep a rounded value inside the range too (lo and hi are group means, not integers).
     if (clip) x = Math.min(Math.max(x, Math.ceil(c.lo)), Math.max(Math.floor(c.hi), Math.ceil(c.lo)));
     x = x || 0; // -0 -> 0
-  } else if (c.nonnegative && x < 0) {
-    x = 0;
   }
+  // Non-negativity holds with clip: false too, for integers as for continuous columns (dates
+  // are exempt: a date before 1970 is a negative number but a fine date).
+  if (c.nonnegative && c.kind !== 'date' && x < 0) x = 0;
   return x;
 }
 

@@ -178,8 +178,58 @@ test('formatMetricsTable lists every column and the summary', () => {
 test('metrics reject bad input with errors naming the table, column and row', () => {
   assert.throws(() => distributionMetrics([{ x: 1 }], []), /synthetic: empty/);
   assert.throws(() => distributionMetrics([{ x: 1, y: 2 }], [{ x: 1 }]), (e) => /synthetic/.test(e.message) && /"y"/.test(e.message) && /row 0/.test(e.message));
-  assert.throws(() => distributionMetrics([{ x: 1 }, { x: 2 }], [{ x: 1 }, { x: NaN }]), (e) => /synthetic/.test(e.message) && /"x"/.test(e.message) && /row 1/.test(e.message));
+  // NaN is a gap (see 'gaps' below); an infinity is bad input
+  assert.throws(() => distributionMetrics([{ x: 1 }, { x: 2 }], [{ x: 1 }, { x: Infinity }]), (e) => /synthetic/.test(e.message) && /"x"/.test(e.message) && /row 1/.test(e.message));
+  assert.throws(() => distributionMetrics([{ x: 1 }, { x: '-Infinity' }], [{ x: 1 }, { x: 2 }]), (e) => /real/.test(e.message) && /"x"/.test(e.message) && /row 1/.test(e.message));
   assert.throws(() => distributionMetrics([{ x: 1 }], [{ x: 1 }], { bins: 0 }), /bins/);
+});
+
+test('gaps: KS on the values, gap rates, a gap bin in contingency tables, pairwise-complete covariance; dates as numbers', () => {
+  const real = { x: [1, 2, NaN, 4], y: [2, 4, 6, null], c: ['a', '?', 'a', 'b'] };
+  const syn = { x: [2, 4, 'NA', 8], y: [2, 4, 6, undefined], c: ['a', 'a', ' b ', ''] };
+  const m = distributionMetrics(real, syn);
+  const [x, y, c] = m.columns;
+  assert.deepEqual(m.columns.map((col) => col.kind), ['numeric', 'numeric', 'categorical']);
+  // KS and W1 over the values that are not gaps: [1, 2, 4] vs [2, 4, 8]
+  assert.ok(close(x.ks, 1 / 3));
+  assert.ok(close(x.w1, wasserstein1([1, 2, 4], [2, 4, 8])));
+  assert.equal(x.score, 1 - x.ks);
+  assert.deepEqual(x.gapRate, { real: 0.25, synthetic: 0.25 });
+  assert.equal(y.ks, 0);
+  assert.deepEqual(y.gapRate, { real: 0.25, synthetic: 0.25 });
+  // categories trimmed; the gap is a class: (a .5, b .25, gap .25) on both sides
+  assert.equal(c.tv, 0);
+  assert.deepEqual(c.gapRate, { real: 0.25, synthetic: 0.25 });
+  assert.deepEqual(distributionMetrics({ c: ['a', 'b'] }, { c: ['a', 'N/A'] }).columns[0].gapRate, { real: 0, synthetic: 0.5 });
+  assert.equal(distributionMetrics({ c: ['a', 'b'] }, { c: ['a', 'N/A'] }).columns[0].tv, 0.5);
+  // contingency (x, c): x binned over [1, 4] (1 -> 0, 2 -> 3, 4 -> 9, 8 -> 9), gaps in bin 10.
+  // real (0,a) (3,gap) (10,a) (9,b); synthetic (3,a) (9,a) (10,b) (9,gap): no cell shared, TV 1
+  assert.equal(m.pairs.find((p) => p.columns.join() === 'x,c').score, 0);
+  const xc = distributionMetrics(real, { ...real, c: ['a', 'a', 'a', 'b'] }).pairs.find((p) => p.columns.join() === 'x,c');
+  assert.equal(xc.score, 0.75, 'only (3, gap) -> (3, a) moves: TV 1/4');
+  // pairwise-complete covariance: each entry over the rows where both columns hold values.
+  // real: var x over [1, 2, 4] = 14/9, var y over [2, 4, 6] = 8/3, cov(x, y) over rows 0, 1 = 0.5;
+  // synthetic: x doubled: 56/9, 8/3, 1
+  assert.ok(close(m.covarianceError, (Math.abs(14 / 9 - 56 / 9) + 0 + 2 * Math.abs(0.5 - 1)) / 4));
+  const xy = m.pairs.find((p) => p.columns.join() === 'x,y');
+  assert.ok(close(xy.realCorrelation, 0.5 / Math.sqrt((14 / 9) * (8 / 3))));
+  assert.ok(close(xy.syntheticCorrelation, 1 / Math.sqrt((56 / 9) * (8 / 3))));
+  // identical tables with gaps: everything perfect
+  const same = distributionMetrics(real, real);
+  assert.ok(same.columns.every((col) => col.score === 1));
+  assert.equal(same.summary.trend, 1);
+  assert.equal(same.covarianceError, 0);
+  // a column of gaps only on one side: KS 1
+  assert.equal(distributionMetrics({ x: [1, 2] }, { x: [null, 'NA'] }).columns[0].ks, 1);
+  // dates (strings or Date objects, with gaps) are compared as numbers (ms)
+  const d = distributionMetrics(
+    { d: ['2020-01-01', '2020-01-02', null] },
+    { d: [new Date(Date.UTC(2020, 0, 2)), new Date(Date.UTC(2020, 0, 3)), 'NA'] },
+  ).columns[0];
+  assert.equal(d.kind, 'numeric');
+  assert.equal(d.w1, 86_400_000);
+  assert.equal(d.ks, 0.5);
+  assert.ok(close(d.gapRate.real, 1 / 3) && close(d.gapRate.synthetic, 1 / 3));
 });
 
 /** Correlated Gaussian data: y = x + noise (rho ~ 0.95), z = -x + noise, a category tied to x. */

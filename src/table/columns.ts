@@ -8,10 +8,10 @@
 //   that is masked out of the training loss, so neither gaps nor point masses are smeared into
 //   the continuous part, and the rate of each, and how it depends on the other columns, is
 //   learned by the discrete chain.
-import { DateFormat, dateUnitMs, mergeFormats, readDateCell } from './dates.js';
+import { DateFormat, dateUnitMs, formatDate, mergeFormats, readDateCell } from './dates.js';
 import { describeRows, isGap } from './gaps.js';
 import { TabularDataError, categoryKey, parseNumeric } from './input.js';
-import { QuantileMap, fitQuantileMap } from './quantile-map.js';
+import { MIN_GROUP, QuantileMap, fitQuantileMap } from './quantile-map.js';
 
 export type ColumnKind = 'continuous' | 'integer' | 'binary' | 'categorical' | 'date';
 
@@ -165,7 +165,10 @@ function readDates(name: string, raw: ArrayLike<unknown>, forced: boolean): { va
   if (firstOther >= 0) {
     const other = raw[firstOther];
     const numberLike = typeof other === 'number' || (typeof other === 'string' && Number.isFinite(Number(other.trim())));
-    if (numberLike || forced) {
+    if (forced && !numberLike) {
+      throw new TabularDataError(`column "${name}", row ${firstOther}: listed as a date but holds ${JSON.stringify(other)}`, name, firstOther);
+    }
+    if (numberLike) {
       throw new TabularDataError(
         `column "${name}": row ${firstDate} holds a date (${JSON.stringify(raw[firstDate])}) but row ${firstOther} holds ${JSON.stringify(other)}; ` +
           `a column is dates or numbers, not both`, name, firstOther);
@@ -203,7 +206,8 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
     throw new TabularDataError(`column "${name}", row ${i}: column is listed as nonnegative but holds ${values[i]}`, name, i);
   }
   if (kind === 'date' && sorted[0] === sorted[sorted.length - 1]) {
-    throw new TabularDataError(`column "${name}": a date column with one distinct value (${sorted[0]}); it carries no information, drop it`, name, 0);
+    const value = formatDate(sorted[0]!, date!);
+    throw new TabularDataError(`column "${name}": a date column with one distinct value (${value instanceof Date ? value.toISOString() : value}); it carries no information, drop it`, name, 0);
   }
   const masses = kind !== 'binary' && o.pointMasses ? findMasses(sorted, values.length) : [];
   const rest = masses.length > 0 ? sorted.filter((x) => !masses.includes(x)) : sorted;
@@ -226,15 +230,20 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
   return spec;
 }
 
-/** Values held by at least MASS_SHARE of all n rows, most frequent first (at most MAX_MASSES). */
+/**
+ * Values held by at least MASS_SHARE of all n rows, most frequent first (at most MAX_MASSES).
+ * A mass is saved verbatim in the model, so it must also be held by at least MIN_GROUP rows
+ * (the quantile map's privacy floor); in tables under 100 rows 5% is fewer rows than that.
+ */
 function findMasses(sorted: Float64Array, n: number): number[] {
   const runs: { value: number; count: number }[] = [];
+  const minCount = Math.max(MASS_SHARE * n, MIN_GROUP);
   let distinct = 0;
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j < sorted.length && sorted[j] === sorted[i]) j++;
     distinct++;
-    if (j - i >= MASS_SHARE * n) runs.push({ value: sorted[i]!, count: j - i });
+    if (j - i >= minCount) runs.push({ value: sorted[i]!, count: j - i });
     i = j;
   }
   if (distinct < MASS_MIN_DISTINCT) return [];
@@ -242,19 +251,26 @@ function findMasses(sorted: Float64Array, n: number): number[] {
   return runs.slice(0, MAX_MASSES).map((r) => r.value);
 }
 
-/** Population mean and sd (divide by n); a constant column gets sd = 1. */
+/** Population mean and sd (divide by n) of sorted values; a constant column gets sd = 1. */
 function meanSd(values: Float64Array): { mean: number; sd: number } {
   const n = values.length;
+  // Tested on the values, not on sd > 0: the rounded mean of equal values can differ from
+  // them (3 x 0.1 -> 0.10000000000000002), which gives a spurious sd of about 1e-17.
+  if (values[0] === values[n - 1]) return { mean: values[0]!, sd: 1 };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i]!;
   const mean = sum / n;
+  // Squares of deviations scaled by the largest one: d * d under- or overflows for spreads
+  // below 1e-154 or above 1e154, which made sd 0 (then 1) or Infinity.
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(values[i]! - mean));
   let ss = 0;
   for (let i = 0; i < n; i++) {
-    const d = values[i]! - mean;
+    const d = (values[i]! - mean) / scale;
     ss += d * d;
   }
-  const sd = Math.sqrt(ss / n);
-  return { mean, sd: sd > 0 ? sd : 1 };
+  const sd = scale * Math.sqrt(ss / n);
+  return { mean, sd: sd > 0 && Number.isFinite(sd) ? sd : 1 };
 }
 
 /** Parses a numeric column of new rows (transform) against its fitted spec. */

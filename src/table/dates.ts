@@ -6,6 +6,7 @@
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:([T ])(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const DAY_MS = 86_400_000;
+const MAX_DATE_MS = 8.64e15;
 
 /** How a date column is written back, and the unit its numbers are in. */
 export interface DateFormat {
@@ -65,13 +66,17 @@ export function mergeFormats(a: DateFormat, b: DateFormat): DateFormat {
 
 /** A date column's number (in dateUnitMs units) back to the input's format. */
 export function formatDate(value: number, f: DateFormat): string | Date {
-  const ms = value * dateUnitMs(f);
+  // JS Dates end at +-8.64e15 ms (years -271821 and 275760); a decoded value beyond (only with
+  // clip: false) becomes the last representable date instead of an Invalid Date or a throw.
+  const ms = Math.min(Math.max(value * dateUnitMs(f), -MAX_DATE_MS), MAX_DATE_MS);
   const date = new Date(ms);
   if (f.kind === 'object') return date;
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
-  if (f.kind === 'date') return iso.slice(0, 10);
-  const cut = f.precision === 'minute' ? 16 : f.precision === 'second' ? 19 : 23;
-  return `${iso.slice(0, 10)}${f.separator}${iso.slice(11, cut)}${f.zone ? 'Z' : ''}`;
+  // YYYY-MM-DDTHH:MM:SS.sssZ, or +YYYYYY-MM-DD... for years outside 0..9999: cut at the T
+  const iso = date.toISOString();
+  const t = iso.indexOf('T');
+  if (f.kind === 'date') return iso.slice(0, t);
+  const cut = f.precision === 'minute' ? 5 : f.precision === 'second' ? 8 : 12;
+  return `${iso.slice(0, t)}${f.separator}${iso.slice(t + 1, t + 1 + cut)}${f.zone ? 'Z' : ''}`;
 }
 
 /** A cell as a date: { ms, format } for a valid Date or ISO string, else null. */
