@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { TabularSynthesizer } from '../dist/esm/index.mjs';
 
 /** Small and quick, but trained enough for rates within a few points. */
-const QUICK = { hiddenDims: [64, 64], timeDim: 16, nTimesteps: 100, maxSteps: 1500, batchSize: 256, lr: 3e-3, seed: 5 };
+const QUICK = { hiddenDims: [64, 64], timeDim: 16, nTimesteps: 100, maxSteps: 4000, batchSize: 256, lr: 3e-3, seed: 5 };
 
 function rng(seed) {
   let a = seed >>> 0;
