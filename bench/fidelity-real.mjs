@@ -28,7 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
-import { PYTHON, runPythonJob } from './lib/child.mjs';
+import { PYTHON, runJson } from './lib/child.mjs';
 import { buildProblems, library, optionalLibraryModule, ROOT, snapshotLibrary } from './lib/library.mjs';
 import { machineInfo, machineLine, sourceInfo } from './lib/machine.mjs';
 import { HERE, RESULTS } from './lib/paths.mjs';
@@ -103,7 +103,7 @@ const TARGETS = {
 function parseArgs(argv) {
   const args = {
     datasets: Object.keys(DATASETS), seeds: 1, quick: false, out: null, options: null, sampleOptions: null,
-    defaults: true, splitSeed: 0, mlThreads: 2,
+    defaults: true, splitSeed: 0, mlThreads: 1,
   };
   const value = (i, name) => {
     const a = argv[i];
@@ -282,7 +282,11 @@ async function mlEfficiency(ds, dir, columns, categorical, test, trains, seed, t
   const specPath = join(dir, 'spec.json');
   writeFileSync(specPath, JSON.stringify(spec));
   try {
-    const out = await runPythonJob(ML_SCRIPT, [specPath], threads, { label: 'ml_efficiency.py', timeoutMs: 20 * 60 * 1000 });
+    // Passive OpenMP waits: with spinning workers XGBoost ran 30x slower (90 s instead of 3 s for
+    // Abalone) when other processes held the cores of this shared machine.
+    const t = String(threads);
+    const env = { OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t, OMP_WAIT_POLICY: 'PASSIVE' };
+    const out = await runJson(PYTHON, [ML_SCRIPT, specPath], { env, label: 'ml_efficiency.py', timeoutMs: 20 * 60 * 1000 });
     return { meta: { versions: out.versions, params: out.params, features: out.features, testRows: out.testRows, positiveClass: out.positiveClass }, byKey: Object.fromEntries(out.results.map((r) => [r.label, r])) };
   } catch (e) {
     return { error: errorText(e), byKey: {} };
