@@ -1,5 +1,5 @@
 /**
- * Distribution metrics between a real and a synthetic table (design.md section 7).
+ * Distribution metrics between a real and a synthetic table (docs/design.md section 7).
  *
  * Per column: exact two-sample KS statistic and exact Wasserstein-1 distance for numeric
  * columns, total variation distance for categorical ones. Per pair: SDMetrics'

@@ -1,5 +1,5 @@
 /**
- * Noise schedules for discrete-time Gaussian diffusion (design.md section 4).
+ * Noise schedules for discrete-time Gaussian diffusion (docs/design.md section 4).
  *
  * Indices run t = 0..T-1 as in the Trex code: alpha_t = 1 - beta_t and
  * alphaBar_t = prod_{s<=t} alpha_s. All maths is done in float64; float32 copies are cached

@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-import { AutoSettings, autoSettings } from './auto-config.js';
+import { autoSettings } from './auto-config.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
@@ -86,8 +86,6 @@ export interface SynthesizerSettings {
   sampler: { sampler: SamplerName; steps?: number; eta?: number };
   /** One line per choice: what was chosen and why. */
   notes: string[];
-  /** Columns left out (identifiers). */
-  excluded: { name: string; reason: string }[];
   /** Validation checks (fit with `validation`) and the step whose weights were kept. */
   validation?: { heldOutRows: number; bestStep: number; history: ValidationRecord[] };
 }
@@ -164,7 +162,7 @@ export class TabularSynthesizer {
     const auto = autoSettings({ rows: m.numeric.rows, numeric: m.numeric.cols, classes }, this.userDiffusion);
     this.model.dispose();
     this.model = new TabularDiffusion(auto.diffusion);
-    this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes, excluded };
+    this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes };
     options.onSettings?.(this.settings!);
     if (validation > 0) {
       const split = splitRows(m, validation, this.model.options.seed);

@@ -17,7 +17,7 @@ import {
   ColumnFitOptions, ColumnKind, ColumnSpec, ParsedColumn, discreteClasses, discreteNames, fitColumn, looksLikeIdentifier, parseForSpec,
 } from './table/columns.js';
 import { formatDate } from './table/dates.js';
-import { TabularDataError, TableView, requireRows, tableView } from './table/input.js';
+import { TabularDataError, requireRows, tableView } from './table/input.js';
 import { fromNormal, toNormal } from './table/quantile-map.js';
 import { STATE_FORMAT, STATE_VERSION, ColumnState, describe, expectObject, specToState, stateToSpec } from './table/state.js';
 

@@ -1,4 +1,4 @@
-// Oracle tests of the reverse process, independent of training (design.md section 5).
+// Oracle tests of the reverse process, independent of training (docs/design.md section 5).
 // Data N(m, v) per column has the exact noise predictor
 //   E[eps | x_t] = sqrt(1 - abar)(x_t - sqrt(abar) m) / (abar v + 1 - abar).
 // The chain is driven in JS: x_T from the sampling-init stream (6, step 0, rowStart = offset,
@@ -7,7 +7,7 @@
 //
 // Because everything is linear-Gaussian, the exact law of the *discretised* chain is also
 // computable: each column stays Gaussian, and a float64 recursion on its mean and variance
-// (from the update formulas of design.md, written independently of native/) gives the
+// (from the update formulas of docs/design.md, written independently of native/) gives the
 // distribution the sampler should produce. Two checks per sampler and column:
 //  1. empirical mean/variance vs that recursion, within 5 standard errors of sampling
 //     (mean: sqrt(s2/n); variance: s2 sqrt(2/(n-1))) plus 1e-4 relative for float32 rounding:
@@ -69,7 +69,7 @@ function columnStats(x) {
   });
 }
 
-// --- Independent float64 coefficient formulas (design.md section 4) -------------------
+// --- Independent float64 coefficient formulas (docs/design.md section 4) -------------------
 
 function ddpmCoef(t, variance) {
   const beta = betas[t], alpha = 1 - beta, abar = alphaBars[t];

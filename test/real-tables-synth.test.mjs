@@ -8,22 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { TabularSynthesizer } from '../dist/esm/index.mjs';
+import { rng } from './fixtures/rng.mjs';
 
 /** Small and quick, but trained enough for rates within a few points. */
 const QUICK = { hiddenDims: [64, 64], timeDim: 16, nTimesteps: 100, maxSteps: 4000, batchSize: 256, lr: 3e-3, seed: 5 };
 
-function rng(seed) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  return { uniform, normal };
-}
 
 const rate = (rows, name, where = () => true) => {
   const sel = rows.filter(where);

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
+import { rng as seedRng } from './fixtures/rng.mjs';
 
 const require = createRequire(import.meta.url);
 const { TabularTransformer, TabularDataError, GAP_TOKENS, isGap } = require('../dist/cjs/transformer.js');
@@ -18,15 +19,7 @@ const GAPS = [null, undefined, NaN, '', '   ', 'NA', ' n/a ', '#N/A', 'nan', '-N
 const DATE_GAPS = [...GAPS, new Date(NaN)];
 
 /** Seeded uniform in (0, 1) (mulberry32). */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+const uniformOf = (seed) => seedRng(seed).uniform;
 const normalOf = (u) => () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 
 /** Round-trip bound of a standardised value: float32 z (see transformer.test.mjs). */
@@ -287,7 +280,7 @@ test('gaps: one mode part per numeric column (value, gap, masses), a gap class p
 });
 
 test('gaps: the gap rate survives the encoding, for each gap spelling, in numeric, binary and categorical columns', () => {
-  const u = rng(5);
+  const u = uniformOf(5);
   const n = 3000;
   const tokens = [...GAPS];
   const table = { x: [], b: [], c: [] };
@@ -352,7 +345,7 @@ test("gaps: missing: 'error', an all-gap column, a date-and-number column and a 
 });
 
 test('point masses: a zero-inflated column gets the mass [0] and a value part fitted on the non-zero values only', () => {
-  const u = rng(11);
+  const u = uniformOf(11);
   const normal = normalOf(u);
   const n = 2000;
   const income = Array.from({ length: n }, () => (u() < 0.4 ? 0 : Math.exp(10 + normal())));
@@ -405,7 +398,7 @@ test('point masses: a zero-inflated column gets the mass [0] and a value part fi
 });
 
 test('point masses: most frequent first, at most 3, at least 5% and 5 rows, only in columns of >= 20 distinct values', () => {
-  const u = rng(3);
+  const u = uniformOf(3);
   const n = 1000;
   const draw = () => {
     const r = u();
@@ -475,7 +468,7 @@ test('dates: Date objects over decades come back within the float32 bound (milli
   // A standardised cell is float32: |x - mean| * 2^-24 in ms, about 16 s at 30 years from the
   // mean; the model's own noise is far larger, but a round trip is exact only over spans of
   // hours (the property above). Then rounded to whole ms: +0.5.
-  const u = rng(9);
+  const u = uniformOf(9);
   const d = Array.from({ length: 200 }, () => new Date(Date.UTC(1990, 0, 1) + Math.floor(u() * 30 * 365.25 * DAY)));
   const tf = new TabularTransformer();
   const m = tf.fitTransformMixed({ d });
@@ -491,7 +484,7 @@ test('dates: Date objects over decades come back within the float32 bound (milli
 });
 
 test('A saved model contains no training value verbatim (transformer state, quantile map on and off)', () => {
-  const u = rng(2024);
+  const u = uniformOf(2024);
   const n = 60;
   const unique = (f) => {
     const seen = new Set();
@@ -542,7 +535,7 @@ test('A saved model contains no training value verbatim (transformer state, quan
 
 test('identifier columns: unique strings and about-consecutive integer ids are left out and reported; amounts are kept', () => {
   const n = 30;
-  const u = rng(8);
+  const u = uniformOf(8);
   const order = Array.from({ length: n }, (_, i) => i).sort(() => u() - 0.5);
   const table = {
     code: order.map((k) => `C-${1000 + k}`),

@@ -10,25 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 
 import { TabularDiffusion, TabularSynthesizer, readModelFile, writeModelFile } from '../dist/esm/index.mjs';
+import { rng } from './fixtures/rng.mjs';
 
 const COLUMNS = ['x', 'g', 'k', 'flag', 'y'];
 const CATEGORIES = ['north', 'south', 'east'];
 /** Tiny and quick: the tests below check behaviour, not fidelity. */
 const TINY = { hiddenDims: [16, 16], timeDim: 8, nTimesteps: 20, maxSteps: 60, batchSize: 64, seed: 3 };
 
-/** mulberry32 uniforms and Box-Muller normals: deterministic test data. */
-function rng(seed) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-  return { uniform, normal };
-}
 
 function mixedRows(n, seed = 1) {
   const r = rng(seed);
