@@ -1,8 +1,13 @@
 #include "jobs.h"
 
 #include <exception>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
 
 #include "cuda_jobs.h"
+#include "boundary.h"
+#include "live_models.h"
 #include "model_wrap.h"
 #include "../cpu/sedd_sampler.h"
 #include "../cpu/sedd_trainer.h"
@@ -19,57 +24,146 @@ Napi::Error MakeAbortError(Napi::Env env) {
 
 namespace {
 
-struct ProgressPoint {
-  double a;  // fit: optimiser step; sample: rows done
-  double b;  // fit: mean loss since the last report; sample: unused
-};
-
-// Shared shape of both jobs: progress callback, abort, promise, keeping the model alive.
-class JobBase : public Napi::AsyncProgressQueueWorker<ProgressPoint> {
+// Shared shape of the jobs: a thread of their own (not libuv's pool, whose work an exiting
+// environment waits for before any cleanup hook can abort it), progress and completion
+// through a thread-safe function, the promise, keeping the model alive. A job belongs to the
+// environment that started it (live_models.h).
+class JobBase : public RunningJob {
  public:
   JobBase(Napi::Env env, ModelWrap* owner, Napi::Object self, Napi::Value on_progress)
-      : Napi::AsyncProgressQueueWorker<ProgressPoint>(env, "tabular-diffusion"),
-        owner_(owner),
-        self_(Napi::Persistent(self)),
-        deferred_(Napi::Promise::Deferred::New(env)) {
+      : owner_(owner), env_(env), self_(Napi::Persistent(self)), deferred_(Napi::Promise::Deferred::New(env)) {
     if (on_progress.IsFunction()) progress_ = Napi::Persistent(on_progress.As<Napi::Function>());
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  // Starts the thread; on failure the job is deleted and a JS error thrown.
+  static Napi::Promise Start(JobBase* job) {
+    Napi::Env env(job->env_);
+    Napi::Promise promise = job->deferred_.Promise();
+    napi_value name = Napi::String::New(env, "tabular-diffusion");
+    napi_status status = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, job,
+                                                         &JobBase::CallJs, &job->tsfn_);
+    if (status != napi_ok) {
+      job->owner_->FinishJob();
+      delete job;
+      throw Napi::Error::New(env, "model: could not start the job (napi_create_threadsafe_function failed)");
+    }
+    AddRunningJob(job->env_, job);
+    try {
+      job->thread_ = std::thread([job] { job->Run(); });
+    } catch (const std::system_error& e) {
+      RemoveRunningJob(job->env_, job);
+      napi_release_threadsafe_function(job->tsfn_, napi_tsfn_abort);
+      job->owner_->FinishJob();
+      delete job;
+      throw Napi::Error::New(env, std::string("model: the OS refused a thread for this job (") + e.what() + ")");
+    }
+    return promise;
+  }
+
+  void Join() override {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Environment teardown: the thread has been joined; free without calling into JS (the
+  // references' own teardown is the environment's).
+  void Discard() override {
+    Join();
+    self_.SuppressDestruct();
+    progress_.SuppressDestruct();
+    progress_error_.SuppressDestruct();
+    delete this;
+  }
 
  protected:
-  void OnProgress(const ProgressPoint* points, size_t count) override {
-    if (progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
-    Napi::Env env = Env();
-    for (size_t i = 0; i < count; ++i) {
-      try {
-        progress_.Call({Napi::Number::New(env, points[i].a), Napi::Number::New(env, points[i].b)});
-      } catch (const Napi::Error& e) {
-        // A throwing callback stops the job and becomes its rejection.
-        progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
-        owner_->abort_flag().store(true);
-        return;
-      }
-    }
-  }
+  // Runs on the job's thread; report progress with Send. Throws std::exception on failure.
+  virtual void Execute() = 0;
+  // Runs on the JS thread after Execute returned without throwing.
+  virtual void OnOK(Napi::Env env) = 0;
 
-  void OnError(const Napi::Error& e) override {
-    owner_->FinishJob();
-    deferred_.Reject(e.Value());
-  }
+  void Send(double a, double b) { Post(new Message{false, a, b}); }
 
   // Settles the promise for a job that ran to its end or stopped on abort.
   void Settle(bool aborted, Napi::Value value) {
-    owner_->FinishJob();
-    Napi::Env env = Env();
+    Napi::Env env(env_);
     if (!progress_error_.IsEmpty()) deferred_.Reject(progress_error_.Value());
     else if (aborted) deferred_.Reject(MakeAbortError(env).Value());
     else deferred_.Resolve(value);
   }
 
   ModelWrap* owner_;
+  std::string error_;  // set when Execute threw
+  bool error_is_range_ = false;
 
  private:
+  struct Message {
+    bool done;
+    double a;  // fit: optimiser step; sample: rows done
+    double b;  // fit: mean loss since the last report; sample: unused
+  };
+
+  void Run() {
+    try {
+      Execute();
+    } catch (const std::bad_alloc&) {
+      error_ = "out of memory; use fewer rows or a smaller batch";
+      error_is_range_ = true;
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
+    Post(new Message{true, 0, 0});
+  }
+
+  void Post(Message* m) {
+    // napi_closing: the environment is going away; its cleanup hook joins this thread.
+    if (napi_call_threadsafe_function(tsfn_, m, napi_tsfn_blocking) != napi_ok) delete m;
+  }
+
+  static void CallJs(napi_env env, napi_value, void* context, void* data) {
+    std::unique_ptr<Message> m(static_cast<Message*>(data));
+    if (env == nullptr) return;  // teardown: the job is the cleanup hook's to free
+    auto* job = static_cast<JobBase*>(context);
+    try {
+      if (m->done) job->Finish();
+      else job->Progress(m->a, m->b);
+    } catch (...) {
+      // Nothing may unwind into N-API; an exception here means the environment is stopping.
+    }
+  }
+
+  void Progress(double a, double b) {
+    if (progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
+    Napi::Env env(env_);
+    Napi::HandleScope scope(env);
+    try {
+      progress_.Call({Napi::Number::New(env, a), Napi::Number::New(env, b)});
+    } catch (const Napi::Error& e) {
+      // A throwing callback stops the job and becomes its rejection.
+      progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+      owner_->abort_flag().store(true);
+    }
+  }
+
+  void Finish() {
+    Join();
+    if (!RemoveRunningJob(env_, this)) return;  // already discarded by environment cleanup
+    napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
+    owner_->FinishJob();
+    Napi::Env env(env_);
+    Napi::HandleScope scope(env);
+    std::unique_ptr<JobBase> self(this);
+    if (!error_.empty()) {
+      const std::string what = std::string(Kind()) + " failed: " + error_;
+      deferred_.Reject(error_is_range_ ? Napi::RangeError::New(env, what).Value() : Napi::Error::New(env, what).Value());
+      return;
+    }
+    OnOK(env);
+  }
+
+  virtual const char* Kind() const = 0;
+
+  napi_env env_;
+  napi_threadsafe_function tsfn_ = nullptr;
+  std::thread thread_;
   Napi::ObjectReference self_;
   Napi::Promise::Deferred deferred_;
   Napi::FunctionReference progress_;
@@ -78,27 +172,22 @@ class JobBase : public Napi::AsyncProgressQueueWorker<ProgressPoint> {
 
 class FitJob : public JobBase {
  public:
+  const char* Kind() const override { return "fit"; }
   FitJob(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<FitInputs> in, Napi::Value on_progress)
       : JobBase(env, owner, self, on_progress), in_(std::move(in)) {}
 
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      const cpu::TrainProgress report = [&](int64_t step, double loss) {
-        ProgressPoint p{static_cast<double>(step), loss};
-        progress.Send(&p, 1);
-      };
-      if (const TdCudaApi* cuda = owner_->cuda()) {
-        result_ = CudaTrain(*cuda, owner_->model(), in_->store->data, in_->options, owner_->abort_flag(), report);
-      } else {
-        result_ = cpu::train(owner_->model(), in_->store->data, in_->options, owner_->pool(), owner_->abort_flag(), report);
-      }
-    } catch (const std::exception& e) {
-      SetError(std::string("fit failed: ") + e.what());
+  void Execute() override {
+    const cpu::TrainProgress report = [&](int64_t step, double loss) {
+      Send(static_cast<double>(step), loss);
+    };
+    if (const TdCudaApi* cuda = owner_->cuda()) {
+      result_ = CudaTrain(*cuda, owner_->model(), in_->store->data, in_->options, owner_->abort_flag(), report);
+    } else {
+      result_ = cpu::train(owner_->model(), in_->store->data, in_->options, owner_->pool(), owner_->abort_flag(), report);
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  void OnOK(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     out.Set("steps", static_cast<double>(result_.steps_done));
     out.Set("lastLoss", result_.last_loss);
@@ -113,6 +202,7 @@ class FitJob : public JobBase {
 
 class SampleJob : public JobBase {
  public:
+  const char* Kind() const override { return "sample"; }
   SampleJob(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<SampleInputs> in,
             Napi::Value on_progress)
       : JobBase(env, owner, self, on_progress), in_(std::move(in)) {}
@@ -122,40 +212,32 @@ class SampleJob : public JobBase {
     delete[] out_cat_;
   }
 
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      const size_t count = static_cast<size_t>(in_->n) * owner_->model().numeric_dim();
-      out_ = new float[count > 0 ? count : 1];
-      int64_t last_reported = 0;
-      const int64_t every = in_->progress_interval;
-      const cpu::SampleProgress report = [&](int64_t rows_done) {
-                                 if (every <= 0 || (rows_done - last_reported < every && rows_done < in_->n)) return;
-                                 last_reported = rows_done;
-                                 ProgressPoint p{static_cast<double>(rows_done), 0.0};
-                                 progress.Send(&p, 1);
-                               };
-      if (owner_->model().cat.active()) {
-        const size_t cat_count = static_cast<size_t>(in_->n) * owner_->model().cat.classes.size();
-        out_cat_ = new int32_t[cat_count > 0 ? cat_count : 1];
-      }
-      if (const TdCudaApi* cuda = owner_->cuda()) {
-        completed_ = CudaSample(*cuda, owner_->model(), in_->n, in_->options, owner_->precision(), out_, out_cat_,
-                                owner_->abort_flag(), report);
-      } else if (owner_->model().cat.active()) {
-        completed_ = cpu::sample_mixed(owner_->model(), in_->n, in_->options, out_, out_cat_, owner_->pool(),
-                                       owner_->abort_flag(), report);
-      } else {
-        completed_ = cpu::sample(owner_->model(), in_->n, in_->options, out_, owner_->pool(), owner_->abort_flag(), report);
-      }
-    } catch (const std::bad_alloc&) {
-      SetError("sample failed: out of memory for " + std::to_string(in_->n) + " rows; sample in smaller batches");
-    } catch (const std::exception& e) {
-      SetError(std::string("sample failed: ") + e.what());
+  void Execute() override {
+    const size_t count = static_cast<size_t>(in_->n) * owner_->model().numeric_dim();
+    out_ = new float[count > 0 ? count : 1];
+    int64_t last_reported = 0;
+    const int64_t every = in_->progress_interval;
+    const cpu::SampleProgress report = [&](int64_t rows_done) {
+                               if (every <= 0 || (rows_done - last_reported < every && rows_done < in_->n)) return;
+                               last_reported = rows_done;
+                               Send(static_cast<double>(rows_done), 0.0);
+                             };
+    if (owner_->model().cat.active()) {
+      const size_t cat_count = static_cast<size_t>(in_->n) * owner_->model().cat.classes.size();
+      out_cat_ = new int32_t[cat_count > 0 ? cat_count : 1];
+    }
+    if (const TdCudaApi* cuda = owner_->cuda()) {
+      completed_ = CudaSample(*cuda, owner_->model(), in_->n, in_->options, owner_->precision(), out_, out_cat_,
+                              owner_->abort_flag(), report);
+    } else if (owner_->model().cat.active()) {
+      completed_ = cpu::sample_mixed(owner_->model(), in_->n, in_->options, out_, out_cat_, owner_->pool(),
+                                     owner_->abort_flag(), report);
+    } else {
+      completed_ = cpu::sample(owner_->model(), in_->n, in_->options, out_, owner_->pool(), owner_->abort_flag(), report);
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  void OnOK(Napi::Env env) override {
     if (!completed_) {
       Settle(true, env.Undefined());
       return;
@@ -211,7 +293,7 @@ void RunEvaluation(ModelWrap* owner, const EvalInputs& in, EvalOutput& out) {
 
 Napi::Object EvalResult(Napi::Env env, const EvalOutput& out) {
   auto copy = [&](const std::vector<double>& v) {
-    Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
+    Napi::Float64Array a = NewFloat64Out(env, "rows", v.size());
     std::copy(v.begin(), v.end(), a.Data());
     return a;
   };
@@ -224,21 +306,15 @@ Napi::Object EvalResult(Napi::Env env, const EvalOutput& out) {
 
 class EvalJob : public JobBase {
  public:
+  const char* Kind() const override { return "evaluate"; }
   EvalJob(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<EvalInputs> in)
       : JobBase(env, owner, self, env.Undefined()), in_(std::move(in)) {}
 
-  void Execute(const ExecutionProgress&) override {
-    try {
-      RunEvaluation(owner_, *in_, out_);
-    } catch (const std::bad_alloc&) {
-      SetError("evaluate failed: out of memory; evaluate fewer rows or draws at a time");
-    } catch (const std::exception& e) {
-      SetError(std::string("evaluate failed: ") + e.what());
-    }
+  void Execute() override {
+    RunEvaluation(owner_, *in_, out_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  void OnOK(Napi::Env env) override {
     Settle(!out_.completed, out_.completed ? Napi::Value(EvalResult(env, out_)) : env.Undefined());
   }
 
@@ -250,10 +326,7 @@ class EvalJob : public JobBase {
 }  // namespace
 
 Napi::Promise StartEvaluate(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<EvalInputs> inputs) {
-  auto* job = new EvalJob(env, owner, self, std::move(inputs));
-  Napi::Promise promise = job->Promise();
-  job->Queue();
-  return promise;
+  return JobBase::Start(new EvalJob(env, owner, self, std::move(inputs)));
 }
 
 Napi::Object RunEvaluate(Napi::Env env, ModelWrap* owner, const EvalInputs& inputs) {
@@ -264,18 +337,12 @@ Napi::Object RunEvaluate(Napi::Env env, ModelWrap* owner, const EvalInputs& inpu
 
 Napi::Promise StartFit(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<FitInputs> inputs,
                        Napi::Value on_progress) {
-  auto* job = new FitJob(env, owner, self, std::move(inputs), on_progress);
-  Napi::Promise promise = job->Promise();
-  job->Queue();
-  return promise;
+  return JobBase::Start(new FitJob(env, owner, self, std::move(inputs), on_progress));
 }
 
 Napi::Promise StartSample(Napi::Env env, ModelWrap* owner, Napi::Object self, std::unique_ptr<SampleInputs> inputs,
                           Napi::Value on_progress) {
-  auto* job = new SampleJob(env, owner, self, std::move(inputs), on_progress);
-  Napi::Promise promise = job->Promise();
-  job->Queue();
-  return promise;
+  return JobBase::Start(new SampleJob(env, owner, self, std::move(inputs), on_progress));
 }
 
 }  // namespace addon

@@ -1,14 +1,17 @@
 #include "model_wrap.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <system_error>
 
 #include "../cpu/mlp.h"
 #include "../cpu/sampler.h"
 #include "cuda_backend.h"
 #include "cuda_jobs.h"
 #include "jobs.h"
+#include "boundary.h"
 #include "live_models.h"
 #include "ops_sedd.h"
 #include "validate.h"
@@ -49,6 +52,18 @@ std::vector<int> GetHidden(const Napi::Object& o) {
   return widths;
 }
 
+// Bytes of the activations a forward + backward pass keeps for `rows` rows (see
+// cpu::MlpWorkspace::reserve), checked before the workspace is allocated.
+double WorkspaceBytes(const cpu::DenoiserModel& m, double rows) {
+  double per_row = 2.0 * std::max<double>(m.layout.widest, m.cfg.input_dim());
+  for (const auto& L : m.layout.layers) per_row += 3.0 * L.out;
+  return rows * per_row * sizeof(float);
+}
+
+void CheckWorkspace(Napi::Env env, const cpu::DenoiserModel& m, const char* name, double rows) {
+  CheckAllocation(env, name, WorkspaceBytes(m, rows), "the network's activations for " + std::to_string(static_cast<int64_t>(rows)) + " rows");
+}
+
 cpu::DenoiserModel& Alive(Napi::Env env, std::unique_ptr<cpu::DenoiserModel>& model) {
   if (!model) ThrowType(env, "model", "this model has been released");
   return *model;
@@ -59,25 +74,37 @@ cpu::DenoiserModel& Alive(Napi::Env env, std::unique_ptr<cpu::DenoiserModel>& mo
 void ModelWrap::Register(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = DefineClass(env, "NativeModel",
                                     {
-                                        InstanceMethod("fit", &ModelWrap::Fit),
-                                        InstanceMethod("sample", &ModelWrap::Sample),
-                                        InstanceMethod("predictEps", &ModelWrap::PredictEps),
-                                        InstanceMethod("forward", &ModelWrap::Forward),
-                                        InstanceMethod("backward", &ModelWrap::Backward),
-                                        InstanceMethod("getWeights", &ModelWrap::GetWeights),
-                                        InstanceMethod("setWeights", &ModelWrap::SetWeights),
-                                        InstanceMethod("layout", &ModelWrap::Layout),
-                                        InstanceMethod("info", &ModelWrap::Info),
-                                        InstanceMethod("abort", &ModelWrap::Abort),
-                                        InstanceMethod("release", &ModelWrap::Release),
-                                        InstanceMethod("evaluate", &ModelWrap::Evaluate),
-                                        InstanceMethod("evaluateAsync", &ModelWrap::EvaluateAsync),
+                                        InstanceMethod("fit", &ModelWrap::Guard<&ModelWrap::Fit>),
+                                        InstanceMethod("sample", &ModelWrap::Guard<&ModelWrap::Sample>),
+                                        InstanceMethod("predictEps", &ModelWrap::Guard<&ModelWrap::PredictEps>),
+                                        InstanceMethod("forward", &ModelWrap::Guard<&ModelWrap::Forward>),
+                                        InstanceMethod("backward", &ModelWrap::Guard<&ModelWrap::Backward>),
+                                        InstanceMethod("getWeights", &ModelWrap::Guard<&ModelWrap::GetWeights>),
+                                        InstanceMethod("setWeights", &ModelWrap::Guard<&ModelWrap::SetWeights>),
+                                        InstanceMethod("layout", &ModelWrap::Guard<&ModelWrap::Layout>),
+                                        InstanceMethod("info", &ModelWrap::Guard<&ModelWrap::Info>),
+                                        InstanceMethod("abort", &ModelWrap::Guard<&ModelWrap::Abort>),
+                                        InstanceMethod("release", &ModelWrap::Guard<&ModelWrap::Release>),
+                                        InstanceMethod("evaluate", &ModelWrap::Guard<&ModelWrap::Evaluate>),
+                                        InstanceMethod("evaluateAsync", &ModelWrap::Guard<&ModelWrap::EvaluateAsync>),
                                     });
   exports.Set("NativeModel", ctor);
 }
 
 // new NativeModel({dataDim, contextDim, timeDim, hidden, outDim, activation, dropout, seed, threads})
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  CallScope scope;
+  try {
+    Init(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    RethrowAsJs(info.Env(), "NativeModel");
+  }
+  RegisterJobOwner(info.Env(), &abort_);  // last: a constructor that throws must not leave it registered
+}
+
+void ModelWrap::Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
   MlpConfig cfg;
@@ -115,16 +142,21 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     in = out;
   }
   if (total > 268435456.0) ThrowRange(env, "hidden", "the network would have more than 2^28 parameters");
+  CheckAllocation(env, "hidden", total * 4 * sizeof(float), "the network's weights and optimiser state");
   try {
     model_.reset(new cpu::DenoiserModel(cfg, seed, cat));
-    pool_.reset(new ThreadPool(threads_));
   } catch (const std::bad_alloc&) {
     ThrowRange(env, "hidden", "not enough memory for this network");
   }
-  RegisterAbortFlag(&abort_);  // last: a constructor that throws must not leave it registered
+  try {
+    pool_.reset(new ThreadPool(threads_));
+  } catch (const std::system_error& e) {
+    throw Napi::Error::New(env, "threads: the OS refused to start " + std::to_string(threads_ - 1) +
+                                    " worker threads (" + e.what() + "); ask for fewer threads");
+  }
 }
 
-ModelWrap::~ModelWrap() { UnregisterAbortFlag(&abort_); }
+ModelWrap::~ModelWrap() { UnregisterJobOwner(&abort_); }
 
 void ModelWrap::CheckUsable(Napi::Env env, bool claim) {
   Alive(env, model_);
@@ -193,6 +225,7 @@ Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   }
   cpu::TrainOptions& t = in->options;
   t.batch_size = static_cast<int>(GetNumber(o, "batchSize", {1, 1 << 20, true}, 256));
+  CheckWorkspace(env, *model_, "batchSize", t.batch_size);
   t.steps = static_cast<int64_t>(GetNumber(o, "steps", {0, 4294967295.0, true}, NAN));
   if (static_cast<double>(model_->step) + t.steps > 4294967295.0) ThrowRange(env, "steps", "the model would pass 2^32 optimiser steps");
   t.adam.lr = static_cast<float>(GetNumber(o, "lr", {0, 10, false}, 1e-3));
@@ -274,6 +307,8 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   if (variance != "beta" && variance != "posterior") ThrowRange(env, "variance", "expected 'beta' or 'posterior'");
   s.variance = variance == "beta" ? cpu::Variance::Beta : cpu::Variance::Posterior;
   s.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 20, true}, 1024));
+  CheckAllocation(env, "n", n * (model_->numeric_dim() + static_cast<double>(model_->cat.classes.size())) * 4, "the samples");
+  CheckWorkspace(env, *model_, "chunkRows", std::min<double>(s.chunk_rows, std::max(1.0, n)) * threads_);
   if (cfg.context_dim > 0) {
     const double context_rows = GetNumber(o, "contextRows", {1, kMaxRows, true}, NAN);
     if (context_rows != 1 && context_rows != n) ThrowRange(env, "contextRows", "expected 1 (broadcast) or n");
@@ -314,7 +349,8 @@ Napi::Value ModelWrap::PredictEps(const Napi::CallbackInfo& info) {
     context_rows = static_cast<int64_t>(cr);
   }
   const bool use_ema = GetBool(o, "useEma", true);
-  Napi::Float32Array out = Napi::Float32Array::New(env, CheckedElements(env, "rows", rows, cfg.out_dim));
+  CheckWorkspace(env, *model_, "rows", rows);
+  Napi::Float32Array out = NewFloat32Out(env, "rows", CheckedElements(env, "rows", rows, cfg.out_dim));
   const float* params = use_ema ? model_->sampling_params() : model_->params.data();
   cpu::predict_eps(*model_, params, x.data, static_cast<int>(rows), t, context, context_rows, out.Data());
   return out;
@@ -329,9 +365,10 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
   const double rows = info.Length() > 1 ? CheckNumber(env, info[1], "rows", {1, kMaxRows, true}) : NAN;
   if (info.Length() < 2) ThrowType(env, "rows", "forward(input, rows) needs the row count");
   auto input = GetFloat32(env, info[0], "input", CheckedElements(env, "rows", rows, cfg.input_dim()), true);
+  CheckWorkspace(env, *model_, "rows", rows);
   if (cuda_) {
     const TdMlpDesc desc = DescribeMlp(*model_);
-    Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(rows) * cfg.out_dim);
+    Napi::Float32Array out = NewFloat32Out(env, "rows", static_cast<size_t>(rows) * cfg.out_dim);
     if (cuda_->mlp_forward(&desc, model_->params.data(), input.data, static_cast<int>(rows), out.Data(), precision_) != 0) {
       throw Napi::Error::New(env, std::string("CUDA backend: ") + cuda_->last_error());
     }
@@ -351,8 +388,9 @@ Napi::Value ModelWrap::Backward(const Napi::CallbackInfo& info) {
   const double rows = CheckNumber(env, info[2], "rows", {1, kMaxRows, true});
   auto input = GetFloat32(env, info[0], "input", CheckedElements(env, "rows", rows, cfg.input_dim()), true);
   auto grad_out = GetFloat32(env, info[1], "gradOutput", CheckedElements(env, "rows", rows, cfg.out_dim), true);
-  Napi::Float32Array grad_params = Napi::Float32Array::New(env, model_->layout.total);
-  Napi::Float32Array grad_input = Napi::Float32Array::New(env, input.length);
+  CheckWorkspace(env, *model_, "rows", rows);
+  Napi::Float32Array grad_params = NewFloat32Out(env, "grad_params", model_->layout.total);
+  Napi::Float32Array grad_input = NewFloat32Out(env, "grad_input", input.length);
   if (cuda_) {
     const TdMlpDesc desc = DescribeMlp(*model_);
     if (cuda_->mlp_backward(&desc, model_->params.data(), input.data, grad_out.data, static_cast<int>(rows),

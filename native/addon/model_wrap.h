@@ -9,6 +9,7 @@
 #include "../cpu/model.h"
 #include "../cpu/thread_pool.h"
 #include "../cuda/cuda_api.h"
+#include "boundary.h"
 #include "jobs.h"
 
 namespace td {
@@ -42,6 +43,20 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value EvaluateAsync(const Napi::CallbackInfo& info);
+
+  void Init(const Napi::CallbackInfo& info);
+  // Runs a method with C++ exceptions turned into JS errors (see boundary.h).
+  template <Napi::Value (ModelWrap::*M)(const Napi::CallbackInfo&)>
+  Napi::Value Guard(const Napi::CallbackInfo& info) {
+    CallScope scope;
+    try {
+      return (this->*M)(info);
+    } catch (const Napi::Error&) {
+      throw;
+    } catch (...) {
+      RethrowAsJs(info.Env(), "NativeModel");
+    }
+  }
 
   // Throws unless the model is alive and idle; marks it busy when `claim` is set.
   void CheckUsable(Napi::Env env, bool claim);

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-#include <map>
 #include <memory>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "../cpu/normals.h"
 #include "../cpu/optimizer.h"
 #include "cuda_backend.h"
+#include "boundary.h"
 #include "validate.h"
 
 namespace td {
@@ -61,7 +61,7 @@ Napi::Value Draws(const Napi::CallbackInfo& info) {
   const std::string kind = GetString(o, "kind", "normal");
   if (kind != "normal" && kind != "uniform") ThrowRange(info.Env(), "kind", "expected 'normal' or 'uniform'");
   if (row_start + s.rows > 281474976710656.0) ThrowRange(info.Env(), "rowStart", "rowStart + rows must stay below 2^48");
-  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), s.count);
+  Napi::Float32Array out = NewFloat32Out(info.Env(), "rows", s.count);
   float* dst = out.Data();
   const uint64_t first = static_cast<uint64_t>(row_start);
   // reference: the scalar formulas of core/philox.h, to check the SIMD path against.
@@ -102,8 +102,8 @@ Napi::Value ForwardNoise(const Napi::CallbackInfo& info) {
   const double row_offset = GetNumber(o, "rowOffset", {0, 281474976710655.0 - s.rows, true}, 0);
   const uint32_t step = static_cast<uint32_t>(GetNumber(o, "step", {0, 4294967295.0, true}, 0));
   const TdCudaApi* cuda = DeviceOption(o);
-  Napi::Float32Array xt = Napi::Float32Array::New(env, s.count);
-  Napi::Float32Array eps = Napi::Float32Array::New(env, s.count);
+  Napi::Float32Array xt = NewFloat32Out(env, "rows", s.count);
+  Napi::Float32Array eps = NewFloat32Out(env, "rows", s.count);
   if (cuda) {
     CheckCudaCall(env, cuda, cuda->forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, static_cast<int>(sa.length),
                                              seed, kStreamUser, static_cast<uint64_t>(row_offset), step, xt.Data(), eps.Data()));
@@ -132,7 +132,7 @@ Napi::Value EpsMse(const Napi::CallbackInfo& info) {
   auto eps_hat = GetFloat32(env, info[0], "epsHat", kAny, true);
   auto eps = GetFloat32(env, info[1], "eps", eps_hat.length, true);
   const uint8_t* observed = !o.IsEmpty() && Has(o, "observed") ? GetMask(env, o.Get("observed"), "observed", eps.length).data : nullptr;
-  Napi::Float32Array grad = Napi::Float32Array::New(env, eps.length);
+  Napi::Float32Array grad = NewFloat32Out(env, "grad", eps.length);
   double loss = 0.0;
   if (observed) {
     if (cuda) CheckCudaCall(env, cuda, cuda->eps_mse_masked(eps_hat.data, eps.data, observed, eps.length, &loss, grad.Data()));
@@ -221,7 +221,7 @@ Napi::Value DpmSolverStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
   const StepInputs in = GetStepInputs(o);
-  auto x0_prev = GetFloat32(env, o.Get("x0Prev"), "x0Prev", in.shape.count, true);
+  auto x0_prev = GetFloat32(env, o.Get("x0Prev"), "x0Prev", in.shape.count, true, Access::InPlace);
   const double T = static_cast<double>(in.alpha_bars.length);
   const int before = static_cast<int>(GetNumber(o, "before", {-1, T - 1, true}, -1));
   if (before >= 0 && before <= in.t) ThrowRange(env, "before", "must be greater than t (or -1)");
@@ -242,10 +242,10 @@ Napi::Value DpmSolverStep(const Napi::CallbackInfo& info) {
 Napi::Value AdamWStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
-  auto params = GetFloat32(env, o.Get("params"), "params", kAny, true);
+  auto params = GetFloat32(env, o.Get("params"), "params", kAny, true, Access::InPlace);
   auto grads = GetFloat32(env, o.Get("grads"), "grads", params.length, true);
-  auto m = GetFloat32(env, o.Get("m"), "m", params.length, true);
-  auto v = GetFloat32(env, o.Get("v"), "v", params.length, true);
+  auto m = GetFloat32(env, o.Get("m"), "m", params.length, true, Access::InPlace);
+  auto v = GetFloat32(env, o.Get("v"), "v", params.length, true, Access::InPlace);
   cpu::AdamWConfig cfg;
   const double step = GetNumber(o, "step", {1, 9007199254740991.0, true}, NAN);
   cfg.lr = static_cast<float>(GetNumber(o, "lr", {0, 10, false}, 1e-3));
@@ -266,13 +266,6 @@ Napi::Value AdamWStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-ThreadPool* PoolFor(int threads) {
-  static std::map<int, std::unique_ptr<ThreadPool>> pools;
-  auto& slot = pools[threads];
-  if (!slot) slot.reset(new ThreadPool(threads));
-  return slot.get();
-}
-
 // sgemm({transA, transB, m, n, k, alpha, a, b, beta, c, threads, reference}): c updated in place.
 Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -286,7 +279,7 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   CheckedElements(env, "m", m, n);
   auto a = GetFloat32(env, o.Get("a"), "a", static_cast<size_t>(m) * k, false);
   auto b = GetFloat32(env, o.Get("b"), "b", static_cast<size_t>(k) * n, false);
-  auto c = GetFloat32(env, o.Get("c"), "c", static_cast<size_t>(m) * n, false);
+  auto c = GetFloat32(env, o.Get("c"), "c", static_cast<size_t>(m) * n, false, Access::InPlace);
   const float alpha = static_cast<float>(GetNumber(o, "alpha", {-1e30, 1e30, false}, 1));
   const float beta = static_cast<float>(GetNumber(o, "beta", {-1e30, 1e30, false}, 0));
   const int threads = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, 1));
@@ -302,7 +295,10 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   if (GetBool(o, "reference", false)) {
     cpu::sgemm_reference(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n);
   } else {
-    cpu::sgemm(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n, threads > 1 ? PoolFor(threads) : nullptr);
+    // A handle on the shared worker threads: no threads are created per distinct count.
+    std::unique_ptr<ThreadPool> pool;
+    if (threads > 1) pool.reset(new ThreadPool(threads));
+    cpu::sgemm(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n, pool.get());
   }
   return env.Undefined();
 }
@@ -314,7 +310,7 @@ Napi::Value TimeEmbedding(const Napi::CallbackInfo& info) {
   const double t = CheckNumber(env, info[0], "t", {-1e9, 1e9, false});
   const double dim = CheckNumber(env, info[1], "dim", {2, 65536, true});
   if (static_cast<int>(dim) % 2 != 0) ThrowRange(env, "dim", "must be even");
-  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(dim));
+  Napi::Float32Array out = NewFloat32Out(env, "dim", static_cast<size_t>(dim));
   time_embedding(t, static_cast<int>(dim), out.Data());
   return out;
 }
@@ -325,6 +321,7 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   out.Set("backend", "cpu");
   out.Set("gemmKernel", cpu::gemm_kernel_name());
   out.Set("defaultThreads", ThreadPool::default_threads());
+  out.Set("poolThreads", ThreadPool::live_threads());  // OS threads the shared pool holds now
   const CudaBackend& cuda = GetCudaBackend();
   Napi::Object c = Napi::Object::New(env);
   c.Set("available", cuda.api != nullptr);
@@ -338,17 +335,17 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterOps(Napi::Env env, Napi::Object exports) {
-  exports.Set("philox4x32", Napi::Function::New(env, Philox, "philox4x32"));
-  exports.Set("draws", Napi::Function::New(env, Draws, "draws"));
-  exports.Set("forwardNoise", Napi::Function::New(env, ForwardNoise, "forwardNoise"));
-  exports.Set("epsMse", Napi::Function::New(env, EpsMse, "epsMse"));
-  exports.Set("ddpmStep", Napi::Function::New(env, DdpmStep, "ddpmStep"));
-  exports.Set("ddimStep", Napi::Function::New(env, DdimStep, "ddimStep"));
-  exports.Set("dpmSolverStep", Napi::Function::New(env, DpmSolverStep, "dpmSolverStep"));
-  exports.Set("adamwStep", Napi::Function::New(env, AdamWStep, "adamwStep"));
-  exports.Set("sgemm", Napi::Function::New(env, Sgemm, "sgemm"));
-  exports.Set("timeEmbedding", Napi::Function::New(env, TimeEmbedding, "timeEmbedding"));
-  exports.Set("backendInfo", Napi::Function::New(env, BackendInfo, "backendInfo"));
+  TD_EXPORT(exports, env, "philox4x32", Philox);
+  TD_EXPORT(exports, env, "draws", Draws);
+  TD_EXPORT(exports, env, "forwardNoise", ForwardNoise);
+  TD_EXPORT(exports, env, "epsMse", EpsMse);
+  TD_EXPORT(exports, env, "ddpmStep", DdpmStep);
+  TD_EXPORT(exports, env, "ddimStep", DdimStep);
+  TD_EXPORT(exports, env, "dpmSolverStep", DpmSolverStep);
+  TD_EXPORT(exports, env, "adamwStep", AdamWStep);
+  TD_EXPORT(exports, env, "sgemm", Sgemm);
+  TD_EXPORT(exports, env, "timeEmbedding", TimeEmbedding);
+  TD_EXPORT(exports, env, "backendInfo", BackendInfo);
 }
 
 }  // namespace addon

@@ -7,6 +7,7 @@
 #include "../cpu/sedd_multinomial.h"
 #include "../cpu/sedd_ops.h"
 #include "cuda_backend.h"
+#include "boundary.h"
 #include "validate.h"
 
 namespace td {
@@ -212,14 +213,14 @@ uint32_t GetStep(const Napi::Object& o) {
 }
 
 Napi::Int32Array NewInt32(Napi::Env env, const int32_t* src, size_t count) {
-  Napi::Int32Array out = Napi::Int32Array::New(env, count);
+  Napi::Int32Array out = NewInt32Out(env, "rows", count);
   if (count > 0) std::copy(src, src + count, out.Data());
   return out;
 }
 
 Napi::Object LossResult(Napi::Env env, double loss, const std::vector<double>& row_loss, Napi::Float32Array grad) {
   Napi::Object out = Napi::Object::New(env);
-  Napi::Float64Array rows = Napi::Float64Array::New(env, row_loss.size());
+  Napi::Float64Array rows = NewFloat64Out(env, "rows", row_loss.size());
   std::copy(row_loss.begin(), row_loss.end(), rows.Data());
   out.Set("loss", loss);
   out.Set("rowLoss", rows);
@@ -236,7 +237,7 @@ Napi::Value SeddNoise(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < t.length; ++i) {
     if (!(t.data[i] >= 0.0 && t.data[i] <= 1.0)) ThrowRange(env, "t", "index " + std::to_string(i) + " is outside [0, 1]");
   }
-  Napi::Float64Array total = Napi::Float64Array::New(env, t.length), rate = Napi::Float64Array::New(env, t.length);
+  Napi::Float64Array total = NewFloat64Out(env, "total", t.length), rate = NewFloat64Out(env, "rate", t.length);
   for (size_t i = 0; i < t.length; ++i) {
     total[i] = noise.total(t.data[i]);
     rate[i] = noise.rate(t.data[i]);
@@ -255,7 +256,7 @@ Napi::Value SeddTransition(const Napi::CallbackInfo& info) {
   const int32_t* x0 = GetClassMatrix(env, o.Get("x0"), "x0", a.rows, a.spec.classes, 0);
   const double* sigma = GetSigmas(o, a.rows);
   const CatLayout L = a.layout();
-  Napi::Float64Array out = Napi::Float64Array::New(env, a.rows * L.total);
+  Napi::Float64Array out = NewFloat64Out(env, "rows", a.rows * L.total);
   for (size_t i = 0; i < a.rows; ++i) {
     for (int c = 0; c < L.cols; ++c) {
       const int n = L.classes[c], S = sedd::graph_states(L.graph, n);
@@ -283,7 +284,7 @@ Napi::Value SeddCorrupt(const Napi::CallbackInfo& info) {
   const uint32_t step = GetStep(o);
   std::vector<double> move(a.rows);
   for (size_t i = 0; i < a.rows; ++i) move[i] = -std::expm1(-sigma[i]);
-  Napi::Int32Array out = Napi::Int32Array::New(env, a.rows * a.spec.classes.size());
+  Napi::Int32Array out = NewInt32Out(env, "rows", a.rows * a.spec.classes.size());
   if (const TdCudaApi* cuda = DeviceOption(o)) {
     const TdCatLayout L = ToCudaLayout(a.layout());
     CheckCudaCall(env, cuda, cuda->cat_corrupt(x0, static_cast<int>(a.rows), &L, move.data(), seed, row_offset, step, kCatColumnsTrain, out.Data()));
@@ -325,7 +326,7 @@ Napi::Value SeddScoreEntropy(const Napi::CallbackInfo& info) {
     auto w = GetFloat64(env, o.Get("weight"), "weight", a.rows, true);
     weight.assign(w.data, w.data + w.length);
   }
-  Napi::Float32Array grad = Napi::Float32Array::New(env, a.rows * a.spec.total);
+  Napi::Float32Array grad = NewFloat32Out(env, "grad", a.rows * a.spec.total);
   std::vector<double> row_loss(a.rows);
   double loss = 0.0;
   if (const TdCudaApi* cuda = DeviceOption(o)) {
@@ -346,7 +347,7 @@ Napi::Value SeddReverseRate(const Napi::CallbackInfo& info) {
   const CatArgs a = GetCatArgs(o, CatMethod::Sedd);
   const float* ls = GetScores(o, "logScore", a);
   const int32_t* x = GetClassMatrix(env, o.Get("x"), "x", a.rows, a.spec.classes, a.mask_extra);
-  Napi::Float32Array out = Napi::Float32Array::New(env, a.rows * a.spec.total);
+  Napi::Float32Array out = NewFloat32Out(env, "rows", a.rows * a.spec.total);
   cpu::sedd_reverse_rate(ls, a.spec.total, x, static_cast<int>(a.rows), a.layout(), out.Data());
   return out;
 }
@@ -370,7 +371,7 @@ Napi::Value SeddStepProbs(const Napi::CallbackInfo& info) {
   const float* ls = GetScores(o, "logScore", a);
   const int32_t* x = GetClassMatrix(env, o.Get("x"), "x", a.rows, a.spec.classes, a.mask_extra);
   const sedd::StepCoef c = GetStepCoef(o);
-  Napi::Float32Array out = Napi::Float32Array::New(env, a.rows * a.spec.total);
+  Napi::Float32Array out = NewFloat32Out(env, "rows", a.rows * a.spec.total);
   cpu::sedd_step_probs(ls, a.spec.total, x, static_cast<int>(a.rows), a.layout(), c, out.Data());
   return out;
 }
@@ -405,7 +406,7 @@ Napi::Value SeddInit(const Napi::CallbackInfo& info) {
   const sedd::DiscreteNoise noise = GetNoise(o);
   const uint64_t seed = GetSeed(o, "seed", 0);
   const uint64_t row_offset = GetRowOffset(o, a.rows);
-  Napi::Int32Array out = Napi::Int32Array::New(env, a.rows * a.spec.classes.size());
+  Napi::Int32Array out = NewInt32Out(env, "rows", a.rows * a.spec.classes.size());
   if (const TdCudaApi* cuda = DeviceOption(o)) {
     const TdCatLayout L = ToCudaLayout(a.layout());
     CheckCudaCall(env, cuda, cuda->cat_init(out.Data(), static_cast<int>(a.rows), &L, std::exp(-noise.total(1.0)), seed, row_offset));
@@ -453,7 +454,7 @@ Napi::Value MultinomialLoss(const Napi::CallbackInfo& info) {
     auto w = GetFloat64(env, o.Get("weight"), "weight", a.rows, true);
     weight.assign(w.data, w.data + w.length);
   }
-  Napi::Float32Array grad = Napi::Float32Array::New(env, a.rows * a.spec.total);
+  Napi::Float32Array grad = NewFloat32Out(env, "grad", a.rows * a.spec.total);
   std::vector<double> row_loss(a.rows);
   double loss = 0.0;
   if (const TdCudaApi* cuda = DeviceOption(o)) {
@@ -486,7 +487,7 @@ Napi::Value MultinomialStepProbs(const Napi::CallbackInfo& info) {
   const int32_t* x = GetClassMatrix(env, o.Get("x"), "x", a.rows, a.spec.classes, 0);
   int k = 0;
   const multinomial::StepCoef c = GetMultinomialStep(o, k);
-  Napi::Float32Array out = Napi::Float32Array::New(env, a.rows * a.spec.total);
+  Napi::Float32Array out = NewFloat32Out(env, "rows", a.rows * a.spec.total);
   cpu::multinomial_step_probs(logits, a.spec.total, x, static_cast<int>(a.rows), a.layout(), c, out.Data());
   return out;
 }
@@ -518,18 +519,18 @@ Napi::Value MultinomialStep(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void RegisterSeddOps(Napi::Env env, Napi::Object exports) {
-  exports.Set("seddNoise", Napi::Function::New(env, SeddNoise, "seddNoise"));
-  exports.Set("seddTransition", Napi::Function::New(env, SeddTransition, "seddTransition"));
-  exports.Set("seddCorrupt", Napi::Function::New(env, SeddCorrupt, "seddCorrupt"));
-  exports.Set("seddScaleLogScores", Napi::Function::New(env, SeddScaleLogScores, "seddScaleLogScores"));
-  exports.Set("seddScoreEntropy", Napi::Function::New(env, SeddScoreEntropy, "seddScoreEntropy"));
-  exports.Set("seddReverseRate", Napi::Function::New(env, SeddReverseRate, "seddReverseRate"));
-  exports.Set("seddStepProbs", Napi::Function::New(env, SeddStepProbs, "seddStepProbs"));
-  exports.Set("seddStep", Napi::Function::New(env, SeddStep, "seddStep"));
-  exports.Set("seddInit", Napi::Function::New(env, SeddInit, "seddInit"));
-  exports.Set("multinomialLoss", Napi::Function::New(env, MultinomialLoss, "multinomialLoss"));
-  exports.Set("multinomialStepProbs", Napi::Function::New(env, MultinomialStepProbs, "multinomialStepProbs"));
-  exports.Set("multinomialStep", Napi::Function::New(env, MultinomialStep, "multinomialStep"));
+  TD_EXPORT(exports, env, "seddNoise", SeddNoise);
+  TD_EXPORT(exports, env, "seddTransition", SeddTransition);
+  TD_EXPORT(exports, env, "seddCorrupt", SeddCorrupt);
+  TD_EXPORT(exports, env, "seddScaleLogScores", SeddScaleLogScores);
+  TD_EXPORT(exports, env, "seddScoreEntropy", SeddScoreEntropy);
+  TD_EXPORT(exports, env, "seddReverseRate", SeddReverseRate);
+  TD_EXPORT(exports, env, "seddStepProbs", SeddStepProbs);
+  TD_EXPORT(exports, env, "seddStep", SeddStep);
+  TD_EXPORT(exports, env, "seddInit", SeddInit);
+  TD_EXPORT(exports, env, "multinomialLoss", MultinomialLoss);
+  TD_EXPORT(exports, env, "multinomialStepProbs", MultinomialStepProbs);
+  TD_EXPORT(exports, env, "multinomialStep", MultinomialStep);
 }
 
 }  // namespace addon

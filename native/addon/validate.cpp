@@ -1,5 +1,7 @@
 #include "validate.h"
 
+#include "boundary.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -104,9 +106,21 @@ uint64_t GetSeed(const Napi::Object& o, const char* key, uint64_t fallback) {
   return static_cast<uint64_t>(CheckNumber(o.Env(), v, key, {0, 9007199254740991.0, true}));
 }
 
+// A typed array on a SharedArrayBuffer (napi_is_arraybuffer is false for those).
+static bool IsShared(Napi::Env env, const Napi::TypedArray& arr) {
+  napi_value buffer;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void* data;
+  NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, arr, &type, &length, &data, &buffer, &offset), false);
+  bool plain = false;
+  NAPI_THROW_IF_FAILED(env, napi_is_arraybuffer(env, buffer, &plain), false);
+  return !plain;
+}
+
 template <typename T, napi_typedarray_type Kind>
 static View<T> GetTyped(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected,
-                        const char* type_name) {
+                        const char* type_name, Access mode = Access::Read) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) {
     ThrowType(env, name, std::string("expected a ") + type_name);
   }
@@ -116,7 +130,17 @@ static View<T> GetTyped(Napi::Env env, const Napi::Value& v, const std::string& 
   if (expected != std::numeric_limits<size_t>::max() && length != expected) {
     ThrowRange(env, name, "expected length " + std::to_string(expected) + ", got " + std::to_string(length));
   }
-  return {arr.Data(), length};
+  if (!IsShared(env, arr)) return {arr.Data(), length};
+  // Another thread may change shared memory between our checks and the kernel's reads (an
+  // index checked in range, then read out of range): work on a snapshot owned by this call.
+  if (mode == Access::InPlace) {
+    ThrowType(env, name, "is updated in place and cannot live on a SharedArrayBuffer; pass an ordinary typed array");
+  }
+  CheckAllocation(env, name, static_cast<double>(length) * sizeof(T), "a copy of this SharedArrayBuffer-backed array");
+  T* copy = static_cast<T*>(CallScratch(length * sizeof(T)));
+  if (copy == nullptr) ThrowType(env, name, "a SharedArrayBuffer-backed array is not accepted here");
+  if (length > 0) std::memcpy(copy, arr.Data(), length * sizeof(T));
+  return {copy, length};
 }
 
 template <typename T>
@@ -128,8 +152,9 @@ static void CheckFinite(Napi::Env env, const View<T>& view, const std::string& n
   }
 }
 
-View<float> GetFloat32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite) {
-  auto view = GetTyped<float, napi_float32_array>(env, v, name, expected, "Float32Array");
+View<float> GetFloat32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite,
+                       Access mode) {
+  auto view = GetTyped<float, napi_float32_array>(env, v, name, expected, "Float32Array", mode);
   if (finite) CheckFinite(env, view, name);
   return view;
 }
@@ -168,7 +193,7 @@ size_t CheckedElements(Napi::Env env, const std::string& name, double rows, doub
 }
 
 Napi::Float32Array NewFloat32(Napi::Env env, const float* src, size_t count) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, count);
+  Napi::Float32Array out = NewFloat32Out(env, "output", count);
   if (count > 0) std::memcpy(out.Data(), src, count * sizeof(float));
   return out;
 }

@@ -42,7 +42,12 @@ struct View {
   size_t length;
 };
 
-View<float> GetFloat32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite);
+// Read: inputs on a SharedArrayBuffer are copied (so checks and reads see the same values);
+// InPlace: arrays the call writes into are refused on a SharedArrayBuffer.
+enum class Access { Read, InPlace };
+
+View<float> GetFloat32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite,
+                       Access mode = Access::Read);
 View<double> GetFloat64(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected, bool finite);
 View<int32_t> GetInt32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected);
 View<uint32_t> GetUint32(Napi::Env env, const Napi::Value& v, const std::string& name, size_t expected);
