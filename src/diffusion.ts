@@ -9,6 +9,7 @@ import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
 import { observedPerRow, readObserved } from './observed.js';
+import { checkKnownOptions, checkSignalAndProgress } from './option-checks.js';
 import { NoiseSchedule, dpmSolverBefore, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
 import {
   CategoricalNll, MixedInput, MixedNativeModel, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
@@ -112,6 +113,16 @@ export interface SampleOptions {
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
 }
 
+// Every option the estimator reads: anything else is a typo and throws (add new options here).
+const DIFFUSION_OPTION_KEYS = [
+  'hiddenDims', 'timeDim', 'nTimesteps', 'schedule', 'betaStart', 'betaEnd', 'batchSize', 'maxSteps', 'lr', 'weightDecay', 'dropout',
+  'seed', 'device', 'threads', 'activation', 'emaDecay', 'lrDecay', 'maxGradNorm', 'variance', 'categorical', 'categoricalWeight', 'precision',
+] as const;
+const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 'progressInterval', 'checkpoints', 'categoricalClasses', 'observed'] as const;
+const SAMPLE_OPTION_KEYS = [
+  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler',
+] as const;
+
 const DEFAULTS = {
   hiddenDims: [128, 128],
   timeDim: 64,
@@ -203,9 +214,12 @@ export class TabularDiffusion {
   private dataDim = 0;
   private contextDim = 0;
   private categoricalClasses: number[] = [];
+  /** fit / sample / nll calls in flight (a step-wise fit is idle natively between steps). */
+  private jobs = 0;
 
   constructor(options: TabularDiffusionOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    checkKnownOptions('TabularDiffusion options', options, DIFFUSION_OPTION_KEYS);
     const merged = { ...DEFAULTS, ...stripUndefined(options) } as ResolvedOptions;
     // Linear betas 1e-4..0.02 are tuned for T = 1000; with fewer steps the chain would end far
     // from N(0, I) (abar_T = 0.36 at T = 100) while sampling starts there. Unless the user sets
@@ -242,6 +256,25 @@ export class TabularDiffusion {
    * TabularTransformer.fitTransformMixed): categorical columns then follow the discrete chain.
    */
   async fit(X: MatrixLike | MixedInput, options: FitOptions = {}): Promise<{ steps: number; loss: number }> {
+    // Refused before anything changes: a second fit would replace the model under the first.
+    if (this.busy) throw new Error('TabularDiffusion: a fit or sample is already running on this model; await it (or abort it) first');
+    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    checkKnownOptions('fit options', options, FIT_OPTION_KEYS);
+    checkSignalAndProgress(options);
+    this.jobs++;
+    try {
+      return await this.fitUnguarded(X, options);
+    } finally {
+      this.jobs--;
+    }
+  }
+
+  /** True while a fit, sample or nll of this model runs. */
+  get busy(): boolean {
+    return this.jobs > 0;
+  }
+
+  private async fitUnguarded(X: MatrixLike | MixedInput, options: FitOptions): Promise<{ steps: number; loss: number }> {
     let x: Matrix;
     let mixed: ReturnType<typeof readMixedInput> | undefined;
     if (isMixedInput(X) && X.categorical?.cols !== 0) {
@@ -356,6 +389,18 @@ export class TabularDiffusion {
   }
 
   private async runSample(n: number, options: MixedSampleOptions, mixed: boolean): Promise<{ numeric: Float32Array; categorical?: Int32Array }> {
+    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    checkKnownOptions('sample options', options, SAMPLE_OPTION_KEYS);
+    checkSignalAndProgress(options);
+    this.jobs++;
+    try {
+      return await this.runSampleUnguarded(n, options, mixed);
+    } finally {
+      this.jobs--;
+    }
+  }
+
+  private async runSampleUnguarded(n: number, options: MixedSampleOptions, mixed: boolean): Promise<{ numeric: Float32Array; categorical?: Int32Array }> {
     const native = this.requireFitted();
     checkInteger('n', n, 0, 2 ** 31 - 1);
     const sampler = options.sampler ?? 'ddpm';
@@ -547,6 +592,7 @@ export class TabularDiffusion {
   restore(state: {
     dataDim: number; contextDim: number; params: Float32Array; ema: Float32Array | null; step: number; categoricalClasses?: number[];
   }): void {
+    if (this.busy) throw new Error('TabularDiffusion: a fit or sample is already running on this model');
     this.dispose();
     const o = this.options;
     const addon = loadNative();

@@ -9,7 +9,7 @@
 //
 // Reading checks every one of these, so a truncated, corrupted or foreign file is an Error
 // that says what is wrong, never a crash or a silently different model.
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 
 /** 2: transformer state 2 (gaps, point masses, dates, private quantile map) and the writer's version. */
 export const MODEL_FILE_VERSION = 2;
@@ -98,9 +98,26 @@ export function decodeModelFile(bytes: Uint8Array, source = 'model file'): Model
 /** Writes atomically (temporary file, then rename) so a crash never leaves half a model. */
 export function writeModelFile(path: string, header: Record<string, unknown>, sections: [string, Float32Array][]): void {
   if (typeof path !== 'string' || path === '') throw new TypeError('path: expected a non-empty string');
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${path}: is a directory; save needs a file path`);
+  const bytes = encodeModelFile(header, sections);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeModelFile(header, sections));
-  renameSync(tmp, path);
+  // 'wx': the temporary file is ours (never an existing file), so on failure it is ours to remove.
+  const fd = openSync(tmp, 'wx');
+  try {
+    try {
+      writeFileSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the first error is the one to report
+    }
+    throw err;
+  }
 }
 
 export function readModelFile(path: string): ModelFileContents {

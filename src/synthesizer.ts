@@ -8,6 +8,7 @@ import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
 import { readModelFile, writeModelFile } from './model-file.js';
+import { checkKnownOptions, checkRowObjectsFit, checkSignalAndProgress } from './option-checks.js';
 import type { CategoricalNll } from './sedd/mixed.js';
 import { CategoricalOptions, checkCardinalities } from './sedd/options.js';
 import { ValidationRecord, fitWithValidation, splitRows } from './validation.js';
@@ -75,6 +76,15 @@ export interface SynthesizerSampleOptions {
 const TRANSFORMER_KEYS = [
   'categorical', 'binary', 'nonnegative', 'integer', 'continuous', 'date', 'quantile', 'maxCategories', 'missing', 'identifiers', 'pointMasses',
 ] as const;
+// Every option of fit and sample (anything else is a typo and throws; add new options here).
+const FIT_KEYS = ['validation', 'validationEvery', 'onSettings', 'onValidation', 'onWarning', 'callbacks', 'signal', 'onProgress'] as const;
+const SAMPLE_KEYS = [
+  'seed', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'categoricalSampler', 'signal', 'onProgress',
+] as const;
+const DIFFUSION_KEYS = [
+  'hiddenDims', 'timeDim', 'nTimesteps', 'schedule', 'betaStart', 'betaEnd', 'batchSize', 'maxSteps', 'lr', 'weightDecay', 'dropout',
+  'seed', 'device', 'threads', 'activation', 'emaDecay', 'lrDecay', 'maxGradNorm', 'variance', 'categoricalWeight', 'precision',
+] as const;
 const FILE_KIND = 'TabularSynthesizer';
 const DEFAULT_CHUNK_ROWS = 65536;
 
@@ -95,6 +105,8 @@ export class TabularSynthesizer {
   private model: TabularDiffusion;
   private readonly userDiffusion: TabularDiffusionOptions;
   private chosen: SynthesizerSettings | null = null;
+  /** A fit in flight: it replaces the transformer's state and the model, so nothing else may run. */
+  private fitting = false;
 
   constructor(
     options: TabularSynthesizerOptions = {},
@@ -108,6 +120,7 @@ export class TabularSynthesizer {
       this.chosen = parts.settings ?? null;
       return;
     }
+    checkKnownOptions('TabularSynthesizer options', options, [...TRANSFORMER_KEYS, ...DIFFUSION_KEYS]);
     const { categorical, ...rest } = options;
     const split = splitCategorical(categorical);
     const transformerOptions: TabularTransformerOptions = { categoricalEncoding: split.encoding };
@@ -144,11 +157,26 @@ export class TabularSynthesizer {
    * table (see `settings`); columns that look like identifiers are left out with a warning.
    */
   async fit(rows: TableInput, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
+    // A refused call must change nothing: check before the transformer is refitted.
+    if (this.fitting || this.model.busy) {
+      throw new Error('TabularSynthesizer: a fit or sample is already running on this model; await it (or abort it) first');
+    }
     if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    checkKnownOptions('fit options', options, FIT_KEYS);
+    checkSignalAndProgress(options);
     const validation = options.validation ?? 0;
     if (typeof validation !== 'number' || !(validation >= 0 && validation < 1)) {
       throw new RangeError(`validation: expected a share of the rows in [0, 1), got ${String(validation)}`);
     }
+    this.fitting = true;
+    try {
+      return await this.fitUnguarded(rows, options, validation);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  private async fitUnguarded(rows: TableInput, options: SynthesizerFitOptions, validation: number): Promise<{ steps: number; loss: number }> {
     const m = this.transformer.fitTransformMixed(rows);
     const excluded = this.transformer.excluded;
     if (excluded.length > 0) {
@@ -202,6 +230,9 @@ export class TabularSynthesizer {
 
   /** n synthetic rows as objects with the training columns, in order. */
   async sample(n: number, options: SynthesizerSampleOptions = {}): Promise<OutputRow[]> {
+    this.requireFitted();
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`n: expected a non-negative integer, got ${String(n)}`);
+    checkRowObjectsFit(n, this.transformer.columns.length);
     const columns = await this.sampleColumns(n, options);
     return columnsToRows(columns);
   }
@@ -209,6 +240,7 @@ export class TabularSynthesizer {
   /** n synthetic rows as columns (typed arrays for numbers): the cheap form for big n. */
   async sampleColumns(n: number, options: SynthesizerSampleOptions = {}): Promise<OutputColumns> {
     this.requireFitted();
+    this.checkSampleOptions(options);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const fixed = this.fixedFor(options.conditions);
     return this.sampleChunk(n, 0, seed, options, fixed, seed, options.onProgress);
@@ -267,6 +299,7 @@ export class TabularSynthesizer {
    */
   sampleStream(n: number, options: SynthesizerSampleOptions = {}): Readable {
     this.requireFitted();
+    this.checkSampleOptions(options);
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`n: expected a non-negative integer, got ${String(n)}`);
     const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows: expected a positive integer`);
@@ -329,7 +362,14 @@ export class TabularSynthesizer {
     this.diffusion.dispose();
   }
 
+  private checkSampleOptions(options: SynthesizerSampleOptions): void {
+    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    checkKnownOptions('sample options', options, SAMPLE_KEYS);
+    checkSignalAndProgress(options);
+  }
+
   private requireFitted(): void {
+    if (this.fitting) throw new Error('TabularSynthesizer: a fit is running; sample after it settles');
     if (!this.fitted) throw new Error('TabularSynthesizer: call fit() (or load a saved model) before sampling');
   }
 }
