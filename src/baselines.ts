@@ -14,6 +14,7 @@
  * optimistic baselines (pass `train` to compareToBaselines to fit them on a training split).
  * All randomness comes from a seeded PRNG, so a seed fixes the output.
  */
+import { setOwn } from './own-keys.js';
 import { DistributionMetrics, ReadColumn, distributionMetrics, formatNumber, markdownTable, readTables } from './metrics.js';
 import { TableInput, TabularDataError, normalCdf, normalQuantile, tableView } from './transformer.js';
 import { mulberry32 } from './prng.js';
@@ -55,7 +56,7 @@ export function independentMarginalsSample(rows: TableInput, n: number, seed = 0
     const row: SampleRow = {};
     for (const c of columns) {
       const i = Math.floor(rng() * N);
-      row[c.name] = c.kind === 'numeric' ? c.values[i]! : c.categories[c.codes[i]!]!;
+      setOwn(row, c.name, c.kind === 'numeric' ? c.values[i]! : c.categories[c.codes[i]!]!);
     }
     out[r] = row;
   }
@@ -93,14 +94,14 @@ export function gaussianCopulaSample(rows: TableInput, n: number, seed = 0, opti
       const a = marginIndex[j]!;
       if (a < 0) {
         const cc = c as Extract<ReadColumn, { kind: 'categorical' }>;
-        row[c.name] = cc.categories[cc.codes[Math.floor(rng() * N)]!]!;
+        setOwn(row, c.name, cc.categories[cc.codes[Math.floor(rng() * N)]!]!);
         return;
       }
       let z = 0;
       for (let b = 0; b <= a; b++) z += L[a * d + b]! * e[b]!;
       // Inverse empirical CDF: keeps the observed support (integers, categories) exactly.
       const m = margins[a]!;
-      row[c.name] = m.decode(m.sorted[Math.min(N - 1, Math.floor(normalCdf(z) * N))]!);
+      setOwn(row, c.name, m.decode(m.sorted[Math.min(N - 1, Math.floor(normalCdf(z) * N))]!));
     });
     out[r] = row;
   }

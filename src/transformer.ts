@@ -12,6 +12,7 @@
  * and restores gaps (null), dates in their input format, column names and order.
  */
 import { Matrix, MatrixLike, toMatrix } from './matrix.js';
+import { setOwn } from './own-keys.js';
 import { mulberry32 } from './prng.js';
 import {
   ColumnFitOptions, ColumnKind, ColumnSpec, ParsedColumn, discreteClasses, discreteNames, fitColumn, looksLikeIdentifier, parseForSpec,
@@ -495,7 +496,7 @@ export class TabularTransformer {
           const k = classOf(p, i);
           col[i] = k < cats.length ? cats[k]! : null;
         }
-        out[c.name] = col;
+        setOwn(out, c.name, col);
         continue;
       }
       const col = new Float64Array(n);
@@ -511,9 +512,9 @@ export class TabularTransformer {
       }
       if (c.date) {
         const f = c.date;
-        out[c.name] = Array.from(col, (x) => (Number.isNaN(x) ? null : formatDate(x, f)));
+        setOwn(out, c.name, Array.from(col, (x) => (Number.isNaN(x) ? null : formatDate(x, f))));
       } else {
-        out[c.name] = col;
+        setOwn(out, c.name, col);
       }
     }
     return out;
@@ -546,6 +547,8 @@ function encodeValue(c: ColumnSpec, x: number): number {
 
 /** A Gaussian cell -> the value: inverse map, rounding of integers and dates, clipping. */
 function decodeValue(c: ColumnSpec, v: number, clip: boolean): number {
+  // A constant column (one value in training) comes back as that value, clipped or not.
+  if (c.lo === c.hi && c.masses.length === 0) return c.lo;
   let x = c.quantile ? fromNormal(c.quantile, v) : v * c.sd + c.mean;
   const integral = c.kind === 'integer' || c.kind === 'date';
   if (clip) x = Math.min(Math.max(x, c.lo), c.hi);
@@ -566,11 +569,14 @@ function columnsToRows(columns: OutputColumns): OutputRow[] {
   const cols = names.map((name) => columns[name]!);
   const n = cols.length > 0 ? cols[0]!.length : 0;
   const rows = new Array<OutputRow>(n);
+  const proto = names.indexOf('__proto__');
   for (let i = 0; i < n; i++) {
     const row: OutputRow = {};
     for (let j = 0; j < names.length; j++) {
       const v = cols[j]![i]!;
-      row[names[j]!] = typeof v === 'number' && Number.isNaN(v) ? null : v;
+      const value = typeof v === 'number' && Number.isNaN(v) ? null : v;
+      if (j === proto) setOwn(row, names[j]!, value);
+      else row[names[j]!] = value;
     }
     rows[i] = row;
   }

@@ -50,6 +50,12 @@ export interface ColumnFitOptions {
 }
 
 /** A value held by at least this share of the rows is a point mass ... */
+/**
+ * Largest magnitude a numeric value may have: spreads, standardised cells and decoded samples
+ * (a cell times the spread, plus the mean) must stay finite in float64 (1e308 would overflow).
+ */
+export const MAX_NUMERIC_MAGNITUDE = 1e300;
+
 export const MASS_SHARE = 0.05;
 /** ... in a numeric column with at least this many distinct values (fewer: the quantile map's ties handle it). */
 export const MASS_MIN_DISTINCT = 20;
@@ -200,6 +206,11 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
   if (kind === 'binary' && !allBinary) {
     const i = values.findIndex((x) => x !== 0 && x !== 1 && !Number.isNaN(x));
     throw new TabularDataError(`column "${name}", row ${i}: binary column holds ${values[i]} (expected 0 or 1)`, name, i);
+  }
+  if (!(Math.abs(sorted[0]!) <= MAX_NUMERIC_MAGNITUDE && Math.abs(sorted[sorted.length - 1]!) <= MAX_NUMERIC_MAGNITUDE)) {
+    const i = values.findIndex((x) => Math.abs(x) > MAX_NUMERIC_MAGNITUDE);
+    throw new TabularDataError(
+      `column "${name}", row ${i}: ${values[i]} is beyond +-${MAX_NUMERIC_MAGNITUDE}, where the column's scale would overflow; rescale the column`, name, i);
   }
   if (o.nonnegative && sorted[0]! < 0) {
     const i = values.findIndex((x) => x < 0);

@@ -1,5 +1,5 @@
 // Persistence of a fitted transformer: plain JSON, validated field by field on the way in.
-import { ColumnKind, ColumnSpec } from './columns.js';
+import { ColumnKind, ColumnSpec, MAX_NUMERIC_MAGNITUDE } from './columns.js';
 import { DateFormat } from './dates.js';
 import { MAX_KNOTS } from './quantile-map.js';
 
@@ -61,6 +61,8 @@ export function stateToSpec(raw: unknown, name: string, where: string): ColumnSp
   const finite = (key: string): number => {
     const v = c[key];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${where}: ${name}.${key} must be a finite number`);
+    // A forged scale (sd = 1e308) would decode samples to Infinity.
+    if (Math.abs(v) > MAX_NUMERIC_MAGNITUDE) throw new RangeError(`${where}: ${name}.${key} = ${v} is beyond +-${MAX_NUMERIC_MAGNITUDE}`);
     return v;
   };
   const sd = finite('sd');
@@ -82,6 +84,7 @@ export function stateToSpec(raw: unknown, name: string, where: string): ColumnSp
   spec.hi = finite('hi');
   if (spec.lo > spec.hi) throw new RangeError(`${where}: ${name}.lo exceeds .hi`);
   spec.masses = Array.from(readNumberArray(c.masses, `${name}.masses`, null, where));
+  if (spec.masses.some((v) => Math.abs(v) > MAX_NUMERIC_MAGNITUDE)) throw new RangeError(`${where}: ${name}.masses hold a value beyond +-${MAX_NUMERIC_MAGNITUDE}`);
   if (new Set(spec.masses).size !== spec.masses.length) throw new TypeError(`${where}: ${name}.masses has duplicates`);
   if (c.quantile !== undefined) {
     const q = expectObject(c.quantile, `${name}.quantile`, where);
@@ -93,6 +96,9 @@ export function stateToSpec(raw: unknown, name: string, where: string): ColumnSp
       if (k > 0 && (knots[k]! < knots[k - 1]! || probs[k]! <= probs[k - 1]!)) {
         throw new RangeError(`${where}: ${name}.quantile must have non-decreasing knots and increasing probs (index ${k})`);
       }
+    }
+    for (let k = 0; k < knots.length; k++) {
+      if (Math.abs(knots[k]!) > MAX_NUMERIC_MAGNITUDE) throw new RangeError(`${where}: ${name}.quantile.knots[${k}] is beyond +-${MAX_NUMERIC_MAGNITUDE}`);
     }
     spec.quantile = { knots, probs };
   }
