@@ -349,10 +349,12 @@ test('fuzz: random argument lists to every native function and NativeModel metho
   const r = spawnSync(process.execPath, [child, '20240611', '4000'], { encoding: 'utf8', timeout: 60000 });
   assert.equal(r.signal, null, `fuzz child killed by ${r.signal}\n${r.stderr}`);
   assert.equal(r.status, 0, `fuzz child exited with ${r.status}\n${r.stdout}\n${r.stderr}`);
-  const m = /FUZZ-COMPLETE (\d+) (\d+) (\d+)/.exec(r.stdout);
+  const m = /FUZZ-COMPLETE (\d+) (\d+) (\d+) (\d+)/.exec(r.stdout);
   assert.ok(m, `no completion marker in:\n${r.stdout}`);
   assert.equal(Number(m[1]), 4000);
   // Both paths were exercised: many calls threw validation errors and many succeeded.
   const calls = Number(m[2]), threw = Number(m[3]);
   assert.ok(threw > calls * 0.2 && threw < calls * 0.95, `${threw} of ${calls} calls threw`);
+  // SharedArrayBuffer-backed arguments, static and rewritten by a worker during the call (issue 12).
+  assert.ok(Number(m[4]) > 200, `only ${m[4]} shared typed arrays were passed`);
 });

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include "../core/mlp_layout.h"
@@ -297,7 +298,12 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   } else {
     // A handle on the shared worker threads: no threads are created per distinct count.
     std::unique_ptr<ThreadPool> pool;
-    if (threads > 1) pool.reset(new ThreadPool(threads));
+    try {
+      if (threads > 1) pool.reset(new ThreadPool(threads));
+    } catch (const std::system_error& e) {
+      throw Napi::Error::New(env, "threads: the OS refused to start " + std::to_string(threads - 1) + " worker threads (" +
+                                      e.what() + "); ask for fewer threads");
+    }
     cpu::sgemm(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n, pool.get());
   }
   return env.Undefined();
