@@ -130,16 +130,29 @@ class JobBase : public RunningJob {
     }
   }
 
+  // Raw N-API: in an environment being torn down (a worker calling process.exit from this
+  // callback) the pending exception is not an object, and wrapping it in a Napi::Error is a
+  // fatal error.
   void Progress(double a, double b) {
     if (progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
-    Napi::Env env(env_);
-    Napi::HandleScope scope(env);
-    try {
-      progress_.Call({Napi::Number::New(env, a), Napi::Number::New(env, b)});
-    } catch (const Napi::Error& e) {
-      // A throwing callback stops the job and becomes its rejection.
-      progress_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+    napi_value args[2], recv, result, fn = progress_.Value();
+    if (napi_create_double(env_, a, &args[0]) != napi_ok || napi_create_double(env_, b, &args[1]) != napi_ok ||
+        napi_get_undefined(env_, &recv) != napi_ok) {
       owner_->abort_flag().store(true);
+      return;
+    }
+    const napi_status status = napi_call_function(env_, recv, fn, 2, args, &result);
+    if (status == napi_ok) return;
+    // A throwing callback stops the job and becomes its rejection; any other failure means
+    // the environment is stopping: stop the job too.
+    owner_->abort_flag().store(true);
+    napi_value error;
+    if (status == napi_pending_exception && napi_get_and_clear_last_exception(env_, &error) == napi_ok) {
+      napi_valuetype type;
+      if (napi_typeof(env_, error, &type) == napi_ok && type != napi_undefined) {
+        napi_ref ref;
+        if (napi_create_reference(env_, error, 1, &ref) == napi_ok) progress_error_ = Napi::Reference<Napi::Value>(env_, ref);
+      }
     }
   }
 
