@@ -105,7 +105,9 @@ export function loadNative(): NativeAddon {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const load = require('node-gyp-build') as (dir: string) => unknown;
-    addon = load(root) as NativeAddon;
+    // TD_ADDON_PATH: an explicit binary (npm run test:sanitize loads its ASan/UBSan build).
+    const explicit = process.env.TD_ADDON_PATH;
+    addon = (explicit ? require(path.resolve(explicit)) : load(root)) as NativeAddon;
   } catch (err) {
     const platform = `${process.platform}-${process.arch} (Node ${process.versions.node}, N-API ${process.versions.napi})`;
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);

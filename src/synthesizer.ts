@@ -11,6 +11,7 @@ import { readModelFile, writeModelFile } from './model-file.js';
 import { checkKnownOptions, checkRowObjectsFit, checkSignalAndProgress } from './option-checks.js';
 import type { CategoricalNll } from './sedd/mixed.js';
 import { CategoricalOptions, checkCardinalities } from './sedd/options.js';
+import { Latent, STREAM_SLICE_ROWS, sliceLatent } from './stream-slices.js';
 import { ValidationRecord, fitWithValidation, splitRows } from './validation.js';
 import {
   IntMatrix, MixedMatrices, OutputColumns, OutputRow, TableInput, TabularDataError, TabularTransformer, TabularTransformerOptions,
@@ -251,6 +252,14 @@ export class TabularSynthesizer {
     n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined, binarySeed: number,
     onProgress?: (progress: { rowsDone: number; rows: number }) => void,
   ): Promise<OutputColumns> {
+    return this.decodeLatent(await this.sampleLatent(n, offset, seed, options, fixed, onProgress), options, binarySeed);
+  }
+
+  /** Rows [offset, offset + n) of the stream of `seed`, in the model's space. */
+  private async sampleLatent(
+    n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined,
+    onProgress?: (progress: { rowsDone: number; rows: number }) => void,
+  ): Promise<Latent> {
     const chosen = options.sampler === undefined ? this.chosen?.sampler : undefined;
     const common = {
       seed, offset, sampler: options.sampler ?? chosen?.sampler, steps: options.steps ?? chosen?.steps, eta: options.eta ?? chosen?.eta,
@@ -258,11 +267,14 @@ export class TabularSynthesizer {
     };
     if (!this.mixed) {
       if (options.categoricalSampler !== undefined) throw new RangeError('categoricalSampler: the model has no categorical columns on a discrete chain');
-      const z = await this.diffusion.sample(n, common);
-      return this.transformer.inverseTransformColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
+      return this.diffusion.sample(n, common);
     }
-    const z = await this.diffusion.sampleMixed(n, { ...common, fixed, categoricalSampler: options.categoricalSampler });
-    return this.transformer.inverseTransformMixedColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
+    return this.diffusion.sampleMixed(n, { ...common, fixed, categoricalSampler: options.categoricalSampler });
+  }
+
+  private decodeLatent(z: Latent, options: SynthesizerSampleOptions, binarySeed: number): OutputColumns {
+    const inverse = { sampleBinary: options.sampleBinary, seed: binarySeed };
+    return 'numeric' in z ? this.transformer.inverseTransformMixedColumns(z, inverse) : this.transformer.inverseTransformColumns(z, inverse);
   }
 
   /** conditions { column: category } -> the fixed-class row of the discrete sampler. */
@@ -306,6 +318,7 @@ export class TabularSynthesizer {
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const fixed = this.fixedFor(options.conditions);
     let offset = 0;
+    let reading = false;
     const self = this;
     return new Readable({
       objectMode: true,
@@ -316,12 +329,24 @@ export class TabularSynthesizer {
             this.push(null);
             return;
           }
+          if (reading) return; // a chunk is still being pushed; its last push asks for more
+          reading = true;
           const rows = Math.min(chunkRows, n - offset);
-          // Binary draws (when asked for) use one seed per chunk: decorrelated across chunks.
-          const columns = await self.sampleChunk(rows, offset, seed, options, fixed, seed + offset);
+          const first = offset;
+          const z = await self.sampleLatent(rows, first, seed, options, fixed);
           offset += rows;
           options.onProgress?.({ rowsDone: offset, rows: n });
-          for (const row of columnsToRows(columns)) this.push(row);
+          // Decoded and turned into objects a slice at a time, yielding in between, so a big
+          // chunk does not hold the event loop (issue 12: lag <= 20 ms). Binary draws (when
+          // asked for) use one seed per chunk, drawn in order over the whole chunk.
+          const whole = options.sampleBinary ? self.decodeLatent(z, options, seed + first) : undefined;
+          for (let start = 0; start < rows; start += STREAM_SLICE_ROWS) {
+            const end = Math.min(rows, start + STREAM_SLICE_ROWS);
+            const part = whole ? columnsToRows(whole, start, end) : columnsToRows(self.decodeLatent(sliceLatent(z, start, end), options, seed + first));
+            for (const row of part) this.push(row);
+            if (end < rows) await new Promise((resolve) => setImmediate(resolve));
+          }
+          reading = false;
         } catch (err) {
           this.destroy(err as Error);
         }

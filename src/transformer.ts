@@ -564,13 +564,13 @@ function decodeValue(c: ColumnSpec, v: number, clip: boolean): number {
   return x;
 }
 
-function columnsToRows(columns: OutputColumns): OutputRow[] {
+function columnsToRows(columns: OutputColumns, start = 0, end?: number): OutputRow[] {
   const names = Object.keys(columns);
   const cols = names.map((name) => columns[name]!);
-  const n = cols.length > 0 ? cols[0]!.length : 0;
-  const rows = new Array<OutputRow>(n);
+  const n = end ?? (cols.length > 0 ? cols[0]!.length : 0);
+  const rows = new Array<OutputRow>(n - start);
   const proto = names.indexOf('__proto__');
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < n; i++) {
     const row: OutputRow = {};
     for (let j = 0; j < names.length; j++) {
       const v = cols[j]![i]!;
@@ -578,12 +578,12 @@ function columnsToRows(columns: OutputColumns): OutputRow[] {
       if (j === proto) setOwn(row, names[j]!, value);
       else row[names[j]!] = value;
     }
-    rows[i] = row;
+    rows[i - start] = row;
   }
   return rows;
 }
 
-/** @internal Output columns -> row objects (gaps as null). */
+/** @internal Output columns (rows [start, end)) -> row objects (gaps as null). */
 export { columnsToRows };
 
 function checkIntMatrix(m: IntMatrix | null, rows: number, cols: number): void {

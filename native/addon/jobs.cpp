@@ -196,7 +196,14 @@ class FitJob : public JobBase {
     if (const TdCudaApi* cuda = owner_->cuda()) {
       result_ = CudaTrain(*cuda, owner_->model(), in_->store->data, in_->options, owner_->abort_flag(), report);
     } else {
-      result_ = cpu::train(owner_->model(), in_->store->data, in_->options, owner_->pool(), owner_->abort_flag(), report);
+      // GEMM tasks skip once the flag is set (see ThreadPool::set_abort), only for this job.
+      ThreadPool* pool = owner_->pool();
+      pool->set_abort(&owner_->abort_flag());
+      struct Reset {
+        ThreadPool* p;
+        ~Reset() { p->set_abort(nullptr); }
+      } reset{pool};
+      result_ = cpu::train(owner_->model(), in_->store->data, in_->options, pool, owner_->abort_flag(), report);
     }
   }
 

@@ -10,6 +10,7 @@
 //    arithmetic never depends on where it sits in a tile, on m or n, or on the tiling.
 //  * Threads split only the output (row/column chunks); k is never split across threads.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -168,6 +169,8 @@ void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_
 
 // Below this many flops a call runs on the calling thread (pool hand-off costs more).
 constexpr double kParallelMinFlops = 1.5e6;
+// Largest task of an abortable GEMM: a few ms of one core.
+constexpr double kAbortTaskFlops = 2e8;
 
 }  // namespace
 
@@ -192,10 +195,17 @@ void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const f
   n = P.n;
 
   int threads = pool ? pool->size() : 1;
-  if (2.0 * m * n * k < kParallelMinFlops) threads = 1;
+  const double flops = 2.0 * m * n * k;
+  if (flops < kParallelMinFlops) threads = 1;
   const int m_panels = (m + MR - 1) / MR;
   const int n_panels = (n + NR - 1) / NR;
-  if (threads <= 1) {
+  // A job that can be aborted (the pool carries its flag) gets tasks of bounded size, so an
+  // abort lands within about one task instead of one whole GEMM (issue 12: abort <= 100 ms).
+  const bool abortable = pool != nullptr && pool->abort_flag() != nullptr;
+  const int min_tasks = abortable ? static_cast<int>(std::min<double>(static_cast<double>(m_panels) * n_panels,
+                                                                        std::ceil(flops / kAbortTaskFlops)))
+                                  : 1;
+  if (threads <= 1 && min_tasks <= 1) {
     compute_block(P, 0, m, 0, n);
     return;
   }
@@ -206,6 +216,10 @@ void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const f
   int m_chunks = std::min(m_panels, threads * std::max(1, std::min(4, m_panels / (8 * threads))));
   int n_chunks = 1;
   if (m_chunks < threads) n_chunks = std::min(n_panels, (threads + m_chunks - 1) / m_chunks);
+  // More tasks for abortability: columns first (each chunk packs only its own columns of B,
+  // so the split adds no packing), then rows.
+  if (m_chunks * n_chunks < min_tasks) n_chunks = std::min(n_panels, (min_tasks + m_chunks - 1) / m_chunks);
+  if (m_chunks * n_chunks < min_tasks) m_chunks = std::min(m_panels, (min_tasks + n_chunks - 1) / n_chunks);
   const int tasks = m_chunks * n_chunks;
   auto run = [&](int task, int) {
     const int mi = task / n_chunks, ni = task % n_chunks;

@@ -212,6 +212,11 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
     const float* out = mlp_forward(cfg, model.layout, model.params.data(), b.input.data(), batch, ws, dropout, pool);
     const double loss = batch_loss(model, data, out, cat_scale, true, b, nullptr, nullptr);
     mlp_backward(cfg, model.layout, model.params.data(), b.input.data(), b.grad_out.data(), ws, grads.data(), nullptr, pool);
+    // An abort during the pass left GEMM tasks undone: discard the step, do not apply it.
+    if (abort.load(std::memory_order_relaxed)) {
+      result.aborted = true;
+      break;
+    }
     finisher.finish(grads.data(), loss, local);
   }
   return result;

@@ -58,6 +58,11 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
     const double loss = data.observed ? eps_mse_masked(eps_hat, eps.data(), obs.data(), eps.size(), grad_out.data())
                                       : eps_mse(eps_hat, eps.data(), eps.size(), grad_out.data());
     mlp_backward(cfg, model.layout, model.params.data(), input.data(), grad_out.data(), ws, grads.data(), nullptr, pool);
+    // An abort during the pass left GEMM tasks undone: discard the step, do not apply it.
+    if (abort.load(std::memory_order_relaxed)) {
+      result.aborted = true;
+      break;
+    }
     finisher.finish(grads.data(), loss, local);
   }
   return result;
