@@ -7,7 +7,7 @@ import type { MixedSample } from './sedd/mixed.js';
 export type Latent = Matrix | MixedSample;
 
 /** Rows decoded and turned into objects per turn of the event loop (~ a few ms of work). */
-export const STREAM_SLICE_ROWS = 2048;
+export const STREAM_SLICE_ROWS = 1024;
 
 function sliceMatrix<T extends { rows: number; cols: number; data: Float32Array | Int32Array }>(m: T, start: number, end: number): T {
   return { ...m, rows: end - start, data: m.data.subarray(start * m.cols, end * m.cols) };

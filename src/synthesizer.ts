@@ -324,12 +324,13 @@ export class TabularSynthesizer {
       objectMode: true,
       highWaterMark: 1024,
       async read() {
+        // A chunk still being pushed (between slices): its pushes ask for more when it is done.
+        if (reading) return;
         try {
           if (offset >= n) {
             this.push(null);
             return;
           }
-          if (reading) return; // a chunk is still being pushed; its last push asks for more
           reading = true;
           const rows = Math.min(chunkRows, n - offset);
           const first = offset;

@@ -258,6 +258,15 @@ describe('sampleStream', () => {
     }
   });
 
+  test('chunks converted in slices (1024 rows, issue 12): every row, identical to sample(n)', async () => {
+    const expected = await synth.sample(3100, { seed: 5, sampler: 'ddim', steps: 4 });
+    for (const chunkRows of [3000, 2048, 65536]) {
+      const rows = await collect(synth.sampleStream(3100, { seed: 5, sampler: 'ddim', steps: 4, chunkRows }));
+      assert.equal(rows.length, 3100, `chunkRows ${chunkRows}`);
+      assert.deepEqual(rows, expected, `chunkRows ${chunkRows}`);
+    }
+  });
+
   test('n = 0 ends at once with no rows; a bad n or chunkRows is a RangeError', async () => {
     assert.deepEqual(await collect(synth.sampleStream(0, { seed: 1 })), []);
     assert.throws(() => synth.sampleStream(-1), RangeError);

@@ -29,6 +29,13 @@ void draw_dropout_mask(float* mask, int rows, int width, int unit_offset, float 
   }
 }
 
+// An abortable job was aborted (see ThreadPool::set_abort): the remaining layers are skipped
+// (their O(rows x width) activations cost tens of ms at large sizes) and the caller discards
+// the result.
+bool aborted(const ThreadPool* pool) {
+  return pool != nullptr && pool->abort_flag() != nullptr && pool->abort_flag()->load(std::memory_order_relaxed);
+}
+
 }  // namespace
 
 void MlpWorkspace::reserve(const MlpConfig& cfg, const MlpLayout& layout, int rows_) {
@@ -59,7 +66,7 @@ const float* mlp_forward(const MlpConfig& cfg, const MlpLayout& layout, const fl
     float* z = ws.pre[l].data();
     fill_bias(z, params + L.bias_offset, rows, L.out);
     sgemm(false, false, rows, L.out, L.in, 1.0f, h, L.in, params + L.weight_offset, L.out, 1.0f, z, L.out, pool);
-    if (l + 1 == n_layers) return z;
+    if (l + 1 == n_layers || aborted(pool)) return ws.pre[n_layers - 1].data();
     float* a = ws.post[l].data();
     const size_t count = static_cast<size_t>(rows) * L.out;
     activation_forward(cfg.activation, z, a, count);
@@ -82,6 +89,7 @@ void mlp_backward(const MlpConfig& cfg, const MlpLayout& layout, const float* pa
   const int n_layers = static_cast<int>(layout.layers.size());
   const float* dz = grad_output;
   for (int l = n_layers - 1; l >= 0; --l) {
+    if (aborted(pool)) return;
     const LayerLayout& L = layout.layers[l];
     const float* h_prev = l == 0 ? input : ws.post[l - 1].data();
     // dW = H_{l-1}^T dZ, db = column sums of dZ (sequential over rows: deterministic).
