@@ -153,12 +153,12 @@ test('5. sgemm from several worker threads at once: every product bit-identical 
     const { Worker } = await import('node:worker_threads');
     const code = \`const { parentPort } = require('node:worker_threads');
       import(\${JSON.stringify(INDEX)}).then(({ nativeOps }) => {
-        const ops = nativeOps(); const n = 80; let wrong = 0;
+        const ops = nativeOps(); const n = 128; let wrong = 0;
         const a = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i)), b = Float32Array.from({ length: n * n }, (_, i) => Math.cos(i));
         const ref = new Float32Array(n * n); ops.sgemm({ m: n, n, k: n, a, b, c: ref, threads: 1 });
-        for (let i = 0; i < 300; i++) {
+        for (let i = 0; i < 400; i++) {
           const c = new Float32Array(n * n);
-          ops.sgemm({ m: n, n, k: n, a, b, c, threads: 2 + (i % 4) });
+          ops.sgemm({ m: n, n, k: n, a, b, c, threads: 2 + (i % 2) });
           if (!Buffer.from(c.buffer).equals(Buffer.from(ref.buffer))) wrong++;
         }
         parentPort.postMessage(wrong);
