@@ -36,6 +36,22 @@ bool aborted(const ThreadPool* pool) {
   return pool != nullptr && pool->abort_flag() != nullptr && pool->abort_flag()->load(std::memory_order_relaxed);
 }
 
+// Runs fn(first, count) over [0, n) in blocks, stopping once the job is aborted: the
+// elementwise passes of a wide layer at a big batch take tens of ms each.
+template <typename F>
+void in_blocks(size_t n, size_t block, const ThreadPool* pool, F fn) {
+  for (size_t i = 0; i < n; i += block) {
+    if (aborted(pool)) return;
+    fn(i, std::min(block, n - i));
+  }
+}
+
+// About a millisecond of elementwise work. A power of two: blocks of an elementwise pass start at
+// multiples of it, so SIMD lanes and the scalar tail see the same elements as one call would.
+constexpr size_t kBlockElements = size_t(1) << 20;
+
+size_t rows_per_block(int width) { return std::max<size_t>(1, kBlockElements / static_cast<size_t>(width)); }
+
 }  // namespace
 
 void MlpWorkspace::reserve(const MlpConfig& cfg, const MlpLayout& layout, int rows_) {
@@ -64,12 +80,14 @@ const float* mlp_forward(const MlpConfig& cfg, const MlpLayout& layout, const fl
   for (int l = 0; l < n_layers; ++l) {
     const LayerLayout& L = layout.layers[l];
     float* z = ws.pre[l].data();
-    fill_bias(z, params + L.bias_offset, rows, L.out);
+    in_blocks(static_cast<size_t>(rows), rows_per_block(L.out), pool, [&](size_t r, size_t k) {
+      fill_bias(z + r * L.out, params + L.bias_offset, static_cast<int>(k), L.out);
+    });
     sgemm(false, false, rows, L.out, L.in, 1.0f, h, L.in, params + L.weight_offset, L.out, 1.0f, z, L.out, pool);
     if (l + 1 == n_layers || aborted(pool)) return ws.pre[n_layers - 1].data();
     float* a = ws.post[l].data();
     const size_t count = static_cast<size_t>(rows) * L.out;
-    activation_forward(cfg.activation, z, a, count);
+    in_blocks(count, kBlockElements, pool, [&](size_t i, size_t k) { activation_forward(cfg.activation, z + i, a + i, k); });
     if (dropout.active && cfg.dropout > 0.0f) {
       float* m = ws.mask[l].data();
       draw_dropout_mask(m, rows, L.out, unit_offset, cfg.dropout, dropout);
@@ -96,10 +114,12 @@ void mlp_backward(const MlpConfig& cfg, const MlpLayout& layout, const float* pa
     sgemm(true, false, L.in, L.out, rows, 1.0f, h_prev, L.in, dz, L.out, 0.0f, grads + L.weight_offset, L.out, pool);
     float* db = grads + L.bias_offset;
     std::fill(db, db + L.out, 0.0f);
-    for (int i = 0; i < rows; ++i) {
-      const float* row = dz + static_cast<size_t>(i) * L.out;
-      for (int j = 0; j < L.out; ++j) db[j] += row[j];
-    }
+    in_blocks(static_cast<size_t>(rows), rows_per_block(L.out), pool, [&](size_t first, size_t k) {
+      for (size_t i = first; i < first + k; ++i) {
+        const float* row = dz + i * L.out;
+        for (int j = 0; j < L.out; ++j) db[j] += row[j];
+      }
+    });
     if (l == 0 && grad_input == nullptr) break;
     // dH_{l-1} = dZ W^T
     float* dh = l == 0 ? grad_input : (dz == ws.grad_a.data() ? ws.grad_b.data() : ws.grad_a.data());
@@ -108,7 +128,9 @@ void mlp_backward(const MlpConfig& cfg, const MlpLayout& layout, const float* pa
     // dZ_{l-1} = dH * mask * act'(Z_{l-1})
     const float* z = ws.pre[l - 1].data();
     const float* mask = ws.mask[l - 1].empty() ? nullptr : ws.mask[l - 1].data();
-    activation_backward(cfg.activation, z, mask, dh, static_cast<size_t>(rows) * L.in);
+    in_blocks(static_cast<size_t>(rows) * L.in, kBlockElements, pool, [&](size_t i, size_t k) {
+      activation_backward(cfg.activation, z + i, mask ? mask + i : nullptr, dh + i, k);
+    });
     dz = dh;
   }
 }
