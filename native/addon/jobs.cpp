@@ -169,7 +169,13 @@ class JobBase : public RunningJob {
       deferred_.Reject(error_is_range_ ? Napi::RangeError::New(env, what).Value() : Napi::Error::New(env, what).Value());
       return;
     }
-    OnOK(env);
+    try {
+      OnOK(env);  // may throw (an output too large to hand to V8): that is the rejection
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+      deferred_.Reject(Napi::Error::New(env, std::string(Kind()) + " failed while returning its result").Value());
+    }
   }
 
   virtual const char* Kind() const = 0;
