@@ -1,5 +1,6 @@
-// NativeModel: the JS handle of one CPU denoiser. Owns the model and its thread pool,
-// runs fit/sample on worker threads (Promises), and refuses concurrent or post-release use.
+// NativeModel: the JS handle of one CPU denoiser. Owns the model and a handle on the shared
+// worker threads, runs fit/sample on a job thread (Promises), and refuses concurrent or
+// post-release use.
 #pragma once
 #include <napi.h>
 
