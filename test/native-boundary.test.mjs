@@ -180,3 +180,17 @@ test('6. outputs larger than can be allocated: RangeError before V8 is asked', (
   assert.match(r.draws.message, /^rows: the output would need 8\.0 GiB, more than the 256\.0 MiB/);
   assert.equal(r.forwardNoise, null, 'an empty output is fine');
 });
+
+test('the addon loaded twice into one environment (require cache cleared) works, without a duplicate-hook abort', () => {
+  // Before: both loads registered the same cleanup hook (function, null) and Node aborted on
+  // the second. Each load now registers with its own napi_env.
+  const [r] = child(`
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const file = require.resolve(process.env.TD_ADDON_PATH || ${JSON.stringify(fileURLToPath(new URL('../build/Release/tabular_diffusion.node', import.meta.url)))});
+    const first = require(file);
+    delete require.cache[file];
+    const second = require(file);
+    out({ same: first === second, draws: second.draws({ rows: 2, cols: 2, seed: 1 }).length });`);
+  assert.deepEqual(r, { same: false, draws: 4 });
+});
