@@ -23,6 +23,7 @@ import { checkNumericColumns, checkWritable, inFileTerms, readCsv, writeCsvStrea
 import { runDemo } from './demo.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
+import { registerScoreCommand } from './score.js';
 
 // ------------------------------------------------------------------------------------------
 // Argument parsers: strict, so "12abc", "1.5" for an integer, or "" are errors.
@@ -415,6 +416,8 @@ export function buildProgram(): Command {
     .option('--bins <n>', 'bins for numeric columns in contingency pairs (default 10)', positive)
     .option('--json', 'print the full comparison as JSON')
     .action(evalCommand);
+
+  registerScoreCommand(program, () => state.controller.signal);
 
   program
     .command('demo')
