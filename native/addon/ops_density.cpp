@@ -81,7 +81,7 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   opt.probes = static_cast<int>(GetNumber(o, "probes", {0, 4096, true}, 0));
   opt.seed = GetSeed(o, "seed", 0);
   opt.row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - rows, true}, 0));
-  opt.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 16, true}, 128));
+  opt.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 16, true}, 512));
 
   std::unique_ptr<cpu::EpsModel> eps;
   ThreadPool* pool = nullptr;
