@@ -111,6 +111,9 @@ if (only.includes(2)) {
     const o = await time(() => m.logDensity(rows.slice(0, odeSub), { method: 'ode', steps: s }));
     odeRows.push({ steps: s, rowsPerSecond: odeSub / o.s, rmsVsTruth: rms(truth.slice(0, odeSub).map((t, i) => t - o.r.logDensity[i])) });
   }
+  // The sampler on the same model, machine and load: the throughput one throw is compared with.
+  const samp = await time(() => m.sample(n, { sampler: 'ddim', steps: 100, seed: 1 }));
+  console.log(`Sampling (DDIM, 100 steps) in the same run: ${(n * 100 / samp.s / 1e6).toFixed(2)} M network evaluations/s.\n`);
   console.log(`Path integral, 100 throws: ${(n / path.s).toFixed(0)} rows/s (${(n * 100 / path.s / 1e6).toFixed(2)} M network evaluations/s), RMS(log p_true − estimate) ${pathErr.toFixed(3)}.\n`);
   console.log('| ODE RK4 steps | rows/s | RMS(log p_true − estimate) |');
   console.log('|---:|---:|---:|');
@@ -122,15 +125,18 @@ if (only.includes(2)) {
     : '\nNo ODE setting tried reached the path integral\'s accuracy.');
   // Per-row cost: 10 groups of rows sorted by true density (typical to outlying rows).
   const order = truth.map((t, i) => [t, i]).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
-  const perRow = [];
-  for (let g = 0; g < 10; g++) {
-    const idx = order.slice(g * 1000, (g + 1) * 1000);
-    const t = await time(() => m.logDensity(idx.map((i) => rows[i]), { throws: 100, seed: 1 }));
-    perRow.push(t.s / 1000);
+  // Three interleaved rounds, the fastest of each group kept: the machine's load varies.
+  const perRow = new Array(10).fill(Infinity);
+  for (let round = 0; round < 3; round++) {
+    for (let g = 0; g < 10; g++) {
+      const idx = order.slice(g * 1000, (g + 1) * 1000);
+      const t = await time(() => m.logDensity(idx.map((i) => rows[i]), { throws: 100, seed: 1 }));
+      perRow[g] = Math.min(perRow[g], t.s / 1000);
+    }
   }
   const spread = Math.max(...perRow) / Math.min(...perRow);
-  console.log(`Per-row time over 10 groups of 1000 rows from most to least likely: ${perRow.map((v) => (v * 1e6).toFixed(0)).join(', ')} µs; max/min ${spread.toFixed(2)} (same work per row; the spread is the machine's).\n`);
-  results.speed = { fitSeconds, steps, pathRowsPerSecond: n / path.s, pathRms: pathErr, ode: odeRows, equalAccuracyRatio: ratio, perRowSeconds: perRow, perRowSpread: spread };
+  console.log(`Per-row time over 10 groups of 1000 rows from most to least likely (fastest of 3 rounds): ${perRow.map((v) => (v * 1e6).toFixed(0)).join(', ')} µs; max/min ${spread.toFixed(2)} (same work per row; the spread is the machine's).\n`);
+  results.speed = { samplingEvalsPerSecond: n * 100 / samp.s, fitSeconds, steps, pathRowsPerSecond: n / path.s, pathRms: pathErr, ode: odeRows, equalAccuracyRatio: ratio, perRowSeconds: perRow, perRowSpread: spread };
   m.dispose();
 }
 
@@ -149,17 +155,14 @@ if (only.includes(3)) {
     categorical: { method: 'onehot' }, pointMasses: false, maxSteps: steps, seed: 1, threads: 2, nTimesteps: 1000, betaEnd: 0.04,
   });
   const { s: fitSeconds } = await time(() => s.fit(train, { onWarning: () => {} }));
-  const scoreOf = async (rows) => (await s.logDensity(rows, { throws: 100, seed: 2 })).logDensity;
-  const a = await scoreOf(train.slice(0, 2000));
-  const b = await scoreOf(held);
-  const finite = (v) => Array.from(v).filter(Number.isFinite);
-  const [fa, fb] = [finite(a), finite(b)];
-  const gap = mean(fa) - mean(fb);
-  const se = Math.hypot(sd(fa) / Math.sqrt(fa.length), sd(fb) / Math.sqrt(fb.length));
+  const g = await lib.memorisationGap(s, train.slice(0, 2000), held, { throws: 100, seed: 2 });
   console.log(`TabularSynthesizer (one-hot categoricals, no point masses, quantile-normal numerics, T = 1000), ${steps} steps on ${nTrain} rows (${fitSeconds.toFixed(0)} s).`);
-  console.log(`Mean log-density (user units, 100 throws): training rows ${mean(fa).toFixed(2)} (${fa.length} of 2000 finite), held-out rows ${mean(fb).toFixed(2)} (${fb.length} of 2000 finite); gap ${gap.toFixed(3)} ± ${se.toFixed(3)} nats.`);
-  console.log('Rows with -Infinity lie beyond a quantile map\'s range (the model generates no values there) and are left out of the means.\n');
-  results.adult = { nTrain, steps, fitSeconds, trainMean: mean(fa), heldMean: mean(fb), gap, se, trainFinite: fa.length, heldFinite: fb.length };
+  console.log(`Model coordinates (100 throws): training rows ${g.trainMean.toFixed(2)}, held-out rows ${g.heldOutMean.toFixed(2)} (2000 each); gap ${g.gap.toFixed(3)} ± ${g.standardError.toFixed(3)} nats.`);
+  console.log(g.userUnits
+    ? `User units over the rows finite there (${g.userUnits.trainRows} + ${g.userUnits.heldOutRows}): gap ${g.userUnits.gap.toFixed(3)} ± ${g.userUnits.standardError.toFixed(3)} nats.\n`
+    : 'User units: fewer than 2 rows per side have a finite log-density (every row has a value on a tie of a quantile map: integer columns such as education-num), so the gap is taken in model coordinates.\n');
+  const gap = g.gap, se = g.standardError;
+  results.adult = { nTrain, steps, fitSeconds, ...g, gap, se };
   s.dispose();
 }
 

@@ -25,3 +25,5 @@ export type { MixedInput, MixedSample, CategoricalNll } from './sedd/mixed.js';
 export type { SeddOps, GraphName, DiscreteNoiseName, DiscreteSamplerName } from './sedd/ops.js';
 export type { LogDensityOptions, LogDensityResult, DensityMethod } from './density/estimate.js';
 export type { TableLogDensityResult, DensityPart } from './density/table.js';
+export { memorisationGap } from './density/memorisation.js';
+export type { MemorisationGap } from './density/memorisation.js';

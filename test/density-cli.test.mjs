@@ -66,7 +66,7 @@ test('tabdiff eval --model --train reports the memorisation gap', () => {
   writeFileSync(join(dir, 'held.csv'), `a,b\n${rows.slice(150, 190).map((r) => `${r.a},${r.b}`).join('\n')}\n`);
   const r = tabdiff(['eval', 'held.csv', 'train.csv', '--model', 'm.tdm', '--train', 'train.csv']);
   assert.equal(r.status, 0, r.stderr);
-  const m = r.stdout.match(/Memorisation gap under m\.tdm \(path integral, 100 throws\): mean log-density of 40 rows of train\.csv (-?[\d.]+) minus 40 rows of held\.csv (-?[\d.]+) = (-?[\d.]+) ± ([\d.]+) nats/);
+  const m = r.stdout.match(/Memorisation gap under m\.tdm \(path integral, 100 throws, model coordinates\): mean log-density of 40 rows of train\.csv (-?[\d.]+) minus 40 rows of held\.csv (-?[\d.]+) = (-?[\d.]+) ± ([\d.]+) nats/);
   assert.ok(m, r.stdout);
   assert.ok(Math.abs(Number(m[1]) - Number(m[2]) - Number(m[3])) < 2e-3);
   const lonely = tabdiff(['eval', 'held.csv', 'train.csv', '--model', 'm.tdm']);

@@ -13,7 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::RegisterSeddOps(env, exports);
   td::addon::RegisterDensityOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
-  exports.Set("abiVersion", Napi::Number::New(env, 2));  // bump with any change of the JS-facing surface
+  exports.Set("abiVersion", Napi::Number::New(env, 3));  // bump with any change of the JS-facing surface
   return exports;
 }
 

@@ -85,10 +85,15 @@ export async function memorisationLines(modelPath: string, trainPath: string, re
     }
     const left = g.leftOut.train + g.leftOut.heldOut > 0
       ? ` (${g.leftOut.train} + ${g.leftOut.heldOut} rows with a non-finite log-density left out)` : '';
-    return [
-      `Memorisation gap under ${modelPath} (path integral, 100 throws): mean log-density of ${g.trainRows} rows of ${trainPath} ` +
+    const lines = [
+      `Memorisation gap under ${modelPath} (path integral, 100 throws, model coordinates): mean log-density of ${g.trainRows} rows of ${trainPath} ` +
         `${g.trainMean.toFixed(3)} minus ${g.heldOutRows} rows of ${real.path} ${g.heldOutMean.toFixed(3)} = ${g.gap.toFixed(3)} ± ${g.standardError.toFixed(3)} nats${left}`,
     ];
+    if (g.userUnits) {
+      const u = g.userUnits;
+      lines.push(`  in user units (over the ${u.trainRows} + ${u.heldOutRows} rows finite there): ${u.gap.toFixed(3)} ± ${u.standardError.toFixed(3)} nats`);
+    }
+    return lines;
   } finally {
     synth.dispose();
   }

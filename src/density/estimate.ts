@@ -38,8 +38,8 @@ export interface LogDensityResult {
   probes?: number;
 }
 
-/** Rows per native call: the granularity of abort and progress. */
-const SLICE_ROWS = 2048;
+/** Network evaluations per native call (about a second or less): the granularity of abort and progress. */
+const SLICE_EVALUATIONS = 4e6;
 const EXACT_TRACE_MAX_DIM = 64;
 
 function checkInt(name: string, v: unknown, min: number, max: number): number {
@@ -97,9 +97,11 @@ export async function estimateLogDensity(
   const addon = loadNative();
   const logDensity = new Float64Array(x.rows);
   const standardError = new Float64Array(x.rows);
-  for (let start = 0; start < x.rows; start += SLICE_ROWS) {
+  const perRow = o.method === 'ode' ? 4 * o.steps * (1 + (o.probes > 0 ? o.probes : x.cols)) : o.throws;
+  const sliceRows = Math.max(64, Math.min(16384, Math.floor(SLICE_EVALUATIONS / perRow)));
+  for (let start = 0; start < x.rows; start += sliceRows) {
     if (options.signal?.aborted) throw abortError(options.signal);
-    const rows = Math.min(SLICE_ROWS, x.rows - start);
+    const rows = Math.min(sliceRows, x.rows - start);
     const ctx = context
       ? context.rows === 1 ? { context: context.data, contextRows: 1 }
         : { context: context.data.subarray(start * context.cols, (start + rows) * context.cols), contextRows: rows }

@@ -1,8 +1,10 @@
 // The memorisation gap: mean log-density of the training rows minus that of held-out rows under
-// a fitted model (nats, user units). A model that memorised its training rows gives them far
-// higher density than fresh rows from the same source; a gap near 0 (within its standard error)
-// is what generalisation looks like. Rows with a non-finite log-density (beyond a quantile map's
-// range, gaps) are left out and counted.
+// a fitted model (nats). A model that memorised its training rows gives them far higher density
+// than fresh rows from the same source; a gap near 0 (within its standard error) is what
+// generalisation looks like. It is taken in the model's coordinates (the Gaussian part of
+// logDensity): in user units a row is NaN or -Infinity as soon as one value sits on a tie of a
+// quantile map (integer columns, repeated values) or beyond its range, which on tables like
+// adult is every row. The user-unit gap is added when at least 2 rows per side are finite.
 import type { TabularSynthesizer } from '../synthesizer.js';
 import type { TableInput } from '../transformer.js';
 import type { LogDensityOptions } from './estimate.js';
@@ -15,8 +17,10 @@ export interface MemorisationGap {
   heldOutMean: number;
   trainRows: number;
   heldOutRows: number;
-  /** Rows left out for a non-finite log-density, per side. */
+  /** Rows left out for a non-finite model-coordinate log-density, per side. */
   leftOut: { train: number; heldOut: number };
+  /** The same in user units over the rows finite there (absent when fewer than 2 per side). */
+  userUnits?: { gap: number; standardError: number; trainRows: number; heldOutRows: number };
 }
 
 function meanAndSe(v: Float64Array): { mean: number; se: number; n: number; left: number } {
@@ -30,11 +34,19 @@ function meanAndSe(v: Float64Array): { mean: number; se: number; n: number; left
 export async function memorisationGap(
   synth: TabularSynthesizer, train: TableInput, heldOut: TableInput, options: LogDensityOptions = {},
 ): Promise<MemorisationGap> {
-  const a = meanAndSe((await synth.logDensity(train, options)).logDensity);
-  const b = meanAndSe((await synth.logDensity(heldOut, options)).logDensity);
+  const ra = await synth.logDensity(train, options);
+  const rb = await synth.logDensity(heldOut, options);
+  const a = meanAndSe(ra.gaussian);
+  const b = meanAndSe(rb.gaussian);
   if (a.n < 2 || b.n < 2) throw new RangeError('memorisationGap: needs at least 2 rows with a finite log-density on each side');
-  return {
+  const out: MemorisationGap = {
     gap: a.mean - b.mean, standardError: Math.hypot(a.se, b.se), trainMean: a.mean, heldOutMean: b.mean,
     trainRows: a.n, heldOutRows: b.n, leftOut: { train: a.left, heldOut: b.left },
   };
+  const ua = meanAndSe(ra.logDensity);
+  const ub = meanAndSe(rb.logDensity);
+  if (ua.n >= 2 && ub.n >= 2) {
+    out.userUnits = { gap: ua.mean - ub.mean, standardError: Math.hypot(ua.se, ub.se), trainRows: ua.n, heldOutRows: ub.n };
+  }
+  return out;
 }
