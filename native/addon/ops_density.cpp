@@ -78,10 +78,10 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   if (method != "path-integral" && method != "ode") ThrowRange(env, "method", "expected 'path-integral' or 'ode'");
   opt.throws = static_cast<int>(GetNumber(o, "throws", {1, 1000000, true}, 100));
   opt.steps = static_cast<int>(GetNumber(o, "steps", {1, 100000, true}, 32));
-  opt.probes = static_cast<int>(GetNumber(o, "probes", {0, 4096, true}, 0));
+  opt.probes = static_cast<int>(GetNumber(o, "probes", {0, 256, true}, 0));  // tangents: probes x chunk x width floats
   opt.seed = GetSeed(o, "seed", 0);
   opt.row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - rows, true}, 0));
-  opt.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 16, true}, 512));
+  opt.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 16, true}, 1024));
 
   std::unique_ptr<cpu::EpsModel> eps;
   ThreadPool* pool = nullptr;
@@ -128,6 +128,9 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
     ThrowType(env, "model", "pass a NativeModel (model) or a Gaussian mixture (mixture)");
   }
   const int d = eps->dim();
+  if (method == "ode" && opt.probes == 0 && d > 256) {
+    ThrowRange(env, "probes", "the exact divergence is limited to 256 columns (" + std::to_string(d) + " here); pass Hutchinson probes");
+  }
   auto x = GetFloat32(env, o.Get("x"), "x", CheckedElements(env, "rows", rows, d), true);
   const std::vector<float> xs(x.data, x.data + x.length);  // the kernels must not alias JS memory
   const int64_t n = static_cast<int64_t>(rows);

@@ -29,7 +29,10 @@ bool density_ode(const EpsModel& model, const float* x, int64_t n, const Density
   const int K = std::max(1, o.probes);
   const int workers = pool ? pool->size() : 1;
   std::vector<OdeScratch> scratch(workers);
-  const int chunk = std::max(1, o.chunk_rows);
+  // Tangent buffers hold (directions x rows) rows: fewer rows per chunk when there are many
+  // directions (chunking never changes a row's result).
+  const int directions = o.probes > 0 ? o.probes : d;
+  const int chunk = std::max(1, directions > 64 ? o.chunk_rows * 64 / directions : o.chunk_rows);
   const Level end = clock.level(clock.rho_end());
   return for_each_chunk(n, chunk, pool, abort, nullptr, [&](int64_t first, int rows, int worker) {
     OdeScratch& s = scratch[worker];

@@ -23,7 +23,7 @@ namespace {
 struct PathScratch {
   std::unique_ptr<EpsWorkspace> ws;
   std::vector<float> eps, xt, eh;
-  std::vector<double> sum, sum2;
+  std::vector<double> sum, sum2, pair_value;
 };
 
 // Where the pairs go. In w in [0, 1], rho = rho0 + L w^2: the square's Jacobian 2 L w cancels
@@ -110,7 +110,7 @@ bool density_path(const EpsModel& model, const float* x, int64_t n, const Densit
       fill_normals(o.seed, kStreamDensityEps, global, rows, static_cast<uint32_t>(j), d, s.eps.data());
       const double c = p.b > 0 ? lv.eta / p.b : 0.0;
       const double ref = lv.eta / (1 + lv.eta * lv.eta);  // eps of N(0, I) data is ref * y
-      std::vector<double> pair_value(rows, 0.0);
+      s.pair_value.assign(rows, 0.0);
       for (int k = 0; k < signs; ++k) {
         const double sign = k == 0 ? 1.0 : -1.0;
         for (size_t i = 0; i < cells; ++i)
@@ -126,11 +126,11 @@ bool density_path(const EpsModel& model, const float* x, int64_t n, const Densit
             // |eps_hat|^2 - |eps_ref|^2 - 2 (eta / b) (eps_hat - eps_ref) . eps
             h += eh * eh - er * er - 2 * c * (eh - er) * e;
           }
-          pair_value[r] += h / signs;
+          s.pair_value[r] += h / signs;
         }
       }
       for (int r = 0; r < rows; ++r) {
-        const double g = -p.weight * pair_value[r];
+        const double g = -p.weight * s.pair_value[r];
         s.sum[r] += g;
         s.sum2[r] += g * g;
       }

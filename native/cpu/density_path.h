@@ -22,7 +22,7 @@ struct DensityOptions {
   int throws = 100;         // path integral: network evaluations per row
   int steps = 32;           // ODE: RK4 steps
   int probes = 0;           // ODE: 0 = exact trace, else Hutchinson probes per row
-  int chunk_rows = 512;
+  int chunk_rows = 1024;
 };
 
 // out_logp[n], out_se[n] (NaN with a single throw pair): log p~(x) in the model's coordinates.

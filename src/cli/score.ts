@@ -63,7 +63,7 @@ export function registerScoreCommand(program: Command, signal: () => AbortSignal
     .addOption(new Option('--method <name>', 'estimator (default path-integral)').choices(['path-integral', 'ode']))
     .option('--throws <n>', 'path integral: network evaluations per row (default 100)', intArg(1, 100000))
     .option('--steps <n>', 'ODE: RK4 steps (default 100)', intArg(1, 100000))
-    .option('--probes <n>', 'ODE: Hutchinson probes (default 0 = exact divergence up to 64 columns)', intArg(0, 4096))
+    .option('--probes <n>', 'ODE: Hutchinson probes (default 0 = exact divergence up to 64 columns)', intArg(0, 256))
     .option('--seed <n>', 'seed of the Monte Carlo draws (default 0)', intArg(0, Number.MAX_SAFE_INTEGER))
     .option('--threads <n>', 'CPU threads', intArg(1, 256))
     .action((model: string, data: string, flags: ScoreFlags) => scoreCommand(model, data, flags, signal()));

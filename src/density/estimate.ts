@@ -63,7 +63,7 @@ export function resolveDensityOptions(o: LogDensityOptions, dim: number): {
     method,
     throws: checkInt('throws', o.throws ?? 100, 1, 100000),
     steps: checkInt('steps', o.steps ?? 100, 1, 100000),
-    probes: checkInt('probes', o.probes ?? (dim > EXACT_TRACE_MAX_DIM ? 4 : 0), 0, 4096),
+    probes: checkInt('probes', o.probes ?? (dim > EXACT_TRACE_MAX_DIM ? 4 : 0), 0, 256),
     seed: checkInt('seed', o.seed ?? 0, 0, Number.MAX_SAFE_INTEGER),
     offset: checkInt('offset', o.offset ?? 0, 0, 2 ** 47),
   };
