@@ -6,8 +6,9 @@
 //     integral with 100 throws, the ODE at the step count that matches its accuracy against a
 //     10-D Gaussian-mixture truth, and the per-row cost spread;
 //  3. the memorisation gap on adult: mean log-density of training rows minus held-out rows.
-// Usage: node bench/density.mjs [--quick] [--only 1,2,3]. Prints markdown; writes
-// bench/results/density.json. Timings depend on the machine's load, printed at the start.
+// Usage: node bench/density.mjs [--quick] [--only 1,2,3]. Prints markdown (the committed run:
+// bench/results/density.md); writes bench/results/density.json. Timings depend on the
+// machine's load, printed at the start.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,7 +27,7 @@ const QUICK = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',').map(Number) : [1, 2, 3];
 const ops = nativeOps();
 const results = { machine: machineInfo(), quick: QUICK };
-console.log(`# bench/density.mjs${QUICK ? ' --quick' : ''}\n\n${machineLine(results.machine)}\n`);
+XX
 
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1)); };
