@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 import { parse } from 'csv-parse/sync';
 
-import { machineInfo, machineLine } from './lib/machine.mjs';
+import { machineInfo, machineLine, sourceInfo } from './lib/machine.mjs';
 import { ROOT } from './lib/library.mjs';
 
 const lib = await import(join(ROOT, 'dist', 'esm', 'index.mjs'));
@@ -26,8 +26,9 @@ const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',').map(Number) : [1, 2, 3];
 const ops = nativeOps();
-const results = { machine: machineInfo(), quick: QUICK };
-XX
+const results = { machine: machineInfo(), quick: QUICK, source: sourceInfo(ROOT) };
+console.log(`# bench/density.mjs${QUICK ? ' --quick' : ''}\n\n${machineLine(results.machine)}; ${results.source.line}. ` +
+  'The machine was shared with other jobs (2 cores, load average above 2): timings are low and noisy.\n');
 
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1)); };
