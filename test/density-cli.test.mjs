@@ -32,7 +32,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const tabdiff = (args) => spawnSync(process.execPath, [MAIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
 
-test('tabdiff score writes one row per input row: its line, -logDensity, logDensity and standard error; same as the library', async () => {
+test('tabdiff score writes one row per input row: its line, -logDensity, logDensity, standard error and model-coordinate log-density; same as the library', async () => {
   const r = tabdiff(['score', 'm.tdm', 'data.csv', '-o', 'scores.csv', '--throws', '10', '--seed', '3']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /scored 5 rows \(path-integral\)/);
@@ -46,6 +46,7 @@ test('tabdiff score writes one row per input row: its line, -logDensity, logDens
     assert.ok(Math.abs(Number(o.logDensity) - lib.logDensity[i]) < 1e-6 * (1 + Math.abs(lib.logDensity[i])), `row ${i}`);
     assert.equal(Number(o.score), -Number(o.logDensity));
     assert.ok(Number(o.standardError) > 0);
+    assert.ok(Math.abs(Number(o.modelLogDensity) - lib.gaussian[i]) < 1e-6 * (1 + Math.abs(lib.gaussian[i])));
   });
 });
 

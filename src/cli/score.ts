@@ -1,7 +1,8 @@
 // tabdiff score model.tdm data.csv -o scores.csv: the anomaly score (-log-density, nats per
 // unit of the user's values) of each row of a CSV under a fitted model (src/density/table.ts).
-// One output row per input row: its line in the file, the score, the log-density and the
-// Monte Carlo standard error.
+// One output row per input row: its line in the file, the score, the log-density, the Monte
+// Carlo standard error, and the log-density in the model's coordinates (finite where the
+// user-unit one is not: values on a tie of a quantile map, beyond its range, gaps).
 import { Readable } from 'node:stream';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -42,9 +43,9 @@ async function scoreCommand(model: string, data: string, flags: ScoreFlags, sign
       throw inFileTerms(err, table);
     }
     const rows = Array.from(result.logDensity, (lp, i) => ({
-      line: table.lines[i], score: -lp, logDensity: lp, standardError: result.standardError[i],
+      line: table.lines[i], score: -lp, logDensity: lp, standardError: result.standardError[i], modelLogDensity: result.gaussian[i],
     }));
-    await writeCsvStream(Readable.from(rows), ['line', 'score', 'logDensity', 'standardError'], flags.output);
+    await writeCsvStream(Readable.from(rows), ['line', 'score', 'logDensity', 'standardError', 'modelLogDensity'], flags.output);
     const notes = result.parts.map((p) => `  ${p.part} (${p.status}): ${p.note}`).join('\n');
     process.stderr.write(`tabdiff: scored ${rows.length} rows (${result.method}); parts:\n${notes}\n`);
   } finally {
