@@ -14,7 +14,8 @@ import { LogDensityOptions, LogDensityResult } from './estimate.js';
 export interface DensityPart {
   /** 'gaussian' (the model's density of the transformed row), 'jacobian', or a column name. */
   part: string;
-  status: 'estimate' | 'deterministic' | 'exact' | 'excluded';
+  /** 'included': the column's coordinates are part of the gaussian part, with no term of its own. */
+  status: 'estimate' | 'deterministic' | 'exact' | 'included';
   note: string;
 }
 
@@ -69,7 +70,7 @@ export async function tableLogDensity(
   state.columns.forEach((raw) => {
     const spec = stateToSpec(raw, raw.name, 'transformer');
     if (spec.kind === 'categorical') {
-      parts.push({ part: spec.name, status: 'exact', note: 'one-hot block scored as continuous coordinates of the Gaussian chain: a density, not a class probability' });
+      parts.push({ part: spec.name, status: 'included', note: 'one-hot block scored as continuous coordinates of the Gaussian chain: a density, not a class probability' });
       return;
     }
     const parsed = parseForSpec(spec, view.column(spec.name));
