@@ -162,7 +162,7 @@ if (only.includes(3)) {
   console.log(`Model coordinates (100 throws): training rows ${g.trainMean.toFixed(2)}, held-out rows ${g.heldOutMean.toFixed(2)} (2000 each); gap ${g.gap.toFixed(3)} ± ${g.standardError.toFixed(3)} nats.`);
   console.log(g.userUnits
     ? `User units over the rows finite there (${g.userUnits.trainRows} + ${g.userUnits.heldOutRows}): gap ${g.userUnits.gap.toFixed(3)} ± ${g.userUnits.standardError.toFixed(3)} nats.\n`
-    : 'User units: fewer than 2 rows per side have a finite log-density (every row has a value on a tie of a quantile map: integer columns such as education-num), so the gap is taken in model coordinates.\n');
+    : 'User units: fewer than 2 rows per side have a finite log-density, so the gap is given in model coordinates only.\n');
   const gap = g.gap, se = g.standardError;
   results.adult = { nTrain, steps, fitSeconds, ...g, gap, se };
   s.dispose();

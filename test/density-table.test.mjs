@@ -100,3 +100,24 @@ test('logDensity: models with a discrete chain say it is not implemented', async
   await s.fit(rows, { onWarning: () => {} });
   await assert.rejects(s.logDensity(rows.slice(0, 2)), /not implemented .*discrete chain/);
 });
+
+test('logDensity: a value on a tie of the quantile map (an integer column) gets the midpoint-rule log-probability of its z-interval', async () => {
+  const { normal: nrm, uniform: uni } = rng(5);
+  const rows = Array.from({ length: 300 }, () => ({ x: nrm(), k: Math.floor(uni() * 4) }));
+  const s = new TabularSynthesizer({ ...SMALL, quantile: true });
+  await s.fit(rows, { onWarning: () => {} });
+  const test = rows.slice(0, 12);
+  const r = await s.logDensity(test, { throws: 10, seed: 1 });
+  const kPart = r.parts.find((p) => p.part === 'k');
+  assert.equal(kPart.status, 'approximation');
+  // The decoder maps the z-interval between just below and just above the tied value to it.
+  const z = (row) => s.transformer.transform([row]).data;
+  for (let i = 0; i < test.length; i++) {
+    const xTerm = r.logJacobian[i] - Math.log(z({ ...test[i], k: test[i].k + 1e-9 })[1] - z({ ...test[i], k: test[i].k - 1e-9 })[1]);
+    const h = 1e-3;
+    const fd = Math.log((z({ ...test[i], x: test[i].x + h })[0] - z({ ...test[i], x: test[i].x - h })[0]) / (2 * h));
+    assert.ok(Math.abs(xTerm - fd) < 0.05, `row ${i}: x's term ${xTerm}, central difference ${fd}`);
+    assert.ok(Number.isFinite(r.logDensity[i]));
+  }
+  s.dispose();
+});

@@ -5,16 +5,42 @@
 // dz/dx = F'(x) / phi(z): F' is the slope of x's segment (the right one at a knot). Where F
 // is flat (beyond the clamp of the end segments) the log-Jacobian is -Infinity: the model puts
 // no density there in user units (its samples are clipped to the training range). A value on a
-// tie of knots is an atom of F (a discrete value): no density, NaN.
+// tie of knots is an atom: the decoder maps the whole interval [Phi^-1(p_first), Phi^-1(p_last)]
+// of the tie's probabilities to it, so the model gives it a probability, not a density; its
+// term is log of that interval's width, the midpoint rule log P(value) ~ log p(z) + log dz
+// (an approximation, exact as the interval shrinks), flagged by columnTerm's `atom`.
 import type { ColumnSpec } from '../table/columns.js';
+import { normalQuantile } from '../table/normal.js';
 import { QuantileMap, toNormal } from '../table/quantile-map.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export function columnLogJacobian(spec: ColumnSpec, x: number): number {
-  if (spec.kind === 'binary') return 0;
-  if (!spec.quantile) return -Math.log(spec.sd);
-  return quantileLogJacobian(spec.quantile, x);
+  return columnTerm(spec, x).value;
+}
+
+/** The column's term and whether x is an atom (a tie of the quantile map: midpoint-rule log-probability). */
+export function columnTerm(spec: ColumnSpec, x: number): { value: number; atom: boolean } {
+  if (spec.kind === 'binary') return { value: 0, atom: false };
+  if (!spec.quantile) return { value: -Math.log(spec.sd), atom: false };
+  const width = tieLogWidth(spec.quantile, x);
+  if (width !== null) return { value: width, atom: true };
+  return { value: quantileLogJacobian(spec.quantile, x), atom: false };
+}
+
+/** log(Phi^-1(p_last) - Phi^-1(p_first)) of the run of knots equal to x, or null when x is not a tie. */
+export function tieLogWidth(map: QuantileMap, x: number): number | null {
+  const { knots, probs } = map;
+  let lo = 0, hi = knots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (knots[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < knots.length && knots[end] === x) end++;
+  if (end - lo < 2) return null;
+  return Math.log(normalQuantile(probs[end - 1]!) - normalQuantile(probs[lo]!));
 }
 
 export function quantileLogJacobian(map: QuantileMap, x: number): number {

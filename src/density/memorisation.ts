@@ -2,9 +2,10 @@
 // a fitted model (nats). A model that memorised its training rows gives them far higher density
 // than fresh rows from the same source; a gap near 0 (within its standard error) is what
 // generalisation looks like. It is taken in the model's coordinates (the Gaussian part of
-// logDensity): in user units a row is NaN or -Infinity as soon as one value sits on a tie of a
-// quantile map (integer columns, repeated values) or beyond its range, which on tables like
-// adult is every row. The user-unit gap is added when at least 2 rows per side are finite.
+// logDensity), where every row has a value; in user units a row is -Infinity beyond a quantile
+// map's range and NaN on a gap or point mass, and ties of a map use the midpoint-rule
+// approximation (src/density/jacobian.ts). The user-unit gap, over the rows finite there, is
+// added when at least 2 rows per side are.
 import type { TabularSynthesizer } from '../synthesizer.js';
 import type { TableInput } from '../transformer.js';
 import type { LogDensityOptions } from './estimate.js';

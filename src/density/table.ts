@@ -8,14 +8,14 @@ import { parseForSpec } from '../table/columns.js';
 import { dateUnitMs } from '../table/dates.js';
 import { stateToSpec } from '../table/state.js';
 import type { TableInput, TabularTransformer } from '../transformer.js';
-import { columnLogJacobian } from './jacobian.js';
+import { columnTerm } from './jacobian.js';
 import { LogDensityOptions, LogDensityResult } from './estimate.js';
 
 export interface DensityPart {
   /** 'gaussian' (the model's density of the transformed row), 'jacobian', or a column name. */
   part: string;
   /** 'included': the column's coordinates are part of the gaussian part, with no term of its own. */
-  status: 'estimate' | 'deterministic' | 'exact' | 'included';
+  status: 'estimate' | 'deterministic' | 'exact' | 'approximation' | 'included';
   note: string;
 }
 
@@ -75,13 +75,14 @@ export async function tableLogDensity(
     }
     const parsed = parseForSpec(spec, view.column(spec.name));
     if (parsed.kind !== 'numeric') return;
-    let flat = 0, atoms = 0;
+    let flat = 0, atoms = 0, undefinedRows = 0;
     for (let i = 0; i < n; i++) {
       const x = parsed.values[i]!;
-      const lj = Number.isNaN(x) ? NaN : columnLogJacobian(spec, x);
-      if (lj === -Infinity) flat++;
-      if (Number.isNaN(lj) && !Number.isNaN(x)) atoms++;
-      logJacobian[i] += lj;
+      const term = Number.isNaN(x) ? { value: NaN, atom: false } : columnTerm(spec, x);
+      if (term.value === -Infinity) flat++;
+      if (term.atom) atoms++;
+      else if (Number.isNaN(term.value) && !Number.isNaN(x)) undefinedRows++;
+      logJacobian[i] += term.value;
     }
     const what = spec.kind === 'binary' ? 'binary 0/1 value scored as a continuous coordinate (no Jacobian)'
       : spec.quantile ? 'quantile-normal map: log F\'(x) - log phi(z), exact for the piecewise-linear F'
@@ -91,9 +92,11 @@ export async function tableLogDensity(
       spec.date ? `date column: density per ${dateUnitMs(spec.date) / 1000} s` : '',
       spec.gap || spec.masses.length > 0 ? 'rows with a gap or point mass here get NaN (the mode part is not a density of this model)' : '',
       flat > 0 ? `${flat} row(s) beyond the map's range: -Infinity (the model generates no values there)` : '',
-      atoms > 0 ? `${atoms} row(s) on a tie of the quantile map (a discrete value): NaN` : '',
+      atoms > 0 ? `${atoms} row(s) on a tie of the quantile map (a value the model generates with positive probability): ` +
+        'log of the tie\'s z-interval width, so the row\'s term is the midpoint-rule log-probability of the value (an approximation)' : '',
+      undefinedRows > 0 ? `${undefinedRows} row(s) with no defined term (a one-knot map): NaN` : '',
     ].filter((s) => s !== '');
-    parts.push({ part: spec.name, status: 'exact', note: [what, ...extra].join('; ') });
+    parts.push({ part: spec.name, status: atoms > 0 ? 'approximation' : 'exact', note: [what, ...extra].join('; ') });
   });
   const g = await diffusion.logDensity(m.numeric, options);
   const logDensity = new Float64Array(n);
