@@ -105,3 +105,19 @@ test('bad input: clear errors naming the argument, row and column', async () => 
   await assert.rejects(m.logDensity([[0, 1]], { signal: ctrl.signal }), { name: 'AbortError' });
   m.dispose();
 });
+
+test('logDensity with a context: one broadcast row equals the same row repeated; the context changes the density', async () => {
+  const { normal } = rng(8);
+  const X = Array.from({ length: 200 }, () => [normal(), normal()]);
+  const C = X.map((r) => [r[0] > 0 ? 1 : 0]);
+  const m = new TabularDiffusion({ hiddenDims: [16], timeDim: 8, maxSteps: 60, nTimesteps: 50, seed: 3, threads: 1 });
+  await m.fit(X, { context: C });
+  const rows = X.slice(0, 10);
+  const broadcast = await m.logDensity(rows, { throws: 8, seed: 2, context: [[1]] });
+  const repeated = await m.logDensity(rows, { throws: 8, seed: 2, context: rows.map(() => [1]) });
+  assert.deepEqual(repeated.logDensity, broadcast.logDensity);
+  const other = await m.logDensity(rows, { throws: 8, seed: 2, context: [[0]] });
+  assert.notDeepEqual(other.logDensity, broadcast.logDensity);
+  await assert.rejects(m.logDensity(rows, { throws: 8 }), /context/);
+  m.dispose();
+});
