@@ -16,6 +16,7 @@ import {
   lossFromEval, nllFromEval, readFixed, readMixedInput, sampleMixedStepwise,
 } from './sedd/mixed.js';
 import { CategoricalOptions, ResolvedCategoricalOptions, nativeCategoricalOptions, resolveCategoricalOptions } from './sedd/options.js';
+import { LogDensityOptions, LogDensityResult, estimateLogDensity, readDensityRows } from './density/estimate.js';
 import type { IntMatrix } from './transformer.js';
 
 export type SamplerName = 'ddpm' | 'ddim' | 'dpm-solver++';
@@ -483,6 +484,29 @@ export class TabularDiffusion {
     const out = await withSignal(options.signal, native as unknown as NativeModel, () =>
       native.evaluateAsync(evalOptions(x, this.schedule, context, k, draws, seed, true)));
     return nllFromEval(out, x.numeric.rows, draws);
+  }
+
+  /**
+   * Log-density of rows (nats) under the fitted Gaussian model, in the coordinates it was
+   * fitted on: the path-integral estimator (default) or the probability-flow ODE; see
+   * src/density/estimate.ts and docs/density.md. Models with categorical columns on a discrete
+   * chain are not supported (their numeric part is not separable from the joint chain).
+   */
+  async logDensity(X: MatrixLike, options: LogDensityOptions = {}): Promise<LogDensityResult> {
+    const native = this.requireFitted();
+    if (this.categoricalClasses.length > 0) {
+      throw new Error('TabularDiffusion.logDensity: not implemented for models with categorical columns on a discrete chain (fit them one-hot, or use nll for the categorical bound)');
+    }
+    if (this.backend.device === 'cuda') throw new Error("TabularDiffusion.logDensity: runs on the CPU backend; load the model with device 'cpu'");
+    const x = readDensityRows(X, this.dataDim, (j) => String(j));
+    const context = this.contextDim > 0 && options.context !== undefined && toMatrix(options.context, 'context').rows === 1
+      ? this.sampleContext(1, options.context) : this.fitContext(x.rows, options.context);
+    return estimateLogDensity(native, this.schedule, x, context, options);
+  }
+
+  /** Anomaly score per row: -logDensity (higher = less likely under the model). */
+  async score(X: MatrixLike, options: LogDensityOptions = {}): Promise<Float64Array> {
+    return (await this.logDensity(X, options)).logDensity.map((v) => -v);
   }
 
   /**

@@ -30,6 +30,13 @@ export interface NativeAddon extends SeddOps {
     a: Float32Array; b: Float32Array; c: Float32Array; threads?: number; reference?: boolean;
   }): void;
   timeEmbedding(t: number, dim: number): Float32Array;
+  /** Log-density estimators (native/addon/ops_density.cpp) on a model or a Gaussian mixture oracle. */
+  densityLogp(options: {
+    model?: NativeModel; mixture?: { dim: number; weights: Float64Array; means: Float64Array; covs: Float64Array };
+    x: Float32Array; rows: number; alphaBars: Float64Array; method?: 'path-integral' | 'ode'; throws?: number; steps?: number;
+    probes?: number; seed?: number | bigint; rowOffset?: number; context?: Float32Array; contextRows?: number;
+    chunkRows?: number; threads?: number;
+  }): { logp: Float64Array; se: Float64Array };
   backendInfo(): {
     backend: string; gemmKernel: string; defaultThreads: number;
     cuda: { available: boolean; devices: number; device?: string; reason?: string; library?: string };
@@ -90,7 +97,7 @@ export interface NativeModel {
   release(): void;
 }
 
-const EXPECTED_ABI = 2;
+const EXPECTED_ABI = 3;
 let cached: NativeAddon | undefined;
 
 /** The package root: dist/cjs/ is two levels below it. */

@@ -10,6 +10,8 @@ import { diffusionFromState, diffusionToState } from './diffusion-state.js';
 import { readModelFile, writeModelFile } from './model-file.js';
 import { checkKnownOptions, checkRowObjectsFit, checkSignalAndProgress } from './option-checks.js';
 import type { CategoricalNll } from './sedd/mixed.js';
+import type { LogDensityOptions } from './density/estimate.js';
+import { TableLogDensityResult, tableLogDensity } from './density/table.js';
 import { CategoricalOptions, checkCardinalities } from './sedd/options.js';
 import { Latent, STREAM_SLICE_ROWS, sliceLatent } from './stream-slices.js';
 import { ValidationRecord, fitWithValidation, splitRows } from './validation.js';
@@ -216,6 +218,21 @@ export class TabularSynthesizer {
   /** True when categorical columns follow a discrete chain (SEDD or multinomial). */
   get mixed(): boolean {
     return this.diffusion.dims.categoricalClasses.length > 0;
+  }
+
+  /**
+   * Log-density of rows in the user's units (nats): the model's density of the transformed row
+   * plus each numeric column's log-Jacobian; `parts` says which parts are exact or estimates.
+   * See src/density/table.ts and docs/density.md.
+   */
+  async logDensity(rows: TableInput, options: LogDensityOptions = {}): Promise<TableLogDensityResult> {
+    this.requireFitted();
+    return tableLogDensity(this.transformer, this.diffusion, rows, options);
+  }
+
+  /** Anomaly score per row: -logDensity (higher = less likely under the model). */
+  async score(rows: TableInput, options: LogDensityOptions = {}): Promise<Float64Array> {
+    return (await this.logDensity(rows, options)).logDensity.map((v) => -v);
   }
 
   /**

@@ -4,14 +4,16 @@
 #include "live_models.h"
 #include "model_wrap.h"
 #include "ops.h"
+#include "ops_density.h"
 #include "ops_sedd.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::InstallExitHooks(env, exports);
   td::addon::RegisterOps(env, exports);
   td::addon::RegisterSeddOps(env, exports);
+  td::addon::RegisterDensityOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
-  exports.Set("abiVersion", Napi::Number::New(env, 2));  // bump with any change of the JS-facing surface
+  exports.Set("abiVersion", Napi::Number::New(env, 3));  // bump with any change of the JS-facing surface
   return exports;
 }
 

@@ -29,6 +29,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   // The CUDA backend's table when this model runs on the GPU, else null.
   const TdCudaApi* cuda() const { return cuda_; }
   int precision() const { return precision_; }
+  // Throws unless the model is alive and no fit or sample runs on it (synchronous ops).
+  void CheckIdle(Napi::Env env) { CheckUsable(env, false); }
 
  private:
   Napi::Value Fit(const Napi::CallbackInfo& info);

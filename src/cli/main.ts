@@ -23,6 +23,7 @@ import { checkNumericColumns, checkWritable, inFileTerms, readCsv, writeCsvStrea
 import { runDemo } from './demo.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
+import { memorisationLines, registerScoreCommand } from './score.js';
 
 // ------------------------------------------------------------------------------------------
 // Argument parsers: strict, so "12abc", "1.5" for an integer, or "" are errors.
@@ -266,6 +267,8 @@ async function sampleCommand(model: string, flags: SampleFlags): Promise<void> {
 }
 
 interface EvalFlags {
+  model?: string;
+  train?: string;
   categorical?: string[];
   seed?: number;
   bins?: number;
@@ -273,6 +276,8 @@ interface EvalFlags {
 }
 
 async function evalCommand(realPath: string, synthPath: string, flags: EvalFlags): Promise<void> {
+  if ((flags.model === undefined) !== (flags.train === undefined)) throw new CliError('--model and --train go together (the memorisation gap)');
+  if (flags.model !== undefined && flags.json) throw new CliError('--model: the memorisation gap is reported in the text output, not with --json');
   const real = readCsv(realPath);
   const synthetic = readCsv(synthPath);
   const missing = real.columns.filter((c) => !synthetic.columns.includes(c));
@@ -294,6 +299,7 @@ async function evalCommand(realPath: string, synthPath: string, flags: EvalFlags
     `Baselines (${synthetic.rows.length} rows each, drawn from ${realPath} itself: optimistic for them):`,
     formatBaselineTable(comparison),
   ];
+  if (flags.model) lines.push('', ...(await memorisationLines(flags.model, flags.train!, real, state.controller.signal)));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -414,7 +420,11 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed of the baseline draws (default 0)', seedArg)
     .option('--bins <n>', 'bins for numeric columns in contingency pairs (default 10)', positive)
     .option('--json', 'print the full comparison as JSON')
+    .option('--model <model.tdm>', 'with --train: report the memorisation gap (mean log-density of training rows minus real rows; text output only)')
+    .option('--train <train.csv>', 'the rows the model was fitted on (with --model)')
     .action(evalCommand);
+
+  registerScoreCommand(program, () => state.controller.signal);
 
   program
     .command('demo')
