@@ -1,6 +1,7 @@
 // Entry point of the CPU addon: the NativeModel class and the standalone ops.
 #include <napi.h>
 
+#include "eval_ops.h"
 #include "live_models.h"
 #include "model_wrap.h"
 #include "ops.h"
@@ -10,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::InstallExitHooks(env, exports);
   td::addon::RegisterOps(env, exports);
   td::addon::RegisterSeddOps(env, exports);
+  td::addon::RegisterEvalOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 2));  // bump with any change of the JS-facing surface
   return exports;
