@@ -31,3 +31,5 @@ export { detection } from './evaluation/detection.js';
 export type { DetectionOptions, DetectionResult } from './evaluation/detection.js';
 export { fitGbdt, predictGbdt, GBDT_DEFAULTS } from './evaluation/gbdt.js';
 export type { GbdtOptions, GbdtModel, GbdtObjective } from './evaluation/gbdt.js';
+export { report } from './report/report.js';
+export type { ReportOptions } from './report/report.js';

@@ -4,6 +4,7 @@
 //   tabdiff fit data.csv -o model.tdm [options]     learn a table
 //   tabdiff sample model.tdm -n 100000 -o out.csv    draw rows (streamed, bounded memory)
 //   tabdiff eval real.csv synth.csv                  fidelity metrics and baselines
+//   tabdiff report real.csv synth.csv -o r.html      HTML report (src/cli/report.ts)
 //   tabdiff demo                                     fit/sample/evaluate the bundled Lalonde data
 //   tabdiff info                                     backend, kernel, threads
 //
@@ -23,6 +24,7 @@ import { checkNumericColumns, checkWritable, inFileTerms, readCsv, writeCsvStrea
 import { runDemo } from './demo.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
+import { registerReportCommand } from './report.js';
 
 // ------------------------------------------------------------------------------------------
 // Argument parsers: strict, so "12abc", "1.5" for an integer, or "" are errors.
@@ -415,6 +417,8 @@ export function buildProgram(): Command {
     .option('--bins <n>', 'bins for numeric columns in contingency pairs (default 10)', positive)
     .option('--json', 'print the full comparison as JSON')
     .action(evalCommand);
+
+  registerReportCommand(program);
 
   program
     .command('demo')

@@ -62,6 +62,14 @@ interface Prepared {
 }
 
 export function utility(real: TableInput, synthetic: TableInput, options: UtilityOptions): UtilityResult {
+  return utilityOfEach(real, [synthetic], options)[0]!;
+}
+
+/**
+ * @internal utility() for several synthetic tables against one real table and holdout: the
+ * train-on-real model is fitted once (the report scores the model and the baselines this way).
+ */
+export function utilityOfEach(real: TableInput, synthetics: readonly TableInput[], options: UtilityOptions): UtilityResult[] {
   checkOptions(options);
   const { target } = options;
   if (typeof target !== 'string' || target === '') throw new TypeError('options.target: expected a column name');
@@ -72,8 +80,8 @@ export function utility(real: TableInput, synthetic: TableInput, options: Utilit
   const seed = checkSeed(options.seed ?? 0);
   const tables = [
     { name: 'real', table: real },
-    { name: 'synthetic', table: synthetic },
     { name: 'options.holdout', table: options.holdout },
+    ...synthetics.map((table, k) => ({ name: synthetics.length === 1 ? 'synthetic' : `synthetic[${k}]`, table })),
   ];
   const categorical = [...(options.categorical ?? [])];
   let read = readSameColumns(tables, categorical);
@@ -112,24 +120,27 @@ export function utility(real: TableInput, synthetic: TableInput, options: Utilit
     if (keep.length === 0) throw new TabularDataError(`${label}: every row's target "${target}" is a gap`, target);
     return { features: cols.filter((_, j) => j !== t).map((c) => pickRows(c, keep)), y: Float64Array.from(yAll), rows: keep.length };
   };
-  const [trainReal, trainSyn, test] = read.columns.map((cols, k) => prepare(cols, tables[k]!.name)) as [Prepared, Prepared, Prepared];
+  const prepared = read.columns.map((cols, k) => prepare(cols, tables[k]!.name));
+  const [trainReal, test] = prepared as [Prepared, Prepared];
   const K = classes?.length ?? 0;
   const objective: GbdtObjective = task === 'regression' ? 'regression' : K === 2 ? 'binary' : 'multiclass';
   const learner = { seed, ...(options.learner ?? {}) };
   const realScores = fitAndScore(trainReal, test, objective, K, learner);
-  const synScores = fitAndScore(trainSyn, test, objective, K, learner);
-  const ratio: Record<string, number> = {};
-  for (const key of Object.keys(realScores) as (keyof typeof realScores)[]) ratio[key] = (synScores[key] as number) / (realScores[key] as number);
-  return {
-    task,
-    target,
-    ...(classes ? { classes } : {}),
-    rows: { real: trainReal.rows, synthetic: trainSyn.rows, holdout: test.rows },
-    real: realScores,
-    synthetic: synScores,
-    ratio,
-    score: task === 'regression' ? ratio.r2! : ratio.auc!,
-  };
+  return prepared.slice(2).map((trainSyn) => {
+    const synScores = fitAndScore(trainSyn, test, objective, K, learner);
+    const ratio: Record<string, number> = {};
+    for (const key of Object.keys(realScores) as (keyof typeof realScores)[]) ratio[key] = (synScores[key] as number) / (realScores[key] as number);
+    return {
+      task,
+      target,
+      ...(classes ? { classes } : {}),
+      rows: { real: trainReal.rows, synthetic: trainSyn.rows, holdout: test.rows },
+      real: realScores,
+      synthetic: synScores,
+      ratio,
+      score: task === 'regression' ? ratio.r2! : ratio.auc!,
+    };
+  });
 }
 
 /** Fits the learner on `train` (categories ranked on its own rows) and scores it on `test`. */
