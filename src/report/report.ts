@@ -12,7 +12,7 @@ import { UtilityResult, UtilityTask, utilityOfEach } from '../evaluation/utility
 import { DistributionMetrics, distributionMetrics } from '../metrics.js';
 import { readModelFile } from '../model-file.js';
 import { mulberry32 } from '../prng.js';
-import { tableView } from '../table/input.js';
+import { TabularDataError, tableView } from '../table/input.js';
 import type { TableInput } from '../transformer.js';
 import { Chart, columnChart, dcrChart, heatmap, lossChart } from './charts.js';
 import { OverviewRow, Page, renderPage } from './html.js';
@@ -43,6 +43,9 @@ export function report(real: TableInput, synthetic: TableInput, options: ReportO
   const categorical = options.categorical ?? [];
   // Same columns on both sides, rows on each: errors name the argument and the column.
   const both = readSameColumns([{ name: 'real', table: real }, { name: 'synthetic', table: synthetic }], categorical);
+  if (options.target !== undefined && !both.names.includes(options.target)) {
+    throw new TabularDataError(`options.target: column "${options.target}" is not in real (columns: ${both.names.join(', ')})`, options.target);
+  }
   const notes: string[] = [];
   let train: TableInput = real;
   let holdout = options.holdout;
