@@ -7,6 +7,11 @@
 
 #include "gemm.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TD_NEAREST_X86 1
+#endif
+
 namespace td {
 namespace cpu {
 
@@ -35,6 +40,52 @@ struct Candidates {
   }
 };
 
+// Screens one row of dot products: score_j = |r_j|^2 - 2 q.r_j (it orders references as
+// |q - r_j|^2 does), offered to the candidates in reference order.
+void screen_portable(const float* dots, const float* norms, int nb, int r0, Candidates& c) {
+  float worst = c.worst();
+  for (int j = 0; j < nb; ++j) {
+    const float s = norms[j] - 2.0f * dots[j];
+    if (s < worst) {
+      c.insert(s, r0 + j);
+      worst = c.worst();
+    }
+  }
+}
+
+#ifdef TD_NEAREST_X86
+// The same screen, 8 references at a time: the same float operations (a multiply then a
+// subtract, no FMA), and lanes that pass are offered in order, so the candidates are identical.
+__attribute__((target("avx2"))) void screen_avx2(const float* dots, const float* norms, int nb, int r0, Candidates& c) {
+  const __m256 two = _mm256_set1_ps(2.0f);
+  __m256 worst = _mm256_set1_ps(c.worst());
+  int j = 0;
+  for (; j + 8 <= nb; j += 8) {
+    const __m256 s = _mm256_sub_ps(_mm256_loadu_ps(norms + j), _mm256_mul_ps(two, _mm256_loadu_ps(dots + j)));
+    int mask = _mm256_movemask_ps(_mm256_cmp_ps(s, worst, _CMP_LT_OQ));
+    if (mask == 0) continue;
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, s);
+    while (mask != 0) {
+      const int l = __builtin_ctz(static_cast<unsigned>(mask));
+      mask &= mask - 1;
+      if (lanes[l] < c.worst()) c.insert(lanes[l], r0 + j + l);
+    }
+    worst = _mm256_set1_ps(c.worst());
+  }
+  screen_portable(dots + j, norms + j, nb - j, r0 + j, c);
+}
+#endif
+
+using ScreenFn = void (*)(const float*, const float*, int, int, Candidates&);
+
+ScreenFn choose_screen() {
+#ifdef TD_NEAREST_X86
+  if (__builtin_cpu_supports("avx2")) return screen_avx2;
+#endif
+  return screen_portable;
+}
+
 double exact_dist2(const float* a, const float* b, int dim) {
   double s = 0;
   for (int d = 0; d < dim; ++d) {
@@ -58,6 +109,7 @@ void nearest_neighbours(const float* queries, int nq, const float* refs, int nr,
     for (int d = 0; d < dim; ++d) s += static_cast<double>(r[d]) * r[d];
     ref_norm[j] = static_cast<float>(s);
   }
+  static const ScreenFn screen = choose_screen();
   const int blocks = (nq + kQueryBlock - 1) / kQueryBlock;
   auto task = [&](int block, int) {
     const int q0 = block * kQueryBlock;
@@ -70,25 +122,18 @@ void nearest_neighbours(const float* queries, int nq, const float* refs, int nr,
       sgemm(false, true, mq, nb, dim, 1.0f, queries + static_cast<size_t>(q0) * dim, dim,
             refs + static_cast<size_t>(r0) * dim, dim, 0.0f, dots.data(), nb, nullptr);
       const float* norms = ref_norm.data() + r0;
-      for (int i = 0; i < mq; ++i) {
-        // The screening score |r|^2 - 2 q.r orders references like |q - r|^2 does.
-        float* row = dots.data() + static_cast<size_t>(i) * nb;
-        for (int j = 0; j < nb; ++j) row[j] = norms[j] - 2.0f * row[j];
-        Candidates& c = cand[i];
-        float worst = c.worst();
-        for (int j = 0; j < nb; ++j) {
-          if (row[j] < worst) {
-            c.insert(row[j], r0 + j);
-            worst = c.worst();
-          }
-        }
-      }
+      for (int i = 0; i < mq; ++i) screen(dots.data() + static_cast<size_t>(i) * nb, norms, nb, r0, cand[i]);
     }
     for (int i = 0; i < mq; ++i) {
       const float* q = queries + static_cast<size_t>(q0 + i) * dim;
       Candidates& c = cand[i];
-      std::vector<std::pair<double, int32_t>> exact(c.size);
-      for (int t = 0; t < c.size; ++t) exact[t] = {exact_dist2(q, refs + static_cast<size_t>(c.index[t]) * dim, dim), c.index[t]};
+      std::vector<std::pair<double, int32_t>> exact;
+      if (c.size >= k) {
+        for (int t = 0; t < c.size; ++t) exact.emplace_back(exact_dist2(q, refs + static_cast<size_t>(c.index[t]) * dim, dim), c.index[t]);
+      } else {
+        // Scores overflowed to inf/NaN (values near the float limit): search every reference.
+        for (int j = 0; j < nr; ++j) exact.emplace_back(exact_dist2(q, refs + static_cast<size_t>(j) * dim, dim), j);
+      }
       std::sort(exact.begin(), exact.end());
       for (int t = 0; t < k; ++t) {
         index[static_cast<size_t>(q0 + i) * k + t] = exact[t].second;
