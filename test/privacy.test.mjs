@@ -67,6 +67,11 @@ test('native nearest neighbours equal a brute-force search, for any thread count
   assert.throws(() => ops.nearestNeighbours({ queries: q, rows: nq + 1, refs, refRows: nr, cols: dim }), /queries/);
 });
 
+test('the result does not depend on the thread count', () => {
+  const syn = mixedTable(700, 8);
+  assert.deepEqual(privacy(train, syn, { holdout, threads: 2 }), privacy(train, syn, { holdout, threads: 1 }));
+});
+
 test('bad input names the argument and the column', () => {
   assert.throws(() => privacy(train, holdout.map(({ c, ...rest }) => rest)), /synthetic: missing column "c" \(train has it\)/);
   assert.throws(() => privacy(train, []), /synthetic: empty table/);

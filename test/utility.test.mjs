@@ -32,7 +32,7 @@ test('shuffled labels in the synthetic rows give AUC about 0.5', () => {
     [labels[i], labels[j]] = [labels[j], labels[i]];
   }
   const shuffled = train.map((row, i) => ({ ...row, y: labels[i] }));
-  const u = utility(train, shuffled, { target: 'y', holdout });
+  const u = utility(train, shuffled, { target: 'y', holdout, learner: { rounds: 150 } });
   // 1500 holdout rows: the AUC of an uninformative score has sd about 0.015.
   assert.ok(Math.abs(u.synthetic.auc - 0.5) < 0.06, `AUC ${u.synthetic.auc}`);
   assert.ok(u.score < 0.6, `ratio ${u.score}`);
@@ -44,6 +44,12 @@ test('numeric labels can be classes; a third class uses the softmax learner', ()
   const u = utility(three, three, { target: 'y', holdout: hold3, task: 'classification', learner: { rounds: 50 } });
   assert.deepEqual(u.classes, ['0', '1', '2']);
   assert.ok(u.real.accuracy > 0.95, `accuracy ${u.real.accuracy}`);
+});
+
+test('the result does not depend on the thread count', () => {
+  const one = utility(train, holdout, { target: 'y', holdout: train.slice(0, 500), learner: { rounds: 60, threads: 1 } });
+  const two = utility(train, holdout, { target: 'y', holdout: train.slice(0, 500), learner: { rounds: 60, threads: 2 } });
+  assert.deepEqual(two, one);
 });
 
 test('bad input names the argument and the column', () => {

@@ -72,7 +72,11 @@ export function columnChart(real: ReadColumn, synthetic: ReadColumn): Chart {
   if (real.kind === 'numeric' && synthetic.kind === 'numeric') {
     const [lo, hi] = range([real.values, synthetic.values]);
     const bars = histogramBars([{ source: 'real', values: real.values }, { source: 'synthetic', values: synthetic.values }], lo, hi, BINS);
-    return overlaidHistogram(real.name, real.name, bars, SOURCE_COLORS);
+    // Bars are shares of the values present; the gaps' shares go in the title.
+    const gaps = (v: Float64Array): number => v.reduce((n, x) => n + (Number.isNaN(x) ? 1 : 0), 0) / v.length;
+    const gr = gaps(real.values), gs = gaps(synthetic.values);
+    const title = gr > 0 || gs > 0 ? `${real.name} (gaps: real ${(100 * gr).toFixed(1)}%, synthetic ${(100 * gs).toFixed(1)}%)` : real.name;
+    return overlaidHistogram(title, real.name, bars, SOURCE_COLORS);
   }
   const r = real as Extract<ReadColumn, { kind: 'categorical' }>;
   const s = synthetic as typeof r;
