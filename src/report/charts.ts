@@ -50,7 +50,7 @@ function histogramBars(series: { source: string; values: Float64Array }[], lo: n
   );
 }
 
-function overlaidHistogram(title: string, xTitle: string, bars: Bar[], domain: { domain: string[]; range: string[] }): Chart {
+function overlaidHistogram(title: string, xTitle: string, bars: Bar[], domain: { domain: string[]; range: string[] }, temporal = false): Chart {
   return {
     title,
     expectedMarks: bars.length,
@@ -58,7 +58,7 @@ function overlaidHistogram(title: string, xTitle: string, bars: Bar[], domain: {
       width: 260, height: 140, data: { values: bars },
       mark: { type: 'bar', opacity: 0.55 },
       encoding: {
-        x: { field: 'start', type: 'quantitative', bin: { binned: true }, title: xTitle },
+        x: { field: 'start', type: temporal ? 'temporal' : 'quantitative', bin: { binned: true }, title: xTitle },
         x2: { field: 'end' },
         y: { field: 'share', type: 'quantitative', title: 'share of rows', stack: null },
         color: { field: 'source', type: 'nominal', scale: domain, title: null },
@@ -67,8 +67,11 @@ function overlaidHistogram(title: string, xTitle: string, bars: Bar[], domain: {
   };
 }
 
-/** Real vs synthetic distribution of one column: overlaid histograms or grouped bars. */
-export function columnChart(real: ReadColumn, synthetic: ReadColumn): Chart {
+/**
+ * Real vs synthetic distribution of one column: overlaid histograms or grouped bars. `temporal`:
+ * the numbers are dates as milliseconds (metrics.ts reads date columns so), drawn on a time axis.
+ */
+export function columnChart(real: ReadColumn, synthetic: ReadColumn, temporal = false): Chart {
   if (real.kind === 'numeric' && synthetic.kind === 'numeric') {
     const [lo, hi] = range([real.values, synthetic.values]);
     const bars = histogramBars([{ source: 'real', values: real.values }, { source: 'synthetic', values: synthetic.values }], lo, hi, BINS);
@@ -76,7 +79,7 @@ export function columnChart(real: ReadColumn, synthetic: ReadColumn): Chart {
     const gaps = (v: Float64Array): number => v.reduce((n, x) => n + (Number.isNaN(x) ? 1 : 0), 0) / v.length;
     const gr = gaps(real.values), gs = gaps(synthetic.values);
     const title = gr > 0 || gs > 0 ? `${real.name} (gaps: real ${(100 * gr).toFixed(1)}%, synthetic ${(100 * gs).toFixed(1)}%)` : real.name;
-    return overlaidHistogram(title, real.name, bars, SOURCE_COLORS);
+    return overlaidHistogram(title, real.name, bars, SOURCE_COLORS, temporal);
   }
   const r = real as Extract<ReadColumn, { kind: 'categorical' }>;
   const s = synthetic as typeof r;

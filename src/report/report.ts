@@ -12,6 +12,8 @@ import { UtilityResult, UtilityTask, utilityOfEach } from '../evaluation/utility
 import { DistributionMetrics, distributionMetrics } from '../metrics.js';
 import { readModelFile } from '../model-file.js';
 import { mulberry32 } from '../prng.js';
+import { readDateCell } from '../table/dates.js';
+import { isGap } from '../table/gaps.js';
 import { TabularDataError, tableView } from '../table/input.js';
 import type { TableInput } from '../transformer.js';
 import { Chart, columnChart, dcrChart, heatmap, lossChart } from './charts.js';
@@ -79,7 +81,7 @@ export function report(real: TableInput, synthetic: TableInput, options: ReportO
   const sections: Page['sections'] = [];
   sections.push({
     title: 'Columns: real vs synthetic',
-    charts: both.names.map((_, j) => columnChart(both.columns[0]![j]!, both.columns[1]![j]!)),
+    charts: both.names.map((name, j) => columnChart(both.columns[0]![j]!, both.columns[1]![j]!, isDateColumn(real, name))),
   });
   const corr = fidelity[0]!.correlation;
   if (corr.columns.length >= 2) {
@@ -162,6 +164,13 @@ function lossSection(model: ReportOptions['model'], notes: string[]): Chart | nu
     return null;
   }
   return lossChart(points);
+}
+
+/** True when the column's first non-gap cell of `table` is a date (then metrics.ts read it as dates). */
+function isDateColumn(table: TableInput, name: string): boolean {
+  const values = tableView(table, 'real').column(name);
+  for (let i = 0; i < values.length; i++) if (!isGap(values[i])) return readDateCell(values[i]) !== null;
+  return false;
 }
 
 /** A seeded 80/20 split of a table's rows, as records. */
