@@ -116,10 +116,12 @@ test('tabdiff report writes the file; a bad target is an error naming --target',
   assert.match(bad.stderr, /--target: column "nope" is not in real/);
 });
 
-test('report() without a holdout says how it split; mismatched tables are errors', () => {
-  const page = report(train, synthetic);
+test('report() without a holdout or a loss history says so; mismatched tables are errors', () => {
+  const page = report(train, synthetic, { model: {} }); // a model that stored no loss history
   assert.match(page, /No holdout was given/);
   assert.match(page, /No target column was given/);
+  assert.match(page, /stores no loss history/);
+  assert.equal((page.match(/class="vega-chart"/g) ?? []).length, 8);
   assert.throws(() => report(train, synthetic.map(({ c, ...r }) => r)), /synthetic: missing column "c"/);
   assert.throws(() => report(train, []), /synthetic: empty table/);
   assert.throws(() => report(train, synthetic, { model: 42 }), /options\.model/);
