@@ -16,6 +16,7 @@ namespace {
 constexpr int kMissing = 255;  // the bin of NaN; value bins are 0..max_bins-1 <= 254
 constexpr int kHistBins = 256;
 constexpr int kRowChunk = 4096;
+constexpr int64_t kSerialCells = 1 << 16;
 
 void run(ThreadPool* pool, int tasks, const std::function<void(int, int)>& fn) {
   if (pool) pool->parallel_for(tasks, fn);
@@ -361,6 +362,8 @@ inline double tree_value(const GbdtNode* nodes, int at, const double* row) {
 
 GbdtModel gbdt_fit(const double* x, int rows, int features, const double* y, const GbdtParams& params, ThreadPool* pool) {
   check_params(params, rows, features);
+  // Small tables: waking threads for every node costs more than it saves (and only the speed changes).
+  if (static_cast<int64_t>(rows) * features < kSerialCells) pool = nullptr;
   check_labels(y, rows, params);
   GbdtModel model;
   model.features = features;

@@ -141,7 +141,8 @@ void nearest_neighbours(const float* queries, int nq, const float* refs, int nr,
       }
     }
   };
-  if (pool) pool->parallel_for(blocks, task);
+  // A few blocks of small rows: one thread is faster than waking others (the result is the same).
+  if (pool && static_cast<int64_t>(nq) * nr * dim >= (int64_t{1} << 24)) pool->parallel_for(blocks, task);
   else for (int b = 0; b < blocks; ++b) task(b, 0);
 }
 
