@@ -102,7 +102,8 @@ test('missing values are routed by a learned direction', () => {
 });
 
 test('the model is the same bytes whatever the thread count; the seed drives the subsampling', () => {
-  const t = data(3000, 6, 11, (v) => (v[0] * v[1] > 0 ? 1 : 0));
+  // 12000 x 6 cells: above the size below which the fit stays on one thread.
+  const t = data(12000, 6, 11, (v) => (v[0] * v[1] > 0 ? 1 : 0));
   const fit = (threads, seed = 3) => fitGbdt(t.x, t.n, t.d, t.y, 'binary', 2, { rounds: 30, threads, seed });
   const one = fit(1);
   for (const threads of [2, 3]) {

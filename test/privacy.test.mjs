@@ -44,7 +44,8 @@ test('distance: standardised numbers plus one unit per differing category', () =
 test('native nearest neighbours equal a brute-force search, for any thread count', () => {
   const ops = nativeOps();
   const r = rng(21);
-  const nq = 300, nr = 700, dim = 7;
+  // 1000 x 2400 x 7: above the size below which the search stays on one thread.
+  const nq = 1000, nr = 2400, dim = 7;
   const q = Float32Array.from({ length: nq * dim }, () => r.normal());
   const refs = Float32Array.from({ length: nr * dim }, () => Math.round(r.normal() * 4) / 4); // ties on a grid
   const got = ops.nearestNeighbours({ queries: q, rows: nq, refs, refRows: nr, cols: dim, k: 3, threads: 1 });
@@ -68,7 +69,7 @@ test('native nearest neighbours equal a brute-force search, for any thread count
 });
 
 test('the result does not depend on the thread count', () => {
-  const syn = mixedTable(700, 8);
+  const syn = mixedTable(1500, 8); // 2000 x 1500 rows x 6 coordinates: the threaded path
   assert.deepEqual(privacy(train, syn, { holdout, threads: 2 }), privacy(train, syn, { holdout, threads: 1 }));
 });
 

@@ -47,8 +47,10 @@ test('numeric labels can be classes; a third class uses the softmax learner', ()
 });
 
 test('the result does not depend on the thread count', () => {
-  const one = utility(train, holdout, { target: 'y', holdout: train.slice(0, 500), learner: { rounds: 60, threads: 1 } });
-  const two = utility(train, holdout, { target: 'y', holdout: train.slice(0, 500), learner: { rounds: 60, threads: 2 } });
+  // 22000 rows x 3 features: above the size below which the learner stays on one thread.
+  const big = mixedTable(22000, 9);
+  const one = utility(big, holdout, { target: 'y', holdout: train, learner: { rounds: 20, threads: 1 } });
+  const two = utility(big, holdout, { target: 'y', holdout: train, learner: { rounds: 20, threads: 2 } });
   assert.deepEqual(two, one);
 });
 
