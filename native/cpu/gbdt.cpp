@@ -67,7 +67,7 @@ Binned make_bins(const double* x, int rows, int features, int max_bins, ThreadPo
         }
       } else {
         for (int q = 1; q < max_bins; ++q) {
-          const double c = v[static_cast<size_t>(static_cast<double>(q) * v.size() / max_bins)];
+          const double c = v[static_cast<size_t>(q) * v.size() / static_cast<size_t>(max_bins)];
           if (c != top && (cuts.empty() || c > cuts.back())) cuts.push_back(c);
         }
       }
