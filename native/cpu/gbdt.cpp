@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "guarded_for.h"
+
 namespace td {
 namespace cpu {
 
@@ -18,10 +20,7 @@ constexpr int kHistBins = 256;
 constexpr int kRowChunk = 4096;
 constexpr int64_t kSerialCells = 1 << 16;
 
-void run(ThreadPool* pool, int tasks, const std::function<void(int, int)>& fn) {
-  if (pool) pool->parallel_for(tasks, fn);
-  else for (int t = 0; t < tasks; ++t) fn(t, 0);
-}
+void run(ThreadPool* pool, int tasks, const std::function<void(int, int)>& fn) { guarded_for(pool, tasks, fn); }
 
 int row_chunks(int rows) { return (rows + kRowChunk - 1) / kRowChunk; }
 

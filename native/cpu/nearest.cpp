@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "guarded_for.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -142,8 +143,7 @@ void nearest_neighbours(const float* queries, int nq, const float* refs, int nr,
     }
   };
   // A few blocks of small rows: one thread is faster than waking others (the result is the same).
-  if (pool && static_cast<int64_t>(nq) * nr * dim >= (int64_t{1} << 24)) pool->parallel_for(blocks, task);
-  else for (int b = 0; b < blocks; ++b) task(b, 0);
+  guarded_for(static_cast<int64_t>(nq) * nr * dim >= (int64_t{1} << 24) ? pool : nullptr, blocks, task);
 }
 
 }  // namespace cpu
