@@ -26,22 +26,28 @@ ThreadPool* EvalPool(int threads) {
   return slot.get();
 }
 
-ThreadPool* PoolOption(const Napi::Object& o) {
-  const int threads = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
-  return threads > 1 ? EvalPool(threads) : nullptr;
+int ThreadsOption(const Napi::Object& o) {
+  return static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
 }
+
+// Inside Compute: starting threads can throw std::system_error.
+ThreadPool* PoolFor(int threads) { return threads > 1 ? EvalPool(threads) : nullptr; }
 
 // Runs a compute function, turning its C++ exceptions into JS errors (never an abort).
 template <typename Fn>
 void Compute(Napi::Env env, Fn fn) {
   try {
     fn();
+  } catch (const Napi::Error&) {
+    throw;  // already a JS error (an argument check)
   } catch (const std::invalid_argument& e) {
     throw Napi::RangeError::New(env, e.what());
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "out of memory");
   } catch (const std::length_error&) {
     throw Napi::Error::New(env, "out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
   }
 }
 
@@ -76,9 +82,9 @@ Napi::Value GbdtFit(const Napi::CallbackInfo& info) {
   p.subsample = GetNumber(o, "subsample", {1e-9, 1, false}, p.subsample);
   p.colsample = GetNumber(o, "colsample", {1e-9, 1, false}, p.colsample);
   p.seed = GetSeed(o, "seed", 0);
-  ThreadPool* pool = PoolOption(o);
+  const int threads = ThreadsOption(o);
   cpu::GbdtModel m;
-  Compute(env, [&] { m = cpu::gbdt_fit(x.data, static_cast<int>(rows), static_cast<int>(cols), y.data, p, pool); });
+  Compute(env, [&] { m = cpu::gbdt_fit(x.data, static_cast<int>(rows), static_cast<int>(cols), y.data, p, PoolFor(threads)); });
   Napi::Object out = Napi::Object::New(env);
   out.Set("features", m.features);
   out.Set("outputs", m.outputs);
@@ -155,13 +161,14 @@ cpu::GbdtModel ReadModel(Napi::Env env, const Napi::Value& v) {
 Napi::Value GbdtPredict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
-  const cpu::GbdtModel m = ReadModel(env, o.Get("model"));
+  cpu::GbdtModel m;
+  Compute(env, [&] { m = ReadModel(env, o.Get("model")); });  // a huge node array can throw bad_alloc
   const double rows = GetNumber(o, "rows", {0, kMaxRows, true}, NAN);
   auto x = GetFloat64(env, o.Get("x"), "x", CheckedElements(env, "x", rows, m.features), false);
   const size_t out_count = CheckedElements(env, "rows", rows, m.outputs);
-  ThreadPool* pool = PoolOption(o);
+  const int threads = ThreadsOption(o);
   Napi::Float64Array out = Napi::Float64Array::New(env, out_count);
-  Compute(env, [&] { cpu::gbdt_predict(m, x.data, static_cast<int>(rows), out.Data(), pool); });
+  Compute(env, [&] { cpu::gbdt_predict(m, x.data, static_cast<int>(rows), out.Data(), PoolFor(threads)); });
   return out;
 }
 
@@ -178,12 +185,12 @@ Napi::Value NearestNeighbours(const Napi::CallbackInfo& info) {
   auto q = GetFloat32(env, o.Get("queries"), "queries", CheckedElements(env, "queries", rows, cols), true);
   auto r = GetFloat32(env, o.Get("refs"), "refs", CheckedElements(env, "refs", ref_rows, cols), true);
   const size_t out_count = CheckedElements(env, "rows", rows, k);
-  ThreadPool* pool = PoolOption(o);
+  const int threads = ThreadsOption(o);
   Napi::Int32Array index = Napi::Int32Array::New(env, out_count);
   Napi::Float64Array dist2 = Napi::Float64Array::New(env, out_count);
   Compute(env, [&] {
     cpu::nearest_neighbours(q.data, static_cast<int>(rows), r.data, static_cast<int>(ref_rows), static_cast<int>(cols), k,
-                            index.Data(), dist2.Data(), pool);
+                            index.Data(), dist2.Data(), PoolFor(threads));
   });
   Napi::Object out = Napi::Object::New(env);
   out.Set("index", index);
