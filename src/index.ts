@@ -27,3 +27,13 @@ export type { LogDensityOptions, LogDensityResult, DensityMethod } from './densi
 export type { TableLogDensityResult, DensityPart } from './density/table.js';
 export { memorisationGap } from './density/memorisation.js';
 export type { MemorisationGap } from './density/memorisation.js';
+export { utility } from './evaluation/utility.js';
+export type { UtilityOptions, UtilityResult, UtilityTask, ClassificationScores, RegressionScores } from './evaluation/utility.js';
+export { privacy } from './evaluation/privacy.js';
+export type { PrivacyOptions, PrivacyResult } from './evaluation/privacy.js';
+export { detection } from './evaluation/detection.js';
+export type { DetectionOptions, DetectionResult } from './evaluation/detection.js';
+export { fitGbdt, predictGbdt, GBDT_DEFAULTS } from './evaluation/gbdt.js';
+export type { GbdtOptions, GbdtModel, GbdtObjective } from './evaluation/gbdt.js';
+export { report } from './report/report.js';
+export type { ReportOptions } from './report/report.js';

@@ -97,7 +97,7 @@ export interface NativeModel {
   release(): void;
 }
 
-const EXPECTED_ABI = 3;
+const EXPECTED_ABI = 4;
 let cached: NativeAddon | undefined;
 
 /** The package root: dist/cjs/ is two levels below it. */

@@ -101,6 +101,8 @@ export interface SynthesizerSettings {
   notes: string[];
   /** Validation checks (fit with `validation`) and the step whose weights were kept. */
   validation?: { heldOutRows: number; bestStep: number; history: ValidationRecord[] };
+  /** Training loss as fit reported it (about 100 points), for the report's loss curve. */
+  lossHistory?: { step: number; loss: number }[];
 }
 
 export class TabularSynthesizer {
@@ -195,6 +197,16 @@ export class TabularSynthesizer {
     this.model = new TabularDiffusion(auto.diffusion);
     this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes };
     options.onSettings?.(this.settings!);
+    const lossHistory: { step: number; loss: number }[] = [];
+    this.chosen.lossHistory = lossHistory;
+    const userProgress = options.onProgress;
+    options = {
+      ...options,
+      onProgress: (p) => {
+        lossHistory.push({ step: p.step, loss: p.loss });
+        userProgress?.(p);
+      },
+    };
     if (validation > 0) {
       const split = splitRows(m, validation, this.model.options.seed);
       const steps = this.model.options.maxSteps;

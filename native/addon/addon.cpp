@@ -1,6 +1,7 @@
 // Entry point of the CPU addon: the NativeModel class and the standalone ops.
 #include <napi.h>
 
+#include "eval_ops.h"
 #include "live_models.h"
 #include "model_wrap.h"
 #include "ops.h"
@@ -12,8 +13,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::RegisterOps(env, exports);
   td::addon::RegisterSeddOps(env, exports);
   td::addon::RegisterDensityOps(env, exports);
+  td::addon::RegisterEvalOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
-  exports.Set("abiVersion", Napi::Number::New(env, 3));  // bump with any change of the JS-facing surface
+  exports.Set("abiVersion", Napi::Number::New(env, 4));  // bump with any change of the JS-facing surface
   return exports;
 }
 

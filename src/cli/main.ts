@@ -4,6 +4,7 @@
 //   tabdiff fit data.csv -o model.tdm [options]     learn a table
 //   tabdiff sample model.tdm -n 100000 -o out.csv    draw rows (streamed, bounded memory)
 //   tabdiff eval real.csv synth.csv                  fidelity metrics and baselines
+//   tabdiff report real.csv synth.csv -o r.html      HTML report (src/cli/report.ts)
 //   tabdiff demo                                     fit/sample/evaluate the bundled Lalonde data
 //   tabdiff info                                     backend, kernel, threads
 //
@@ -24,6 +25,7 @@ import { runDemo } from './demo.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
 import { memorisationLines, registerScoreCommand } from './score.js';
+import { registerReportCommand } from './report.js';
 
 // ------------------------------------------------------------------------------------------
 // Argument parsers: strict, so "12abc", "1.5" for an integer, or "" are errors.
@@ -425,6 +427,7 @@ export function buildProgram(): Command {
     .action(evalCommand);
 
   registerScoreCommand(program, () => state.controller.signal);
+  registerReportCommand(program);
 
   program
     .command('demo')
