@@ -58,7 +58,14 @@ const common = { version, license: main.license, engines: main.engines, ...(main
 // 1. The CPU addon.
 let addon = option('--addon');
 if (addon === undefined) {
-  run(process.execPath, [join(root, 'node_modules', 'prebuildify', 'bin.js'), '--napi', '--strip', '--tag-libc']);
+  // N-API binaries run on every Node from the one they are built with; build with this Node's
+  // headers (npm's nodedir setting, as `npm run build:native` uses) rather than download another's.
+  // Note: node-gyp rebuild replaces build/ of this checkout.
+  const nodedir = process.env.npm_config_nodedir ?? run(npm, ['config', 'get', 'nodedir']).trim();
+  execFileSync(process.execPath, [join(root, 'node_modules', 'prebuildify', 'bin.js'), '--napi', '--strip', '--tag-libc', '--target', process.versions.node], {
+    cwd: root, stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...(nodedir && nodedir !== 'undefined' && nodedir !== 'null' ? { npm_config_nodedir: nodedir } : {}) },
+  });
   const dir = join(root, 'prebuilds', 'linux-x64');
   const file = readdirSync(dir).find((f) => f.endsWith('.glibc.node'));
   if (!file) fail(`prebuildify wrote no *.glibc.node into ${dir}`);
@@ -106,6 +113,10 @@ mkdirSync(mainDir);
 run('tar', ['-xzf', packed, '-C', mainDir]);
 const manifestPath = join(mainDir, 'package', 'package.json');
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+// The binaries live in the platform packages: none inside the main one (prebuilds/ of this
+// checkout, where prebuildify wrote, stays out of it).
+rmSync(join(mainDir, 'package', 'prebuilds'), { recursive: true, force: true });
+manifest.files = manifest.files.filter((f) => f !== 'prebuilds');
 manifest.optionalDependencies = { ...(manifest.optionalDependencies ?? {}), [cpuName]: version, ...(cudaName ? { [cudaName]: version } : {}) };
 writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 rmSync(packed);

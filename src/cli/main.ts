@@ -334,6 +334,8 @@ function infoCommand(flags: { json?: boolean }): void {
     `GEMM kernel:     ${b.gemmKernel}`,
     `default threads: ${b.defaultThreads}`,
     `device choice:   ${b.deviceChoice}`,
+    `addon:           ${b.binary.path ?? '-'} (${b.binary.source ?? '-'})`,
+    `CUDA library:    ${b.cuda.library ?? 'none found'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
