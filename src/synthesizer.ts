@@ -62,6 +62,11 @@ export interface SynthesizerSampleOptions {
   /** Rows generated per chunk: bounds memory; results do not depend on it. */
   chunkRows?: number;
   /**
+   * First row of the seed's run to draw (default 0): sample(n, { seed, offset: a }) gives rows
+   * [a, a + n) of the one big run, the same bytes as those rows of sample(a + n, { seed }).
+   */
+  offset?: number;
+  /**
    * Hold categorical columns at given categories ({ race: 'black' }); the other columns are
    * generated around them (inpainting by replacement on the discrete chain). SEDD / multinomial only.
    */
@@ -210,8 +215,9 @@ export class TabularSynthesizer {
   async sampleColumns(n: number, options: SynthesizerSampleOptions = {}): Promise<OutputColumns> {
     this.requireFitted();
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
+    const offset = checkOffset(options.offset);
     const fixed = this.fixedFor(options.conditions);
-    return this.sampleChunk(n, 0, seed, options, fixed, seed, options.onProgress);
+    return this.sampleChunk(n, offset, seed, options, fixed, seed + offset, options.onProgress);
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */
@@ -272,22 +278,24 @@ export class TabularSynthesizer {
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows: expected a positive integer`);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const fixed = this.fixedFor(options.conditions);
-    let offset = 0;
+    const start = checkOffset(options.offset);
+    let offset = start;
+    const end = start + n;
     const self = this;
     return new Readable({
       objectMode: true,
       highWaterMark: 1024,
       async read() {
         try {
-          if (offset >= n) {
+          if (offset >= end) {
             this.push(null);
             return;
           }
-          const rows = Math.min(chunkRows, n - offset);
+          const rows = Math.min(chunkRows, end - offset);
           // Binary draws (when asked for) use one seed per chunk: decorrelated across chunks.
           const columns = await self.sampleChunk(rows, offset, seed, options, fixed, seed + offset);
           offset += rows;
-          options.onProgress?.({ rowsDone: offset, rows: n });
+          options.onProgress?.({ rowsDone: offset - start, rows: n });
           for (const row of columnsToRows(columns)) this.push(row);
         } catch (err) {
           this.destroy(err as Error);
@@ -332,6 +340,12 @@ export class TabularSynthesizer {
   private requireFitted(): void {
     if (!this.fitted) throw new Error('TabularSynthesizer: call fit() (or load a saved model) before sampling');
   }
+}
+
+function checkOffset(offset: number | undefined): number {
+  if (offset === undefined) return 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${String(offset)}`);
+  return offset;
 }
 
 /** The settings stored in a model file: checked enough that sampling defaults are safe. */

@@ -13,7 +13,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const addon = join(root, 'build', 'Release', 'tabular_diffusion.node');
+import { createRequire } from 'node:module';
+// The addon this checkout loads (build/Release after npm ci or build:native, else prebuilds/).
+const addon = (() => {
+  try {
+    return createRequire(import.meta.url)('node-gyp-build').resolve(root);
+  } catch {
+    return join(root, 'build', 'Release', 'tabular_diffusion.node');
+  }
+})();
 const cudaLibrary = join(root, 'build-cmake', 'Release', 'libtabular_diffusion_cuda.so');
 
 function which(cmd) {
