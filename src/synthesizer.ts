@@ -7,7 +7,8 @@ import { autoSettings } from './auto-config.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
-import { readModelFile, writeModelFile } from './model-file.js';
+import { packageVersion, readModelFile, writeModelFile } from './model-file.js';
+import { synthesizerSafetensors, writeFileAtomically } from './safetensors.js';
 import type { CategoricalNll } from './sedd/mixed.js';
 import { CategoricalOptions, checkCardinalities } from './sedd/options.js';
 import { ValidationRecord, fitWithValidation, splitRows } from './validation.js';
@@ -308,6 +309,16 @@ export class TabularSynthesizer {
     this.requireFitted();
     const { header, sections } = diffusionToState(this.diffusion);
     writeModelFile(path, { kind: FILE_KIND, transformer: this.transformer.toJSON(), diffusion: header, ...(this.chosen ? { settings: this.chosen } : {}) }, sections);
+  }
+
+  /**
+   * Writes the network's weights as safetensors (see safetensors.ts): `params.<layer>` and
+   * `ema.<layer>` float32 tensors, with the transformer state, diffusion options and settings as
+   * JSON strings in `__metadata__`, for tools outside Node (PyTorch, JAX, candle).
+   */
+  exportWeights(path: string): void {
+    this.requireFitted();
+    writeFileAtomically(path, synthesizerSafetensors(this.transformer.toJSON(), diffusionToState(this.diffusion), this.chosen, packageVersion()));
   }
 
   static async load(path: string, runtime: Pick<TabularDiffusionOptions, 'device' | 'threads' | 'precision'> = {}): Promise<TabularSynthesizer> {

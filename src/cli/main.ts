@@ -4,6 +4,7 @@
 //   tabdiff fit data.csv -o model.tdm [options]     learn a table
 //   tabdiff sample model.tdm -n 100000 -o out.csv    draw rows (streamed, bounded memory)
 //   tabdiff eval real.csv synth.csv                  fidelity metrics and baselines
+//   tabdiff export model.tdm -o model.safetensors    weights for other tools
 //   tabdiff demo                                     fit/sample/evaluate the bundled Lalonde data
 //   tabdiff info                                     backend, kernel, threads
 //
@@ -28,6 +29,7 @@ import { checkWritable } from './csv.js';
 import { runDemo } from './demo.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
+import { registerExport } from './export.js';
 import { writeSampleRows } from './sample-output.js';
 import { partPath, resolveShard, shardRows } from './shard.js';
 
@@ -489,6 +491,8 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'CPU threads', threadsArg)
     .addOption(deviceOption())
     .action(demoCommand);
+
+  registerExport(program);
 
   program
     .command('info')
