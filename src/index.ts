@@ -21,6 +21,8 @@ export { loadNative as nativeOps } from './native.js';
 export type { NativeAddon, NativeModel, NativeModelOptions, NativeFitOptions, NativeSampleOptions, StepOptions, WeightSlot } from './native.js';
 export { backendInfo } from './backend-info.js';
 export { TabularSynthesizer } from './synthesizer.js';
+export { isArrowTable, columnsToArrow as toArrowTable } from './arrow.js';
+export type { ArrowTableLike } from './arrow.js';
 export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions, SynthesizerSettings } from './synthesizer.js';
 export type { ValidationRecord } from './validation.js';
 export type { DeviceOption, BackendChoice } from './device.js';

@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
+import { ArrowTableLike, arrowToColumns, columnsToArrow, isArrowTable } from './arrow.js';
 import { autoSettings } from './auto-config.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
@@ -149,13 +150,14 @@ export class TabularSynthesizer {
    * Fits the transformer and the diffusion model. Options left unset get defaults scaled to the
    * table (see `settings`); columns that look like identifiers are left out with a warning.
    */
-  async fit(rows: TableInput, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
+  /** `rows`: records, a columnar object, or an apache-arrow Table (read by shape, see arrow.ts). */
+  async fit(rows: TableInput | ArrowTableLike, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
     if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
     const validation = options.validation ?? 0;
     if (typeof validation !== 'number' || !(validation >= 0 && validation < 1)) {
       throw new RangeError(`validation: expected a share of the rows in [0, 1), got ${String(validation)}`);
     }
-    const m = this.transformer.fitTransformMixed(rows);
+    const m = this.transformer.fitTransformMixed(isArrowTable(rows) ? arrowToColumns(rows) : rows);
     const excluded = this.transformer.excluded;
     if (excluded.length > 0) {
       const message = `columns left out of the model: ${excluded.map((e) => `"${e.name}" (${e.reason})`).join('; ')}; ` +
@@ -206,10 +208,17 @@ export class TabularSynthesizer {
     return this.diffusion.nll(this.transformer.transformMixed(rows), options);
   }
 
-  /** n synthetic rows as objects with the training columns, in order. */
-  async sample(n: number, options: SynthesizerSampleOptions = {}): Promise<OutputRow[]> {
-    const columns = await this.sampleColumns(n, options);
-    return columnsToRows(columns);
+  /**
+   * n synthetic rows as objects with the training columns, in order; with `format: 'arrow'` an
+   * apache-arrow Table instead (needs the apache-arrow package; numeric columns zero-copy).
+   */
+  async sample(n: number, options: SynthesizerSampleOptions & { format: 'arrow' }): Promise<ArrowTableLike>;
+  async sample(n: number, options?: SynthesizerSampleOptions & { format?: 'rows' }): Promise<OutputRow[]>;
+  async sample(n: number, options: SynthesizerSampleOptions & { format?: 'rows' | 'arrow' } = {}): Promise<OutputRow[] | ArrowTableLike> {
+    const { format, ...rest } = options ?? {};
+    if (format !== undefined && format !== 'rows' && format !== 'arrow') throw new RangeError(`format: expected 'rows' or 'arrow', got ${JSON.stringify(format)}`);
+    const columns = await this.sampleColumns(n, rest);
+    return format === 'arrow' ? columnsToArrow(columns) : columnsToRows(columns);
   }
 
   /** n synthetic rows as columns (typed arrays for numbers): the cheap form for big n. */
