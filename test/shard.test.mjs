@@ -97,3 +97,21 @@ test('sharding mistakes are one-line errors naming what to pass', () => {
   assert.equal(noSeed.code, 1);
   assert.match(noSeed.stderr, /needs --seed/);
 });
+
+test('library: sampleColumns and sampleStream with offset a give rows [a, a + n) of the seed run', async () => {
+  const { TabularSynthesizer } = await import('../dist/esm/index.mjs');
+  const synth = await TabularSynthesizer.load(join(dir, 'm.tdm'));
+  const all = await synth.sample(300, { seed: 21 });
+  const middle = await synth.sampleColumns(100, { seed: 21, offset: 150 });
+  assert.deepEqual(Object.keys(middle), ['x', 'k', 'g']);
+  for (let i = 0; i < 100; i++) {
+    assert.equal(middle.x[i], all[150 + i].x);
+    assert.equal(middle.g[i], all[150 + i].g);
+  }
+  const streamed = [];
+  for await (const row of synth.sampleStream(120, { seed: 21, offset: 180, chunkRows: 7 })) streamed.push(row);
+  assert.deepEqual(streamed, all.slice(180, 300));
+  await assert.rejects(synth.sampleColumns(1, { seed: 21, offset: -1 }), /offset: expected a non-negative integer, got -1/);
+  assert.throws(() => synth.sampleStream(1, { offset: 1.5 }), /offset: expected a non-negative integer, got 1.5/);
+  synth.dispose();
+});
