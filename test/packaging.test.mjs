@@ -129,7 +129,7 @@ synth.dispose(); again.dispose(); dm.dispose();
 const s: TabularSynthesizer = new TabularSynthesizer({});
 export const f = async (): Promise<[OutputRow[], OutputColumns]> => [await s.sample(1), await s.sampleColumns(1)];
 export type T = [TransformerColumn, IntMatrix, BaselineComparison];\n`;
-    writeFileSync(join(project, 'types.mts'), types);
+    writeFileSync(join(project, 'types.mts'), `${types}import td from 'tabular-diffusion';\nexport const viaDefault: typeof TabularSynthesizer = td.TabularSynthesizer;\n`);
     writeFileSync(join(project, 'types.cts'), types);
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')], lib: ['ES2022'], skipLibCheck: false },
