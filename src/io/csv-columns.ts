@@ -4,6 +4,8 @@
 // dropped once the column has more than DICTIONARY_LIMIT distinct values and is still all numbers.
 // The column rules are those of cli/csv.ts's checkNumericColumns (errors name the file and line).
 import { createReadStream, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import { parse } from 'csv-parse';
 
@@ -93,6 +95,13 @@ class ColumnBuilder {
     return !this.categorical && (listed || (this.numberCount > 0 && this.numberCount >= this.otherCount));
   }
 
+  release(): void {
+    this.numbers = new Float64Array(0);
+    this.codes = new Int32Array(0);
+    this.dictionary.clear();
+    this.texts = [];
+  }
+
   values(n: number, numeric: boolean): ColumnValues {
     if (numeric) return this.numbers.slice(0, n);
     const out = new Array<string>(n);
@@ -126,30 +135,38 @@ export async function readCsvColumns(path: string, options: ReadCsvOptions = {})
   }
   const categorical = new Set(options.categorical ?? []);
   const listedNumeric = new Set(options.numeric ?? []);
-  let header: string[] | null = null;
+  let header = null as string[] | null;
   let builders: ColumnBuilder[] = [];
   let lineStore = new Int32Array(1024);
   let n = 0;
 
-  const parser = createReadStream(path).pipe(parse({ bom: true, trim: true, skip_empty_lines: true, delimiter, info: true }));
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (header === null) {
-        checkHeader(path, record);
-        header = record;
-        if (!options.ignoreAbsent) checkListed({ path, columns: header }, [...categorical, ...listedNumeric]);
-        builders = header.map((name) => new ColumnBuilder(name, categorical.has(name)));
-        continue;
-      }
-      if (n >= lineStore.length) {
-        const grown = new Int32Array(lineStore.length * 2);
-        grown.set(lineStore);
-        lineStore = grown;
-      }
-      lineStore[n] = info.lines;
-      for (let j = 0; j < builders.length; j++) builders[j]!.add(n, record[j]!);
-      n++;
+  // Records are consumed inside the parser (on_record returns null: nothing is queued downstream).
+  const onRecord = (record: string[], lineNumber: number): void => {
+    if (header === null) {
+      checkHeader(path, record);
+      header = record;
+      if (!options.ignoreAbsent) checkListed({ path, columns: header }, [...categorical, ...listedNumeric]);
+      builders = header.map((name) => new ColumnBuilder(name, categorical.has(name)));
+      return;
     }
+    if (n >= lineStore.length) {
+      const grown = new Int32Array(lineStore.length * 2);
+      grown.set(lineStore);
+      lineStore = grown;
+    }
+    lineStore[n] = lineNumber;
+    for (let j = 0; j < builders.length; j++) builders[j]!.add(n, record[j]!);
+    n++;
+  };
+  try {
+    const parser = parse({
+      bom: true, trim: true, skip_empty_lines: true, delimiter,
+      on_record: (record: string[], context: { lines: number }) => {
+        onRecord(record, context.lines);
+        return null;
+      },
+    });
+    await pipeline(createReadStream(path), parser, new Writable({ objectMode: true, write: (_r, _e, done) => done() }));
   } catch (err) {
     if (err instanceof CliError) throw err;
     const e = openError(path, err);
@@ -178,6 +195,7 @@ export async function readCsvColumns(path: string, options: ReadCsvOptions = {})
     if (isNumeric) numeric.push(b.name);
     else if (!b.categorical && b.otherCount > 0 && b.othersNumberLike) forceCategorical.push(b.name);
     data[b.name] = b.values(n, isNumeric);
+    b.release(); // one column's copy at a time, not all of them
   }
   return { path, format: 'csv', columns: header, nRows: n, data, numeric, forceCategorical, where };
 }
