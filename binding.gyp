@@ -7,7 +7,9 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=gnu++20"],
-      "libraries": ["-ldl"],
+      "conditions": [
+        ["OS!='win'", { "libraries": ["-ldl"] }]
+      ],
       "cflags": ["-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno"],
       "xcode_settings": {

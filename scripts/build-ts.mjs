@@ -23,4 +23,5 @@ writeFileSync(
     `export const { ${names.join(', ')} } = cjs;\n` +
     `export default cjs;\n`,
 );
-writeFileSync(join(esmDir, 'index.d.mts'), `export * from '../cjs/index.js';\n`);
+// The ESM entry's types: every named export, and the default export the runtime entry has too.
+writeFileSync(join(esmDir, 'index.d.mts'), `import * as cjs from '../cjs/index.js';\nexport * from '../cjs/index.js';\nexport default cjs;\n`);

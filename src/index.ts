@@ -7,18 +7,27 @@ export type { DiffusionCallback, FitState, SampleState, CallbackModel } from './
 export { noiseSchedule, timestepSequence, fewStepSequence, dpmSolverBefore } from './schedule.js';
 export type { NoiseSchedule, NoiseScheduleOptions } from './schedule.js';
 export { TabularTransformer, TabularDataError } from './transformer.js';
-export type { TabularTransformerOptions, TransformerState, TableInput } from './transformer.js';
+export type {
+  TabularTransformerOptions, TransformerState, TableInput, RowRecord, ColumnarTable, OutputRow, OutputColumns, TransformerColumn,
+  IntMatrix, MixedMatrices, InverseTransformOptions, CategoricalEncoding, ColumnKind, DateFormat,
+} from './transformer.js';
 export { distributionMetrics, formatMetricsTable, ksStatistic, wasserstein1 } from './metrics.js';
-export type { DistributionMetrics, MetricsOptions } from './metrics.js';
+export type { DistributionMetrics, MetricsOptions, ColumnMetrics, PairMetrics, MetricsSummary } from './metrics.js';
 export { compareToBaselines, independentMarginalsSample, gaussianCopulaSample, formatBaselineTable } from './baselines.js';
+export type { BaselineComparison, BaselineOptions, GaussianCopulaOptions, CompareToBaselinesOptions, SampleRow } from './baselines.js';
 export { toMatrix } from './matrix.js';
 export type { Matrix, MatrixLike } from './matrix.js';
 export { loadNative as nativeOps } from './native.js';
-export type { NativeAddon, NativeModel } from './native.js';
+export type { NativeAddon, NativeModel, NativeModelOptions, NativeFitOptions, NativeSampleOptions, StepOptions, WeightSlot } from './native.js';
 export { backendInfo } from './backend-info.js';
 export { TabularSynthesizer } from './synthesizer.js';
-export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions } from './synthesizer.js';
+export { isArrowTable, columnsToArrow as toArrowTable } from './arrow.js';
+export type { ArrowTableLike } from './arrow.js';
+export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions, SynthesizerSettings } from './synthesizer.js';
+export type { ValidationRecord } from './validation.js';
+export type { DeviceOption, BackendChoice } from './device.js';
 export { readModelFile, writeModelFile, MODEL_FILE_VERSION } from './model-file.js';
+export type { ModelFileContents } from './model-file.js';
 export { MAX_CATEGORICAL_CLASSES } from './sedd/options.js';
 export type { CategoricalOptions, CategoricalMethod } from './sedd/options.js';
 export type { MixedInput, MixedSample, CategoricalNll } from './sedd/mixed.js';

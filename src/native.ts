@@ -1,7 +1,9 @@
-// Loads the native addon once, lazily, through node-gyp-build (build/Release, then
-// prebuilds/<platform>-<arch>/). A missing or mismatched binary gives one clear message.
+// Loads the native addon once, lazily (see native-binary.ts for where it is looked for: the
+// package's own build or prebuild, then the platform package). A missing or mismatched binary
+// gives one clear message.
 import * as path from 'node:path';
 
+import { loadBinary, platformPackageName, useCudaPackage } from './native-binary.js';
 import type { SeddOps } from './sedd/ops.js';
 
 /** The typed surface of the addon (see native/addon/). */
@@ -99,6 +101,14 @@ export interface NativeModel {
 
 const EXPECTED_ABI = 4;
 let cached: NativeAddon | undefined;
+let binaryPath: string | undefined;
+let binarySource: string | undefined;
+let cudaPackageLibrary: string | undefined;
+
+/** Which binary was loaded and from where (for backendInfo()). */
+export function nativeBinary(): { path?: string; source?: string; cudaPackage?: string } {
+  return { path: binaryPath, source: binarySource, ...(cudaPackageLibrary ? { cudaPackage: cudaPackageLibrary } : {}) };
+}
 
 /** The package root: dist/cjs/ is two levels below it. */
 export function packageRoot(): string {
@@ -110,20 +120,29 @@ export function loadNative(): NativeAddon {
   const root = packageRoot();
   let addon: NativeAddon;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const load = require('node-gyp-build') as (dir: string) => unknown;
     // TD_ADDON_PATH: an explicit binary (npm run test:sanitize loads its ASan/UBSan build).
     const explicit = process.env.TD_ADDON_PATH;
-    addon = (explicit ? require(path.resolve(explicit)) : load(root)) as NativeAddon;
+    if (explicit) {
+      addon = require(path.resolve(explicit)) as NativeAddon;
+      binaryPath = path.resolve(explicit);
+      binarySource = 'TD_ADDON_PATH';
+    } else {
+      const loaded = loadBinary(root);
+      addon = loaded.addon as NativeAddon;
+      binaryPath = loaded.path;
+      binarySource = loaded.source;
+    }
   } catch (err) {
     const platform = `${process.platform}-${process.arch} (Node ${process.versions.node}, N-API ${process.versions.napi})`;
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new Error(
       `tabular-diffusion: no native binary for ${platform}. ` +
-        `Build it from source with "npm rebuild tabular-diffusion" (needs python3, make and a C++17 compiler), ` +
-        `or in a clone run "npm run build:native". Loader said: ${reason}`,
+        `Prebuilt binaries ship as the optional package ${platformPackageName()} (linux-x64 glibc only); ` +
+        `elsewhere build from source with "npm rebuild tabular-diffusion" (needs python3, make and a C++17 compiler), ` +
+        `or in a clone run "npm run build:native". Tried: ${reason}`,
     );
   }
+  cudaPackageLibrary = useCudaPackage(root);
   if (addon.abiVersion !== EXPECTED_ABI) {
     throw new Error(
       `tabular-diffusion: the native binary speaks ABI ${addon.abiVersion}, this JavaScript expects ${EXPECTED_ABI}; ` +

@@ -3,12 +3,14 @@
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
+import { ArrowTableLike, arrowToColumns, columnsToArrow, isArrowTable } from './arrow.js';
 import { autoSettings } from './auto-config.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
-import { readModelFile, writeModelFile } from './model-file.js';
+import { packageVersion, readModelFile, writeModelFile } from './model-file.js';
 import { checkKnownOptions, checkRowObjectsFit, checkSignalAndProgress } from './option-checks.js';
+import { synthesizerSafetensors, writeFileAtomically } from './safetensors.js';
 import type { CategoricalNll } from './sedd/mixed.js';
 import type { LogDensityOptions } from './density/estimate.js';
 import { TableLogDensityResult, tableLogDensity } from './density/table.js';
@@ -66,6 +68,11 @@ export interface SynthesizerSampleOptions {
   /** Rows generated per chunk: bounds memory; results do not depend on it. */
   chunkRows?: number;
   /**
+   * First row of the seed's run to draw (default 0): sample(n, { seed, offset: a }) gives rows
+   * [a, a + n) of the one big run, the same bytes as those rows of sample(a + n, { seed }).
+   */
+  offset?: number;
+  /**
    * Hold categorical columns at given categories ({ race: 'black' }); the other columns are
    * generated around them (inpainting by replacement on the discrete chain). SEDD / multinomial only.
    */
@@ -82,7 +89,7 @@ const TRANSFORMER_KEYS = [
 // Every option of fit and sample (anything else is a typo and throws; add new options here).
 const FIT_KEYS = ['validation', 'validationEvery', 'onSettings', 'onValidation', 'onWarning', 'callbacks', 'signal', 'onProgress'] as const;
 const SAMPLE_KEYS = [
-  'seed', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'categoricalSampler', 'signal', 'onProgress',
+  'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'categoricalSampler', 'signal', 'onProgress',
 ] as const;
 const DIFFUSION_KEYS = [
   'hiddenDims', 'timeDim', 'nTimesteps', 'schedule', 'betaStart', 'betaEnd', 'batchSize', 'maxSteps', 'lr', 'weightDecay', 'dropout',
@@ -161,7 +168,8 @@ export class TabularSynthesizer {
    * Fits the transformer and the diffusion model. Options left unset get defaults scaled to the
    * table (see `settings`); columns that look like identifiers are left out with a warning.
    */
-  async fit(rows: TableInput, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
+  /** `rows`: records, a columnar object, or an apache-arrow Table (read by shape, see arrow.ts). */
+  async fit(rows: TableInput | ArrowTableLike, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
     // A refused call must change nothing: check before the transformer is refitted.
     if (this.fitting || this.model.busy) {
       throw new Error('TabularSynthesizer: a fit or sample is already running on this model; await it (or abort it) first');
@@ -181,8 +189,8 @@ export class TabularSynthesizer {
     }
   }
 
-  private async fitUnguarded(rows: TableInput, options: SynthesizerFitOptions, validation: number): Promise<{ steps: number; loss: number }> {
-    const m = this.transformer.fitTransformMixed(rows);
+  private async fitUnguarded(rows: TableInput | ArrowTableLike, options: SynthesizerFitOptions, validation: number): Promise<{ steps: number; loss: number }> {
+    const m = this.transformer.fitTransformMixed(isArrowTable(rows) ? arrowToColumns(rows) : rows);
     const excluded = this.transformer.excluded;
     if (excluded.length > 0) {
       const message = `columns left out of the model: ${excluded.map((e) => `"${e.name}" (${e.reason})`).join('; ')}; ` +
@@ -258,13 +266,20 @@ export class TabularSynthesizer {
     return this.diffusion.nll(this.transformer.transformMixed(rows), options);
   }
 
-  /** n synthetic rows as objects with the training columns, in order. */
-  async sample(n: number, options: SynthesizerSampleOptions = {}): Promise<OutputRow[]> {
+  /**
+   * n synthetic rows as objects with the training columns, in order; with `format: 'arrow'` an
+   * apache-arrow Table instead (needs the apache-arrow package; numeric columns zero-copy).
+   */
+  async sample(n: number, options: SynthesizerSampleOptions & { format: 'arrow' }): Promise<ArrowTableLike>;
+  async sample(n: number, options?: SynthesizerSampleOptions & { format?: 'rows' }): Promise<OutputRow[]>;
+  async sample(n: number, options: SynthesizerSampleOptions & { format?: 'rows' | 'arrow' } = {}): Promise<OutputRow[] | ArrowTableLike> {
     this.requireFitted();
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`n: expected a non-negative integer, got ${String(n)}`);
-    checkRowObjectsFit(n, this.transformer.columns.length);
-    const columns = await this.sampleColumns(n, options);
-    return columnsToRows(columns);
+    const { format, ...rest } = options ?? {};
+    if (format !== undefined && format !== 'rows' && format !== 'arrow') throw new RangeError(`format: expected 'rows' or 'arrow', got ${JSON.stringify(format)}`);
+    if (format !== 'arrow') checkRowObjectsFit(n, this.transformer.columns.length);
+    const columns = await this.sampleColumns(n, rest);
+    return format === 'arrow' ? columnsToArrow(columns) : columnsToRows(columns);
   }
 
   /** n synthetic rows as columns (typed arrays for numbers): the cheap form for big n. */
@@ -272,8 +287,9 @@ export class TabularSynthesizer {
     this.requireFitted();
     this.checkSampleOptions(options);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
+    const offset = checkOffset(options.offset);
     const fixed = this.fixedFor(options.conditions);
-    return this.sampleChunk(n, 0, seed, options, fixed, seed, options.onProgress);
+    return this.sampleChunk(n, offset, seed, options, fixed, seed + offset, options.onProgress);
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */
@@ -346,7 +362,9 @@ export class TabularSynthesizer {
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows: expected a positive integer`);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const fixed = this.fixedFor(options.conditions);
-    let offset = 0;
+    const start = checkOffset(options.offset);
+    let offset = start;
+    const end = start + n;
     let reading = false;
     const self = this;
     return new Readable({
@@ -356,25 +374,25 @@ export class TabularSynthesizer {
         // A chunk still being pushed (between slices): its pushes ask for more when it is done.
         if (reading) return;
         try {
-          if (offset >= n) {
+          if (offset >= end) {
             this.push(null);
             return;
           }
           reading = true;
-          const rows = Math.min(chunkRows, n - offset);
+          const rows = Math.min(chunkRows, end - offset);
           const first = offset;
           const z = await self.sampleLatent(rows, first, seed, options, fixed);
           offset += rows;
-          options.onProgress?.({ rowsDone: offset, rows: n });
+          options.onProgress?.({ rowsDone: offset - start, rows: n });
           // Decoded and turned into objects a slice at a time, yielding in between, so a big
           // chunk does not hold the event loop (issue 12: lag <= 20 ms). Binary draws (when
           // asked for) use one seed per chunk, drawn in order over the whole chunk.
           const whole = options.sampleBinary ? self.decodeLatent(z, options, seed + first) : undefined;
-          for (let start = 0; start < rows; start += STREAM_SLICE_ROWS) {
-            const end = Math.min(rows, start + STREAM_SLICE_ROWS);
-            const part = whole ? columnsToRows(whole, start, end) : columnsToRows(self.decodeLatent(sliceLatent(z, start, end), options, seed + first));
+          for (let from = 0; from < rows; from += STREAM_SLICE_ROWS) {
+            const to = Math.min(rows, from + STREAM_SLICE_ROWS);
+            const part = whole ? columnsToRows(whole, from, to) : columnsToRows(self.decodeLatent(sliceLatent(z, from, to), options, seed + first));
             for (const row of part) this.push(row);
-            if (end < rows) await new Promise((resolve) => setImmediate(resolve));
+            if (to < rows) await new Promise((resolve) => setImmediate(resolve));
           }
           reading = false;
         } catch (err) {
@@ -388,6 +406,16 @@ export class TabularSynthesizer {
     this.requireFitted();
     const { header, sections } = diffusionToState(this.diffusion);
     writeModelFile(path, { kind: FILE_KIND, transformer: this.transformer.toJSON(), diffusion: header, ...(this.chosen ? { settings: this.chosen } : {}) }, sections);
+  }
+
+  /**
+   * Writes the network's weights as safetensors (see safetensors.ts): `params.<layer>` and
+   * `ema.<layer>` float32 tensors, with the transformer state, diffusion options and settings as
+   * JSON strings in `__metadata__`, for tools outside Node (PyTorch, JAX, candle).
+   */
+  exportWeights(path: string): void {
+    this.requireFitted();
+    writeFileAtomically(path, synthesizerSafetensors(this.transformer.toJSON(), diffusionToState(this.diffusion), this.chosen, packageVersion()));
   }
 
   static async load(path: string, runtime: Pick<TabularDiffusionOptions, 'device' | 'threads' | 'precision'> = {}): Promise<TabularSynthesizer> {
@@ -427,6 +455,12 @@ export class TabularSynthesizer {
     if (this.fitting) throw new Error('TabularSynthesizer: a fit is running; sample after it settles');
     if (!this.fitted) throw new Error('TabularSynthesizer: call fit() (or load a saved model) before sampling');
   }
+}
+
+function checkOffset(offset: number | undefined): number {
+  if (offset === undefined) return 0;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${String(offset)}`);
+  return offset;
 }
 
 /** The settings stored in a model file: checked enough that sampling defaults are safe. */

@@ -1,9 +1,10 @@
+#include "simd.h"
 #include "activation.h"
 
 #include <cstdint>
 #include <cstring>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 #include <immintrin.h>
 #endif
 
@@ -48,7 +49,7 @@ void silu_backward_scalar(const float* z, const float* mask, float* dh, size_t n
   for (size_t i = 0; i < n; ++i) dh[i] = dh[i] * silu_grad(z[i]) * (mask ? mask[i] : 1.0f);
 }
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 const bool kHasAvx2 = __builtin_cpu_supports("avx2");
 
 // The same arithmetic as exp_poly, 8 lanes at a time (mul and add kept separate: no FMA).
@@ -128,7 +129,7 @@ void activation_forward(Activation act, const float* z, float* h, size_t n) {
     for (size_t i = 0; i < n; ++i) h[i] = z[i] > 0.0f ? z[i] : 0.0f;
     return;
   }
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
   if (kHasAvx2) return silu_forward_avx2(z, h, n);
 #endif
   silu_forward_scalar(z, h, n);
@@ -139,7 +140,7 @@ void activation_backward(Activation act, const float* z, const float* mask, floa
     for (size_t i = 0; i < n; ++i) dh[i] = z[i] > 0.0f ? dh[i] * (mask ? mask[i] : 1.0f) : 0.0f;
     return;
   }
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
   if (kHasAvx2) return silu_backward_avx2(z, mask, dh, n);
 #endif
   silu_backward_scalar(z, mask, dh, n);

@@ -9,6 +9,7 @@
 //    micro-kernel into a temporary full tile, whose valid part is then copied, so an element's
 //    arithmetic never depends on where it sits in a tile, on m or n, or on the tiling.
 //  * Threads split only the output (row/column chunks); k is never split across threads.
+#include "simd.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -35,7 +36,7 @@ struct KernelChoice {
 KernelChoice choose_kernel() {
   const char* env = std::getenv("TABULAR_DIFFUSION_GEMM");
   const bool force_portable = env != nullptr && std::strcmp(env, "portable") == 0;
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
   if (!force_portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return {kernel_avx2_6x16, "avx2-fma", true};
 #endif

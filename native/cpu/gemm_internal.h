@@ -4,6 +4,7 @@
 //   A micro-panel: MR rows x kc, stored column by column: a[p * MR + r].
 //   B micro-panel: kc x NR, stored row by row:            b[p * NR + j].
 #pragma once
+#include "simd.h"
 
 namespace td {
 namespace cpu {
@@ -31,7 +32,7 @@ using MicroKernel = void (*)(int kc, const float* a, long rs_a, long cs_a, const
 
 void kernel_portable_6x16(int kc, const float* a, long rs_a, long cs_a, const float* b, long ldb, float* c, long ldc,
                           float alpha, float beta);
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 void kernel_avx2_6x16(int kc, const float* a, long rs_a, long cs_a, const float* b, long ldb, float* c, long ldc,
                       float alpha, float beta);
 #endif

@@ -1,9 +1,10 @@
 // AVX2 + FMA 6x16 micro-kernel (12 accumulator registers, broadcast-FMA). Compiled for the
 // baseline target; only these functions are built with target("avx2,fma") and gemm.cpp calls
 // them only after __builtin_cpu_supports confirmed both features.
+#include "simd.h"
 #include "gemm_internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 #include <immintrin.h>
 
 namespace td {

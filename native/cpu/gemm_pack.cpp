@@ -1,10 +1,11 @@
 // Packing of A and B panels for the blocked SGEMM. Pure data movement (no arithmetic), so the
 // packed values are bit-exact copies and the choice of routine never affects results.
+#include "simd.h"
 #include <cstring>
 
 #include "gemm_internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 #include <immintrin.h>
 #endif
 
@@ -14,7 +15,7 @@ namespace gemm_detail {
 
 namespace {
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 // Transposed B, full 16-column panel: dst[p * 16 + c] = src[c * ldb + p], 8x8 blocks with AVX.
 __attribute__((target("avx2,fma"))) void pack_bt_panel_avx2(const float* src, long ldb, int kb, float* dst) {
   int p = 0;
@@ -70,7 +71,7 @@ void pack_b(bool trans_b, const float* b, int ldb, int p0, int kb, int j0, int c
       }
     } else {
       const float* src = b + static_cast<long>(j0 + j) * ldb + p0;
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
       if (simd && w == NR) {
         pack_bt_panel_avx2(src, ldb, kb, dst);
         continue;

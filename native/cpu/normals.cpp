@@ -1,10 +1,11 @@
+#include "simd.h"
 #include "normals.h"
 
 #include <algorithm>
 
 #include "../core/philox.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 #include <immintrin.h>
 #endif
 
@@ -16,7 +17,7 @@ void fill_normals_scalar(uint64_t seed, uint32_t stream, uint64_t first_row, int
   for (int i = 0; i < rows; ++i) normal_row(seed, stream, first_row + i, step, out + static_cast<size_t>(i) * cols, cols);
 }
 
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
 namespace {
 
 const bool kHasAvx2 = __builtin_cpu_supports("avx2");
@@ -154,7 +155,7 @@ TD_AVX2 void fill_normals_avx2(uint64_t seed, uint32_t stream, uint64_t first_ro
 #endif
 
 void fill_normals(uint64_t seed, uint32_t stream, uint64_t first_row, int rows, uint32_t step, int cols, float* out) {
-#if defined(__x86_64__) || defined(__i386__)
+#if TD_X86_SIMD
   if (kHasAvx2) return fill_normals_avx2(seed, stream, first_row, rows, step, cols, out);
 #endif
   fill_normals_scalar(seed, stream, first_row, rows, step, cols, out);

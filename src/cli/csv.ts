@@ -1,13 +1,13 @@
-// CSV in and out for the command line: csv-parse for reading (strings, header row), csv-stringify
-// for streaming rows out with backpressure.
-import { createWriteStream, readFileSync, statSync, unlinkSync } from 'node:fs';
+// A small CSV read whole into row strings (the demo's --data file) and the output-path check.
+// tabdiff fit/eval stream their input into typed columns (io/csv-columns.ts); sample writes
+// through io/sinks.ts.
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify';
 
+import { delimiterName, sniffDelimiter } from '../io/delimiter.js';
+import { DECIMAL } from '../io/table.js';
 import { CliError } from './errors.js';
 
 /** A CSV file read as strings: one record per data row, keyed by the header. */
@@ -37,8 +37,11 @@ export function readCsv(path: string): CsvTable {
   let columns: string[] = [];
   const lines: number[] = [];
   let rows: Record<string, string>[];
+  const delimiter = sniffDelimiter(text.subarray(0, 64 * 1024).toString('utf8'));
+  if (delimiter !== ',') process.stderr.write(`tabdiff: ${path}: fields separated by ${delimiterName(delimiter)} (detected from the first lines)\n`);
   try {
     rows = parse(text, {
+      delimiter,
       bom: true,
       trim: true,
       skip_empty_lines: true,
@@ -67,8 +70,9 @@ export function readCsv(path: string): CsvTable {
   return { path, columns, rows, lines };
 }
 
+/** Decimal numbers only: "0x10" is text, not 16. */
 function isNumber(v: string): boolean {
-  return v !== '' && Number.isFinite(Number(v));
+  return DECIMAL.test(v.trim());
 }
 
 /**
@@ -130,63 +134,6 @@ export function checkWritable(path: string): void {
   } catch (err) {
     if (err instanceof CliError) throw err;
   }
-}
-
-/**
- * Streams row objects to a CSV file (or to stdout for '-' / undefined) through csv-stringify,
- * with backpressure end to end: memory stays bounded whatever the number of rows. The header is
- * written even when there are no rows. A failed write to a file removes the partial file.
- */
-export async function writeCsvStream(rows: Readable, columns: readonly string[], out: string | undefined): Promise<void> {
-  const stringifier = stringify({ header: true, columns: columns.slice(), cast: { number: formatNumber } });
-  if (out === undefined || out === '-') {
-    try {
-      await pipeline(rows, stringifier, stdoutSink());
-    } catch (err) {
-      // `tabdiff sample ... | head`: the reader left; that is not an error.
-      if ((err as { code?: string }).code === 'EPIPE') return;
-      throw err;
-    }
-    return;
-  }
-  const file = createWriteStream(out);
-  try {
-    await pipeline(rows, stringifier, file);
-  } catch (err) {
-    try {
-      unlinkSync(out);
-    } catch {
-      // nothing was created
-    }
-    throw err;
-  }
-}
-
-/**
- * Numbers as CSV text: integers exactly, other values to 9 significant digits. The network works
- * in float32 (about 7 significant digits), so the extra digits of the float64 back-transform
- * carry no information; dropping them makes files about a third smaller.
- */
-export function formatNumber(x: number): string {
-  if (Number.isInteger(x) || !Number.isFinite(x)) return String(x);
-  return String(Number(x.toPrecision(9)));
-}
-
-/** process.stdout as a pipeline destination that is not closed at the end. */
-function stdoutSink(): Writable {
-  return new Writable({
-    write(chunk, _encoding, callback) {
-      if (process.stdout.write(chunk)) callback();
-      else process.stdout.once('drain', () => callback());
-    },
-    final(callback) {
-      callback();
-    },
-    construct(callback) {
-      process.stdout.once('error', (err) => this.destroy(err));
-      callback();
-    },
-  });
 }
 
 /**

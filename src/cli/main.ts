@@ -5,12 +5,14 @@
 //   tabdiff sample model.tdm -n 100000 -o out.csv    draw rows (streamed, bounded memory)
 //   tabdiff eval real.csv synth.csv                  fidelity metrics and baselines
 //   tabdiff report real.csv synth.csv -o r.html      HTML report (src/cli/report.ts)
+//   tabdiff export model.tdm -o model.safetensors    weights for other tools
 //   tabdiff demo                                     fit/sample/evaluate the bundled Lalonde data
 //   tabdiff info                                     backend, kernel, threads
 //
 // Every failure is one line on stderr, `tabdiff: <message>`, and exit code 1 (130 on Ctrl-C);
 // TABDIFF_DEBUG=1 prints the stack as well.
-import { readFileSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -20,12 +22,19 @@ import { compareToBaselines, formatBaselineTable } from '../baselines.js';
 import { formatMetricsTable } from '../metrics.js';
 import { SamplerName } from '../diffusion.js';
 import { TabularSynthesizer, TabularSynthesizerOptions } from '../synthesizer.js';
-import { checkNumericColumns, checkWritable, inFileTerms, readCsv, writeCsvStream } from './csv.js';
+import { extensionOf, outputFormat, INPUT_FORMATS, OUTPUT_FORMATS } from '../io/format.js';
+import { readTable } from '../io/read-table.js';
+import { openSink } from '../io/sinks.js';
+import { tableErrorInFileTerms } from '../io/table.js';
+import { checkWritable, readCsv } from './csv.js';
 import { runDemo } from './demo.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
 import { memorisationLines, registerScoreCommand } from './score.js';
 import { registerReportCommand } from './report.js';
+import { registerExport } from './export.js';
+import { writeSampleRows } from './sample-output.js';
+import { partPath, resolveShard, shardRows } from './shard.js';
 
 // ------------------------------------------------------------------------------------------
 // Argument parsers: strict, so "12abc", "1.5" for an integer, or "" are errors.
@@ -71,6 +80,14 @@ function widths(value: string): number[] {
   } catch {
     throw new InvalidArgumentError('expected comma-separated layer widths, e.g. 128,128.');
   }
+}
+
+/** --delimiter: one character, or its name (tab, comma, semicolon, pipe). */
+function delimiterArg(value: string): string {
+  const named: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
+  const d = named[value.toLowerCase()] ?? value;
+  if ([...d].length !== 1 || d === '"' || d === '\n' || d === '\r') throw new InvalidArgumentError('expected one character (or tab, comma, semicolon, pipe).');
+  return d;
 }
 
 const positive = integer(1);
@@ -136,20 +153,25 @@ interface FitFlags {
   missing?: 'model' | 'error';
   keepIdentifiers?: boolean;
   standardise?: boolean;
+  format?: string;
+  delimiter?: string;
 }
 
 async function fitCommand(data: string, flags: FitFlags): Promise<void> {
   if (flags.quantile && flags.quantileColumns) throw new CliError('pass --quantile (all numeric columns) or --quantile-columns, not both');
   checkWritable(flags.output);
-  const table = readCsv(data);
   const numericLists = [...(flags.binary ?? []), ...(flags.integer ?? []), ...(flags.nonnegative ?? []), ...(flags.continuous ?? []), ...(flags.quantileColumns ?? [])];
   for (const name of numericLists) {
     if (flags.categorical?.includes(name)) throw new CliError(`column "${name}" is listed as categorical and as numeric`);
   }
-  checkNumericColumns(table, { categorical: flags.categorical, numeric: numericLists });
+  const table = await readTable(data, {
+    format: flags.format, delimiter: flags.delimiter, categorical: flags.categorical, numeric: numericLists, onNote: (m) => info(`tabdiff: ${m}`),
+  });
+  // Text the library would read as numbers (0x10) stays categorical, as the CLI read it.
+  const categorical = [...(flags.categorical ?? []), ...table.forceCategorical];
 
   const options: TabularSynthesizerOptions = {
-    categorical: flags.categorical,
+    categorical: categorical.length > 0 ? categorical : undefined,
     binary: flags.binary,
     integer: flags.integer,
     nonnegative: flags.nonnegative,
@@ -185,7 +207,7 @@ async function fitCommand(data: string, flags: FitFlags): Promise<void> {
     const t0 = performance.now();
     let result: { steps: number; loss: number };
     try {
-      result = await synth.fit(table.rows, {
+      result = await synth.fit(table.data, {
         signal: state.controller.signal,
         validation: flags.validation,
         onWarning: (message) => info(`tabdiff: warning: ${message}`),
@@ -201,7 +223,7 @@ async function fitCommand(data: string, flags: FitFlags): Promise<void> {
         onProgress: ({ step, loss }) => bar?.update(step, { loss: Number.isFinite(loss) ? loss.toFixed(4) : String(loss) }),
       });
     } catch (err) {
-      throw inFileTerms(err, table);
+      throw tableErrorInFileTerms(err, table);
     } finally {
       bar?.stop();
     }
@@ -211,7 +233,7 @@ async function fitCommand(data: string, flags: FitFlags): Promise<void> {
     await synth.save(flags.output);
     const kinds = synth.transformer.columns.map((c) => `${c.name}:${c.kind}${c.quantile ? '(q)' : ''}`).join(' ');
     info(
-      `tabdiff: fitted ${table.rows.length} rows x ${table.columns.length} columns in ${seconds.toFixed(1)} s ` +
+      `tabdiff: fitted ${table.nRows} rows x ${table.columns.length} columns in ${seconds.toFixed(1)} s ` +
         `(${result.steps} steps, final batch loss ${result.loss.toFixed(4)}); saved ${flags.output}`,
     );
     info(`tabdiff: columns ${kinds}`);
@@ -231,46 +253,76 @@ interface SampleFlags {
   threads?: number;
   device?: 'auto' | 'cpu' | 'cuda';
   precision?: 'fp32' | 'bf16' | 'fp16';
+  format?: string;
+  shard?: string;
+  shards?: number;
 }
 
 async function sampleCommand(model: string, flags: SampleFlags): Promise<void> {
-  const toStdout = flags.output === undefined || flags.output === '-';
-  if (!toStdout) checkWritable(flags.output!);
+  const shard = resolveShard(flags);
+  let out = flags.output;
+  let format = outputFormat(out, flags.format);
+  if (shard) {
+    if (out === undefined || out === '-') throw new CliError('a sharded run writes part files: pass -o DIR (the folder of the parts)');
+    // Without a seed each shard would draw from its own random run.
+    if (flags.seed === undefined) throw new CliError('a sharded run needs --seed: every shard draws its rows of the same seeded run');
+    format = (flags.format as typeof format | undefined) ?? 'parquet';
+    try {
+      mkdirSync(out, { recursive: true });
+    } catch (err) {
+      throw new CliError(`${out}: cannot create the folder of the parts (${formatError(err)})`);
+    }
+    out = partPath(out, shard, extensionOf(format));
+  }
+  const toStdout = out === undefined || out === '-';
+  if (!toStdout) checkWritable(out!);
+  if (format === 'parquet' && toStdout) throw new CliError('parquet output needs a file: pass -o FILE.parquet');
   const synth = await TabularSynthesizer.load(model, {
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
     ...(flags.device !== undefined ? { device: flags.device } : {}),
     ...(flags.precision !== undefined ? { precision: flags.precision } : {}),
   });
+  let failed = false;
   try {
-    const columns = synth.transformer.columns.map((c) => c.name);
-    const n = flags.rows;
+    const columns = synth.transformer.columns;
+    const names = columns.map((c) => c.name);
+    const kinds = columns.map((c) => (c.kind === 'categorical' || c.kind === 'date' ? 'text' as const : 'number' as const));
+    const { start, end } = shard ? shardRows(flags.rows, shard) : { start: 0, end: flags.rows };
+    const n = end - start;
+    const seed = flags.seed ?? randomInt(0, 2 ** 48 - 1);
     const bar = createProgress(n, 'sample [{bar}] {percentage}% | {value}/{total} rows | ETA {eta_formatted}');
     // A small default chunk for small n keeps the progress bar moving; results do not depend on it.
     const chunkRows = flags.chunkRows ?? Math.max(1024, Math.min(65536, Math.ceil(n / 50)));
-    const stream = synth.sampleStream(n, {
-      seed: flags.seed,
-      sampler: flags.sampler,
-      steps: flags.steps,
-      eta: flags.eta,
-      chunkRows,
-      signal: state.controller.signal,
-      onProgress: ({ rowsDone }) => bar.update(rowsDone),
-    });
     const t0 = performance.now();
     try {
-      await writeCsvStream(stream, columns, flags.output);
+      const sink = await openSink(format, out, names, kinds);
+      await writeSampleRows(synth, sink, {
+        start, end, seed, chunkRows, sampler: flags.sampler, steps: flags.steps, eta: flags.eta,
+        signal: state.controller.signal, onProgress: (rowsDone) => bar.update(rowsDone),
+      });
     } finally {
       bar.stop();
     }
-    if (!toStdout) info(`tabdiff: wrote ${n} rows x ${columns.length} columns to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const part = shard ? ` (rows ${start} to ${end} of ${flags.rows}: shard ${shard.index} of ${shard.count}, from ${shard.source})` : '';
+    if (!toStdout) info(`tabdiff: wrote ${n} rows x ${names.length} columns to ${out}${part} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
-    synth.dispose();
+    // The first error is the one to report: a failure to release after it must not replace it.
+    try {
+      synth.dispose();
+    } catch (err) {
+      if (!failed) throw err;
+    }
   }
 }
 
 interface EvalFlags {
   model?: string;
   train?: string;
+  format?: string;
+  delimiter?: string;
   categorical?: string[];
   seed?: number;
   bins?: number;
@@ -280,28 +332,31 @@ interface EvalFlags {
 async function evalCommand(realPath: string, synthPath: string, flags: EvalFlags): Promise<void> {
   if ((flags.model === undefined) !== (flags.train === undefined)) throw new CliError('--model and --train go together (the memorisation gap)');
   if (flags.model !== undefined && flags.json) throw new CliError('--model: the memorisation gap is reported in the text output, not with --json');
-  const real = readCsv(realPath);
-  const synthetic = readCsv(synthPath);
+  const note = (m: string): void => info(`tabdiff: ${m}`);
+  const real = await readTable(realPath, { format: flags.format, delimiter: flags.delimiter, categorical: flags.categorical, onNote: note });
+  // A column is numeric when it is numeric in the real data; the synthetic file must agree.
+  const synthetic = await readTable(synthPath, {
+    format: flags.format, delimiter: flags.delimiter, categorical: real.columns.filter((c) => !real.numeric.includes(c)), numeric: real.numeric,
+    ignoreAbsent: true, onNote: note,
+  });
   const missing = real.columns.filter((c) => !synthetic.columns.includes(c));
   if (missing.length > 0) throw new CliError(`${synthPath}: lacks column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} of ${realPath}`);
-  // A column is numeric when it is numeric in the real data; the synthetic file must agree.
-  const numeric = checkNumericColumns(real, { categorical: flags.categorical });
-  checkNumericColumns(synthetic, { categorical: real.columns.filter((c) => !numeric.includes(c)), numeric });
-  const comparison = compareToBaselines(real.rows, synthetic.rows, {
-    categorical: flags.categorical, seed: flags.seed ?? 0, ...(flags.bins !== undefined ? { bins: flags.bins } : {}),
+  const categorical = [...(flags.categorical ?? []), ...real.forceCategorical];
+  const comparison = compareToBaselines(real.data, synthetic.data, {
+    categorical, seed: flags.seed ?? 0, ...(flags.bins !== undefined ? { bins: flags.bins } : {}),
   });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
     return;
   }
   const lines = [
-    `Real ${realPath} (${real.rows.length} rows) vs synthetic ${synthPath} (${synthetic.rows.length} rows):`,
+    `Real ${realPath} (${real.nRows} rows) vs synthetic ${synthPath} (${synthetic.nRows} rows):`,
     formatMetricsTable(comparison.model),
     '',
-    `Baselines (${synthetic.rows.length} rows each, drawn from ${realPath} itself: optimistic for them):`,
+    `Baselines (${synthetic.nRows} rows each, drawn from ${realPath} itself: optimistic for them):`,
     formatBaselineTable(comparison),
   ];
-  if (flags.model) lines.push('', ...(await memorisationLines(flags.model, flags.train!, real, state.controller.signal)));
+  if (flags.model) lines.push('', ...(await memorisationLines(flags.model, flags.train!, readCsv(realPath), state.controller.signal)));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -342,6 +397,8 @@ function infoCommand(flags: { json?: boolean }): void {
     `GEMM kernel:     ${b.gemmKernel}`,
     `default threads: ${b.defaultThreads}`,
     `device choice:   ${b.deviceChoice}`,
+    `addon:           ${b.binary.path ?? '-'} (${b.binary.source ?? '-'})`,
+    `CUDA library:    ${b.cuda.library ?? 'none found'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -364,8 +421,10 @@ export function buildProgram(): Command {
 
   program
     .command('fit')
-    .description('fit a diffusion model to the rows of a CSV file (header row required)')
-    .argument('<data.csv>', 'training data')
+    .description('fit a diffusion model to the rows of a CSV or Parquet file (CSV: header row required)')
+    .argument('<data.csv>', 'training data (.parquet/.pq: Parquet; otherwise CSV, streamed)')
+    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices([...INPUT_FORMATS]))
+    .option('--delimiter <char>', 'CSV field delimiter (default: detected from the first lines)', delimiterArg)
     .requiredOption('-o, --output <model.tdm>', 'where to write the fitted model')
     .option('--steps <n>', 'training steps (default: scaled to the table, 10000 to 30000)', positive)
     .option('--hidden <widths>', 'hidden layer widths, e.g. 128,128', widths)
@@ -399,10 +458,13 @@ export function buildProgram(): Command {
 
   program
     .command('sample')
-    .description('draw synthetic rows from a fitted model as CSV (streamed: any number of rows in bounded memory)')
+    .description('draw synthetic rows from a fitted model as CSV, JSON Lines or Parquet (streamed: any number of rows in bounded memory)')
     .argument('<model.tdm>', 'model written by tabdiff fit')
-    .requiredOption('-n, --rows <n>', 'number of rows', nonNegative)
-    .option('-o, --output <file.csv>', "output file; '-' or none: stdout")
+    .requiredOption('-n, --rows <n>', 'number of rows (of the whole run, when sharded)', nonNegative)
+    .option('-o, --output <file>', "output file (.csv, .jsonl, .parquet); '-' or none: stdout (CSV unless --format); a folder when sharded")
+    .addOption(new Option('--format <format>', 'output format (default: from the extension; parquet for shards)').choices([...OUTPUT_FORMATS]))
+    .option('--shard <k/N>', 'draw shard k (0-based) of N: rows [k*n/N, (k+1)*n/N) of the seeded run, into DIR/part-k-of-N.<ext>')
+    .option('--shards <N>', 'like --shard, with k from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm)', integer(1, 100000))
     .option('--seed <n>', 'seed: the same seed gives the same rows (default: random)', seedArg)
     .addOption(new Option('--sampler <name>', 'reverse process (default ddpm)').choices(['ddpm', 'ddim', 'dpm-solver++']))
     .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', positive)
@@ -418,6 +480,8 @@ export function buildProgram(): Command {
     .description('compare a synthetic CSV with the real one: per-column KS/W1/TV, correlations, baselines')
     .argument('<real.csv>', 'real data')
     .argument('<synth.csv>', 'synthetic data (same columns)')
+    .addOption(new Option('--format <format>', 'format of both files (default: from each extension)').choices([...INPUT_FORMATS]))
+    .option('--delimiter <char>', 'CSV field delimiter (default: detected from the first lines)', delimiterArg)
     .option('--categorical <cols>', 'columns to treat as categorical even when numeric', list)
     .option('--seed <n>', 'seed of the baseline draws (default 0)', seedArg)
     .option('--bins <n>', 'bins for numeric columns in contingency pairs (default 10)', positive)
@@ -440,6 +504,8 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'CPU threads', threadsArg)
     .addOption(deviceOption())
     .action(demoCommand);
+
+  registerExport(program);
 
   program
     .command('info')

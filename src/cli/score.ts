@@ -3,13 +3,13 @@
 // One output row per input row: its line in the file, the score, the log-density, the Monte
 // Carlo standard error, and the log-density in the model's coordinates (finite where the
 // user-unit one is not: values on a tie of a quantile map, beyond its range, gaps).
-import { Readable } from 'node:stream';
-
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { memorisationGap } from '../density/memorisation.js';
 import { TabularSynthesizer } from '../synthesizer.js';
-import { CsvTable, checkWritable, inFileTerms, readCsv, writeCsvStream } from './csv.js';
+import { outputFormat } from '../io/format.js';
+import { StdoutClosed, openSink } from '../io/sinks.js';
+import { CsvTable, checkWritable, inFileTerms, readCsv } from './csv.js';
 
 interface ScoreFlags {
   output?: string;
@@ -42,10 +42,24 @@ async function scoreCommand(model: string, data: string, flags: ScoreFlags, sign
     } catch (err) {
       throw inFileTerms(err, table);
     }
-    const rows = Array.from(result.logDensity, (lp, i) => ({
-      line: table.lines[i], score: -lp, logDensity: lp, standardError: result.standardError[i], modelLogDensity: result.gaussian[i],
-    }));
-    await writeCsvStream(Readable.from(rows), ['line', 'score', 'logDensity', 'standardError', 'modelLogDensity'], flags.output);
+    const columns = {
+      line: Float64Array.from(table.lines),
+      score: Float64Array.from(result.logDensity, (lp) => -lp),
+      logDensity: Float64Array.from(result.logDensity),
+      standardError: Float64Array.from(result.standardError),
+      modelLogDensity: Float64Array.from(result.gaussian),
+    };
+    const names = Object.keys(columns);
+    // The output format follows the extension (.csv, .jsonl, .parquet), as tabdiff sample's does.
+    const sink = await openSink(outputFormat(flags.output, undefined), flags.output, names, names.map(() => 'number' as const));
+    try {
+      await sink.write(columns);
+      await sink.close();
+    } catch (err) {
+      sink.discard();
+      if (!(err instanceof StdoutClosed)) throw err;
+    }
+    const rows = table.lines;
     const notes = result.parts.map((p) => `  ${p.part} (${p.status}): ${p.note}`).join('\n');
     process.stderr.write(`tabdiff: scored ${rows.length} rows (${result.method}); parts:\n${notes}\n`);
   } finally {
