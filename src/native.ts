@@ -30,6 +30,14 @@ export interface NativeAddon extends SeddOps {
     a: Float32Array; b: Float32Array; c: Float32Array; threads?: number; reference?: boolean;
   }): void;
   timeEmbedding(t: number, dim: number): Float32Array;
+  /** Inpainting ops (native/cpu/inpaint.h): a reverse step fused with the substitution, a jump back up, RePaint's schedule. */
+  inpaintStep(options: {
+    x: Float32Array; epsHat: Float32Array; rows: number; cols: number; t: number; prev?: number; alphaBars: Float64Array;
+    betas?: Float64Array; sampler?: 'ddpm' | 'ddim'; eta?: number; variance?: 'beta' | 'posterior'; seed?: number | bigint;
+    rowOffset?: number; pass?: number; known: Float32Array; knownMask: Uint8Array; knownRows?: number;
+  }): Float32Array;
+  inpaintJump(options: { x: Float32Array; rows: number; cols: number; abarFrom: number; abarTo: number; seed?: number | bigint; rowOffset?: number; step?: number }): Float32Array;
+  inpaintSchedule(options: { steps: number; jumps?: number; length?: number }): Int32Array;
   backendInfo(): {
     backend: string; gemmKernel: string; defaultThreads: number;
     cuda: { available: boolean; devices: number; device?: string; reason?: string; library?: string };
@@ -71,6 +79,8 @@ export interface NativeSampleOptions {
   useEma?: boolean; progressInterval?: number;
   /** Mixed-type models (sample then resolves to { numeric, categorical }). */
   categoricalSampler?: 'analytic' | 'euler'; fixed?: Int32Array; fixedRows?: number;
+  /** Inpainting (native/addon/ops_inpaint.h). */
+  known?: Float32Array; knownMask?: Uint8Array; knownRows?: number; resampleJumps?: number; resampleLength?: number;
 }
 
 export type WeightSlot = 'params' | 'ema' | 'adamM' | 'adamV';

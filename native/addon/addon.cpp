@@ -4,12 +4,14 @@
 #include "live_models.h"
 #include "model_wrap.h"
 #include "ops.h"
+#include "ops_inpaint.h"
 #include "ops_sedd.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::InstallExitHooks(env, exports);
   td::addon::RegisterOps(env, exports);
   td::addon::RegisterSeddOps(env, exports);
+  td::addon::RegisterInpaintOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
   exports.Set("abiVersion", Napi::Number::New(env, 2));  // bump with any change of the JS-facing surface
   return exports;
