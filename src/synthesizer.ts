@@ -4,6 +4,9 @@ import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { autoSettings } from './auto-config.js';
+import { Conditions, GivenRow } from './conditioning/given.js';
+import { imputeTables, readImputeInput } from './conditioning/impute.js';
+import type { KnownCells, ResampleOptions } from './conditioning/known.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
@@ -68,8 +71,29 @@ export interface SynthesizerSampleOptions {
   conditions?: Record<string, unknown>;
   /** SEDD reverse step for this call: 'analytic' or 'euler' (default: the model's option). */
   categoricalSampler?: 'analytic' | 'euler';
+  /**
+   * Condition on cells of any columns: one row (shared by all n rows) or n rows (one per output
+   * row). A value is held (it comes back unchanged); { min, max } on a numeric column draws the
+   * value inside the range; a gap or an absent column is drawn. See docs/imputation.md.
+   */
+  given?: GivenRow | readonly GivenRow[];
+  /** RePaint resampling of conditional sampling and impute (default { jumps: 10, length: 10 }). */
+  resample?: ResampleOptions;
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
+}
+
+export interface SynthesizerImputeOptions {
+  /** Completed tables to return (multiple imputation); default 1. */
+  draws?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  sampler?: SamplerName;
+  steps?: number;
+  eta?: number;
+  resample?: ResampleOptions;
+  /** Receives the warning when some gaps could not be filled with values. */
+  onWarning?: (message: string) => void;
 }
 
 const TRANSFORMER_KEYS = [
@@ -211,26 +235,77 @@ export class TabularSynthesizer {
     this.requireFitted();
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const fixed = this.fixedFor(options.conditions);
-    return this.sampleChunk(n, 0, seed, options, fixed, seed, options.onProgress);
+    const cond = this.conditionsFor(n, options);
+    return this.sampleChunk(n, 0, seed, options, fixed, seed, options.onProgress, cond && { cond, start: 0 });
+  }
+
+  /**
+   * Completes `rows`: every gap of a model column is drawn given the row's observed cells, in
+   * the user's units; observed cells and other columns come back unchanged. Returns `draws`
+   * completed tables (multiple imputation). See docs/imputation.md.
+   */
+  async impute(rows: TableInput, options: SynthesizerImputeOptions = {}): Promise<OutputRow[][]> {
+    this.requireFitted();
+    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    const draws = options.draws ?? 1;
+    if (!Number.isInteger(draws) || draws < 1 || draws > 10000) throw new RangeError(`draws: expected an integer in [1, 10000], got ${String(draws)}`);
+    const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
+    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new RangeError(`seed: expected a non-negative integer, got ${String(seed)}`);
+    const { given, records } = readImputeInput(this.transformer, rows);
+    const cond = new Conditions(this.transformer, given, 'rows', { allowUnknownColumns: true });
+    const sampleOptions: SynthesizerSampleOptions = {
+      sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
+    };
+    const result = await imputeTables(cond, records, draws, seed, (sub, offset, roundSeed) =>
+      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, undefined, { cond: sub, start: 0 }));
+    const left = result.unfilled.reduce((a, b) => a + b, 0);
+    if (left > 0) {
+      const message = `impute: ${left} cell(s) over ${draws} draw(s) were drawn as gaps in every try and stay gaps (the model gives gaps a high probability there)`;
+      if (options.onWarning) options.onWarning(message);
+      else process.emitWarning(message, { code: 'TABDIFF_IMPUTE_GAPS' });
+    }
+    return result.tables;
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */
   private async sampleChunk(
     n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined, binarySeed: number,
-    onProgress?: (progress: { rowsDone: number; rows: number }) => void,
+    onProgress?: (progress: { rowsDone: number; rows: number }) => void, given?: { cond: Conditions; start: number },
   ): Promise<OutputColumns> {
     const chosen = options.sampler === undefined ? this.chosen?.sampler : undefined;
+    let known: KnownCells | undefined;
+    if (given) ({ known, fixed } = given.cond.encode(given.start, n, seed, offset));
     const common = {
       seed, offset, sampler: options.sampler ?? chosen?.sampler, steps: options.steps ?? chosen?.steps, eta: options.eta ?? chosen?.eta,
-      signal: options.signal, onProgress,
+      signal: options.signal, onProgress, known, resample: known ? options.resample : undefined,
     };
+    let out: OutputColumns;
     if (!this.mixed) {
       if (options.categoricalSampler !== undefined) throw new RangeError('categoricalSampler: the model has no categorical columns on a discrete chain');
       const z = await this.diffusion.sample(n, common);
-      return this.transformer.inverseTransformColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
+      out = this.transformer.inverseTransformColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
+    } else {
+      const z = await this.diffusion.sampleMixed(n, { ...common, fixed, categoricalSampler: options.categoricalSampler });
+      out = this.transformer.inverseTransformMixedColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
     }
-    const z = await this.diffusion.sampleMixed(n, { ...common, fixed, categoricalSampler: options.categoricalSampler });
-    return this.transformer.inverseTransformMixedColumns(z, { sampleBinary: options.sampleBinary, seed: binarySeed });
+    given?.cond.finish(out, given.start, n);
+    return out;
+  }
+
+  /** The given rows of a sampling call, parsed; undefined without `given`. */
+  private conditionsFor(n: number, options: SynthesizerSampleOptions): Conditions | undefined {
+    if (options.given === undefined) {
+      if (options.resample !== undefined) throw new RangeError('resample: applies to conditional sampling (given) and impute');
+      return undefined;
+    }
+    if (options.conditions !== undefined) throw new RangeError('given: pass given or conditions, not both (given covers conditions)');
+    const g = options.given;
+    if (g === null || typeof g !== 'object') throw new TypeError('given: expected a row { column: value } or an array of rows');
+    const rows = Array.isArray(g) ? (g as readonly GivenRow[]) : [g as GivenRow];
+    if (Array.isArray(g) && rows.length !== n) {
+      throw new RangeError(`given: holds ${rows.length} rows; pass one row (shared by all n rows) or n = ${n} rows (one per output row)`);
+    }
+    return new Conditions(this.transformer, rows, 'given');
   }
 
   /** conditions { column: category } -> the fixed-class row of the discrete sampler. */
@@ -272,6 +347,7 @@ export class TabularSynthesizer {
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows: expected a positive integer`);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const fixed = this.fixedFor(options.conditions);
+    const cond = this.conditionsFor(n, options);
     let offset = 0;
     const self = this;
     return new Readable({
@@ -285,7 +361,7 @@ export class TabularSynthesizer {
           }
           const rows = Math.min(chunkRows, n - offset);
           // Binary draws (when asked for) use one seed per chunk: decorrelated across chunks.
-          const columns = await self.sampleChunk(rows, offset, seed, options, fixed, seed + offset);
+          const columns = await self.sampleChunk(rows, offset, seed, options, fixed, seed + offset, undefined, cond && { cond, start: offset });
           offset += rows;
           options.onProgress?.({ rowsDone: offset, rows: n });
           for (const row of columnsToRows(columns)) this.push(row);
