@@ -21,6 +21,7 @@ import { SamplerName } from '../diffusion.js';
 import { TabularSynthesizer, TabularSynthesizerOptions } from '../synthesizer.js';
 import { checkNumericColumns, checkWritable, inFileTerms, readCsv, writeCsvStream } from './csv.js';
 import { runDemo } from './demo.js';
+import { registerImpute } from './impute.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
 
@@ -404,6 +405,8 @@ export function buildProgram(): Command {
     .addOption(deviceOption())
     .addOption(new Option('--precision <p>', 'GPU sampling arithmetic (bf16/fp16 use the tensor cores)').choices(['fp32', 'bf16', 'fp16']))
     .action(sampleCommand);
+
+  registerImpute(program, () => state.controller.signal, info);
 
   program
     .command('eval')
