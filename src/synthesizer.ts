@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { autoSettings } from './auto-config.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
 import { imputeTables, readImputeInput } from './conditioning/impute.js';
-import type { KnownCells, ResampleOptions } from './conditioning/known.js';
+import { KnownCells, ResampleOptions, checkResample } from './conditioning/known.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
@@ -251,6 +251,7 @@ export class TabularSynthesizer {
     if (!Number.isInteger(draws) || draws < 1 || draws > 10000) throw new RangeError(`draws: expected an integer in [1, 10000], got ${String(draws)}`);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new RangeError(`seed: expected a non-negative integer, got ${String(seed)}`);
+    checkResample(options.resample, options.sampler ?? this.chosen?.sampler.sampler);
     const { given, records } = readImputeInput(this.transformer, rows);
     const cond = new Conditions(this.transformer, given, 'rows', { allowUnknownColumns: true });
     const sampleOptions: SynthesizerSampleOptions = {
@@ -301,6 +302,7 @@ export class TabularSynthesizer {
     if (options.conditions !== undefined) throw new RangeError('given: pass given or conditions, not both (given covers conditions)');
     const g = options.given;
     if (g === null || typeof g !== 'object') throw new TypeError('given: expected a row { column: value } or an array of rows');
+    checkResample(options.resample, options.sampler ?? this.chosen?.sampler.sampler);
     const rows = Array.isArray(g) ? (g as readonly GivenRow[]) : [g as GivenRow];
     if (Array.isArray(g) && rows.length !== n) {
       throw new RangeError(`given: holds ${rows.length} rows; pass one row (shared by all n rows) or n = ${n} rows (one per output row)`);

@@ -34,11 +34,21 @@ export function nativeKnown(
     throw new RangeError(`known.values: expected a Float32Array of rows x ${cols} values`);
   }
   if (!(mask instanceof Uint8Array) || mask.length !== rows * cols) throw new RangeError(`known.mask: expected a Uint8Array of rows x ${cols} flags`);
+  const { jumps, length } = checkResample(resample, sampler);
+  return { known: values, knownMask: mask, knownRows: rows, resampleJumps: jumps, resampleLength: length };
+}
+
+/** The resampling schedule with defaults filled in; a bad value is a RangeError naming it. */
+export function checkResample(resample: ResampleOptions | undefined, sampler: string | undefined): { jumps: number; length: number } {
   const r = resample ?? {};
   if (r === null || typeof r !== 'object') throw new TypeError('resample: expected { jumps, length }');
-  const jumps = r.jumps ?? (sampler === 'dpm-solver++' ? 1 : DEFAULT_RESAMPLE.jumps);
+  const dpm = sampler === 'dpm-solver++';
+  const jumps = r.jumps ?? (dpm ? 1 : DEFAULT_RESAMPLE.jumps);
   const length = r.length ?? DEFAULT_RESAMPLE.length;
   if (!Number.isInteger(jumps) || jumps < 1 || jumps > 100) throw new RangeError(`resample.jumps: expected an integer in [1, 100], got ${String(jumps)}`);
   if (!Number.isInteger(length) || length < 1 || length > 100000) throw new RangeError(`resample.length: expected an integer in [1, 100000], got ${String(length)}`);
-  return { known: values, knownMask: mask, knownRows: rows, resampleJumps: jumps, resampleLength: length };
+  if (dpm && jumps > 1) {
+    throw new RangeError("resample.jumps: jumps need a one-step sampler ('ddpm' or 'ddim'); DPM-Solver++ carries the previous step's prediction");
+  }
+  return { jumps, length };
 }
