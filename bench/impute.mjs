@@ -4,6 +4,8 @@
 //     against E[y | x] and sd(y | x) on a grid of x, and the coverage of 90% intervals from
 //     impute(..., { draws: 50 }) on fresh rows. Peers: k-nearest neighbours in x (k = 50) and a
 //     linear-Gaussian regression (what MICE's linear model draws from).
+//     Two methods: inpainting on a plain model (jumps 1 and 10) and a model trained with
+//     conditioning: 'any'.
 //  2. Imputation on adult and california_housing (bench/data/): rows with gaps dropped, a seeded
 //     split, 20% of the held-out cells removed at random (MCAR); numeric RMSE in sd units (train
 //     sd) and categorical accuracy, for ours (mean / mode of 10 draws, and a single draw) against
@@ -90,11 +92,17 @@ async function knownTruth() {
   const sdY = sd(ys);
   const grid = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
   const draws = QUICK ? 400 : 1000;
+  const anySynth = new TabularSynthesizer({ nTimesteps: 100, maxSteps: QUICK ? 3000 : 8000, seed: SEED, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
+  const fitAny = await timed(() => anySynth.fit(train));
+  log(`known truth: fit (conditioning 'any') ${fitAny.seconds.toFixed(1)} s`);
+  const variants = [
+    ['inpaint, jumps 1', synth, { jumps: 1 }], ['inpaint, jumps 10', synth, { jumps: 10, length: 10 }], ["trained 'any'", anySynth, undefined],
+  ];
   const methods = {};
-  for (const [name, resample] of [['inpaint, jumps 1', { jumps: 1 }], ['inpaint, jumps 10', { jumps: 10, length: 10 }]]) {
+  for (const [name, model, resample] of variants) {
     const rows = [];
     for (const x0 of grid) {
-      const out = await synth.sample(draws, { seed: SEED + 7, given: { x: x0 }, resample });
+      const out = await model.sample(draws, { seed: SEED + 7, given: { x: x0 }, resample });
       const y = out.map((r) => r.y);
       rows.push({ x: x0, mean: mean(y), sd: sd(y), truthMean: f(x0), truthSd: s(x0) });
     }
@@ -119,8 +127,8 @@ async function knownTruth() {
   // Coverage of 90% intervals on fresh rows.
   const test = dgpRows(QUICK ? 100 : 200, SEED + 99);
   const coverage = {};
-  for (const [name, resample] of [['inpaint, jumps 1', { jumps: 1 }], ['inpaint, jumps 10', { jumps: 10, length: 10 }]]) {
-    const tables = await synth.impute(test.map((r) => ({ x: r.x, y: null })), { draws: 50, seed: SEED + 3, resample });
+  for (const [name, model, resample] of variants) {
+    const tables = await model.impute(test.map((r) => ({ x: r.x, y: null })), { draws: 50, seed: SEED + 3, resample });
     let hit = 0;
     test.forEach((r, i) => {
       const y = tables.map((t) => t[i].y).sort((a, b) => a - b);
@@ -150,8 +158,11 @@ async function knownTruth() {
   cost.unconditional = (await timed(() => synth.sample(n, { seed: 1 }))).seconds / n;
   cost['given, jumps 1'] = (await timed(() => synth.sample(n, { seed: 1, given: { x: 0.3 }, resample: { jumps: 1 } }))).seconds / n;
   cost['given, jumps 10'] = (await timed(() => synth.sample(n, { seed: 1, given: { x: 0.3 }, resample: { jumps: 10, length: 10 } }))).seconds / n;
+  cost["'any' model, unconditional"] = (await timed(() => anySynth.sample(n, { seed: 1 }))).seconds / n;
+  cost["'any' model, given"] = (await timed(() => anySynth.sample(n, { seed: 1, given: { x: 0.3 } }))).seconds / n;
   synth.dispose();
-  return { trainRows: train.length, sdY, grid: methods, summary, cost, fitSeconds: fit.seconds };
+  anySynth.dispose();
+  return { trainRows: train.length, sdY, grid: methods, summary, cost, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds };
 }
 
 // ---- 2. imputation on real tables ----------------------------------------------------------
@@ -416,15 +427,28 @@ async function realTable(name) {
     results[`ours, ${label}: one draw`] = score(t, st, test, masked, r.value[0]);
     log(`${name}: ours ${label} ${r.seconds.toFixed(1)} s`);
   }
+  const anySynth = new TabularSynthesizer({ nTimesteps: 100, maxSteps, seed: SEED, categorical: t.categorical, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
+  const fitAny = await timed(() => anySynth.fit(train, { onWarning: () => {} }));
+  log(`${name}: fit (conditioning 'any') ${fitAny.seconds.toFixed(1)} s`);
+  {
+    const r = await timed(() => anySynth.impute(masked, { draws: 10, seed: SEED + 5 }));
+    results["ours, trained 'any': mean/mode of 10 draws"] = { ...score(t, st, test, masked, pool(t, r.value, masked)), seconds: r.seconds };
+    results["ours, trained 'any': one draw"] = score(t, st, test, masked, r.value[0]);
+  }
   const n = QUICK ? 500 : 1000;
   const given = { [t.numeric[0]]: test[0][t.numeric[0]], [t.categorical[0]]: test[0][t.categorical[0]] };
   const cost = {
     unconditional: (await timed(() => synth.sample(n, { seed: 1 }))).seconds / n,
     'given, jumps 1': (await timed(() => synth.sample(n, { seed: 1, given, resample: { jumps: 1 } }))).seconds / n,
     'given, jumps 10': (await timed(() => synth.sample(n, { seed: 1, given, resample: { jumps: 10, length: 10 } }))).seconds / n,
+    "'any' model, unconditional": (await timed(() => anySynth.sample(n, { seed: 1 }))).seconds / n,
+    "'any' model, given": (await timed(() => anySynth.sample(n, { seed: 1, given }))).seconds / n,
   };
   synth.dispose();
-  return { trainRows: nTrain, testRows: nTest, droppedRowsWithGaps: t.dropped, maxSteps, fitSeconds: fit.seconds, results, cost, given: Object.keys(given) };
+  anySynth.dispose();
+  return {
+    trainRows: nTrain, testRows: nTest, droppedRowsWithGaps: t.dropped, maxSteps, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds, results, cost, given: Object.keys(given),
+  };
 }
 
 // ---- run -----------------------------------------------------------------------------------
@@ -445,13 +469,15 @@ for (const [name, v] of Object.entries(truth.summary)) {
   lines.push(`| ${name} | ${f3(v.maxMeanErrorSdY)} | ${f3(v.maxMeanErrorCondSd)} | ${f3(v.worstSdRatio)} | ${f3(v.coverage90)} |`);
 }
 lines.push('', `Cost per row (ms): ${Object.entries(truth.cost).map(([k, v]) => `${k} ${(v * 1000).toFixed(3)}`).join(', ')}; ratio given/unconditional: ` +
-  `jumps 1 ${(truth.cost['given, jumps 1'] / truth.cost.unconditional).toFixed(2)}x, jumps 10 ${(truth.cost['given, jumps 10'] / truth.cost.unconditional).toFixed(2)}x (target <= 1.5x)`, '');
+  `jumps 1 ${(truth.cost['given, jumps 1'] / truth.cost.unconditional).toFixed(2)}x, jumps 10 ${(truth.cost['given, jumps 10'] / truth.cost.unconditional).toFixed(2)}x, ` +
+  `'any' model ${(truth.cost["'any' model, given"] / truth.cost.unconditional).toFixed(2)}x (target <= 1.5x)`, '');
 for (const [name, r] of Object.entries(tables)) {
   lines.push(`## ${name}: ${r.trainRows} training rows, ${r.testRows} held-out rows with 20% MCAR cells removed (rows with gaps dropped first: ${r.droppedRowsWithGaps}); ${r.maxSteps} training steps, T = 100`, '');
   lines.push('| imputer | numeric RMSE (sd units, lower is better) | categorical accuracy | seconds |');
   lines.push('|---|---|---|---|');
   for (const [k, v] of Object.entries(r.results)) lines.push(`| ${k} | ${f3(v.rmseSd)} | ${f3(v.accuracy)} | ${v.seconds !== undefined ? v.seconds.toFixed(1) : ''} |`);
   lines.push('', `Cost per row (ms), given ${r.given.join(' + ')}: ${Object.entries(r.cost).map(([k, v]) => `${k} ${(v * 1000).toFixed(3)}`).join(', ')}; ratio jumps 1 ` +
-    `${(r.cost['given, jumps 1'] / r.cost.unconditional).toFixed(2)}x, jumps 10 ${(r.cost['given, jumps 10'] / r.cost.unconditional).toFixed(2)}x`, '');
+    `${(r.cost['given, jumps 1'] / r.cost.unconditional).toFixed(2)}x, jumps 10 ${(r.cost['given, jumps 10'] / r.cost.unconditional).toFixed(2)}x, ` +
+    `'any' model ${(r.cost["'any' model, given"] / r.cost.unconditional).toFixed(2)}x (ratios against the inpainting model's unconditional sampling)`, '');
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { autoSettings } from './auto-config.js';
+import { anyTrainingSet, contextLayout, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
 import { imputeTables, readImputeInput } from './conditioning/impute.js';
 import { KnownCells, ResampleOptions, checkResample } from './conditioning/known.js';
@@ -33,6 +34,14 @@ export interface TabularSynthesizerOptions
   extends Omit<TabularDiffusionOptions, 'categorical'>, Omit<TabularTransformerOptions, 'categoricalEncoding' | 'categorical'> {
   /** A list of categorical column names, or { columns, method, graph, noise, sampler, ... }. */
   categorical?: readonly string[] | SynthesizerCategoricalOptions;
+  /**
+   * 'any': train for arbitrary conditioning (a random subset of each row's cells observed and
+   * given to the network; the loss on the others), stored in the model file. Default 'none':
+   * conditioning by inpainting only. See docs/imputation.md.
+   */
+  conditioning?: 'none' | 'any';
+  /** conditioning 'any': copies of the training rows, each with its own random observed subset (default 4). */
+  conditioningCopies?: number;
 }
 
 export interface SynthesizerFitOptions {
@@ -112,6 +121,8 @@ export interface SynthesizerSettings {
   notes: string[];
   /** Validation checks (fit with `validation`) and the step whose weights were kept. */
   validation?: { heldOutRows: number; bestStep: number; history: ValidationRecord[] };
+  /** 'any': the network was trained for arbitrary conditioning (its context row is the observed cells). */
+  conditioning?: 'any';
 }
 
 export class TabularSynthesizer {
@@ -119,6 +130,7 @@ export class TabularSynthesizer {
   private model: TabularDiffusion;
   private readonly userDiffusion: TabularDiffusionOptions;
   private chosen: SynthesizerSettings | null = null;
+  private readonly conditioning: { mode: 'none' | 'any'; copies: number } = { mode: 'none', copies: 4 };
 
   constructor(
     options: TabularSynthesizerOptions = {},
@@ -132,7 +144,13 @@ export class TabularSynthesizer {
       this.chosen = parts.settings ?? null;
       return;
     }
-    const { categorical, ...rest } = options;
+    const { categorical, conditioning, conditioningCopies, ...rest } = options;
+    if (conditioning !== undefined && conditioning !== 'none' && conditioning !== 'any') {
+      throw new RangeError(`conditioning: expected 'none' or 'any', got ${JSON.stringify(conditioning)}`);
+    }
+    const copies = conditioningCopies ?? 4;
+    if (!Number.isInteger(copies) || copies < 1 || copies > 64) throw new RangeError(`conditioningCopies: expected an integer in [1, 64], got ${String(copies)}`);
+    this.conditioning = { mode: conditioning ?? 'none', copies };
     const split = splitCategorical(categorical);
     const transformerOptions: TabularTransformerOptions = { categoricalEncoding: split.encoding };
     if (split.columns) transformerOptions.categorical = split.columns;
@@ -187,7 +205,18 @@ export class TabularSynthesizer {
     this.model.dispose();
     this.model = new TabularDiffusion(auto.diffusion);
     this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes };
+    if (this.conditioning.mode === 'any') {
+      this.chosen.conditioning = 'any';
+      this.chosen.notes.push(`conditioning 'any': ${this.conditioning.copies} copies of the rows, each with a random observed subset`);
+    }
     options.onSettings?.(this.settings!);
+    if (this.conditioning.mode === 'any') {
+      if (validation > 0) throw new RangeError("validation: not supported with conditioning: 'any'");
+      const set = anyTrainingSet(contextLayout(this.transformer), m, this.conditioning.copies, this.model.options.seed);
+      const common = { callbacks: options.callbacks, signal: options.signal, onProgress: options.onProgress, observed: set.observed, context: set.context };
+      if (classes.length === 0) return this.model.fit(set.numeric, common);
+      return this.model.fit({ numeric: set.numeric, categorical: set.categorical }, { ...common, categoricalClasses: classes });
+    }
     if (validation > 0) {
       const split = splitRows(m, validation, this.model.options.seed);
       const steps = this.model.options.maxSteps;
@@ -276,9 +305,18 @@ export class TabularSynthesizer {
     const chosen = options.sampler === undefined ? this.chosen?.sampler : undefined;
     let known: KnownCells | undefined;
     if (given) ({ known, fixed } = given.cond.encode(given.start, n, seed, offset));
+    let resample = known ? options.resample : undefined;
+    let context;
+    if (this.chosen?.conditioning === 'any') {
+      // The network reads the observed cells from its context row; the held classes are not
+      // clamped (training saw them noised like any cell) and no resampling is needed.
+      context = samplingContext(contextLayout(this.transformer), known, fixed);
+      fixed = undefined;
+      if (known) resample = { jumps: 1, ...options.resample };
+    }
     const common = {
       seed, offset, sampler: options.sampler ?? chosen?.sampler, steps: options.steps ?? chosen?.steps, eta: options.eta ?? chosen?.eta,
-      signal: options.signal, onProgress, known, resample: known ? options.resample : undefined,
+      signal: options.signal, onProgress, known, resample, context,
     };
     let out: OutputColumns;
     if (!this.mixed) {
@@ -419,6 +457,7 @@ function readSettings(raw: unknown, path: string): SynthesizerSettings {
   if (!s || typeof s !== 'object' || (sampler !== 'ddpm' && sampler !== 'ddim' && sampler !== 'dpm-solver++') || !Array.isArray(s.notes)) {
     throw new Error(`${path}: the stored settings are malformed`);
   }
+  if (s.conditioning !== undefined && s.conditioning !== 'any') throw new Error(`${path}: the stored settings' conditioning is malformed`);
   return s;
 }
 

@@ -228,3 +228,53 @@ describe('other encodings', () => {
     }
   });
 });
+
+describe("conditioning: 'any' (trained for arbitrary conditioning)", () => {
+  test('stored in the model file; held cells bit for bit; b | a follows the known conditional pmf', async () => {
+    const anyModel = new TabularSynthesizer({ ...FAST, categorical: ['a', 'b'], conditioning: 'any', conditioningCopies: 2 });
+    try {
+      await anyModel.fit(train);
+      assert.equal(anyModel.settings.conditioning, 'any');
+      const path = join(dir, 'any.tdm');
+      await anyModel.save(path);
+      const loaded = await TabularSynthesizer.load(path);
+      try {
+        assert.equal(loaded.settings.conditioning, 'any');
+        const given = { a: 'a1', x: 0.25, age: { min: 38, max: 42 } };
+        const rows = await loaded.sample(50, { seed: 3, given });
+        assert.deepEqual(rows, await anyModel.sample(50, { seed: 3, given }));
+        for (const row of rows) {
+          assert.equal(row.a, 'a1');
+          assert.equal(row.x, 0.25);
+          assert.ok(row.age >= 38 && row.age <= 42);
+        }
+      } finally {
+        loaded.dispose();
+      }
+      for (let a = 0; a < 3; a++) {
+        const total = JOINT[a].reduce((s, v) => s + v, 0);
+        const truth = JOINT[a].map((v) => v / total);
+        const out = await anyModel.sample(2000, { seed: 20 + a, given: { a: A[a] } });
+        const pmf = [0, 1, 2].map((j) => out.filter((r) => r.b === B[j]).length / out.length);
+        const tv = pmf.reduce((s, p, j) => s + Math.abs(p - truth[j]), 0) / 2;
+        assert.ok(tv <= 0.06, `a = ${A[a]}: b | a pmf ${pmf.map((p) => p.toFixed(3))} vs truth ${truth.map((p) => p.toFixed(3))} (TV ${tv.toFixed(3)})`);
+      }
+      // Unconditional sampling is the all-missing context.
+      const free = await anyModel.sample(200, { seed: 1 });
+      assert.equal(free.length, 200);
+      assert.ok(free.every((r) => A.includes(r.a) && B.includes(r.b) && Number.isFinite(r.x)));
+      const [[filled]] = await anyModel.impute([{ a: null, b: 'b2', x: null, age: 45, inc: 1.5 }], { seed: 1 });
+      assert.ok(A.includes(filled.a) && Number.isFinite(filled.x) && filled.b === 'b2' && filled.age === 45 && filled.inc === 1.5, JSON.stringify(filled));
+    } finally {
+      anyModel.dispose();
+    }
+  });
+
+  test('bad options', async () => {
+    assert.throws(() => new TabularSynthesizer({ conditioning: 'some' }), /conditioning: expected 'none' or 'any'/);
+    assert.throws(() => new TabularSynthesizer({ conditioningCopies: 0 }), /conditioningCopies/);
+    const m = new TabularSynthesizer({ ...FAST, maxSteps: 5, conditioning: 'any' });
+    await assert.rejects(m.fit(train.slice(0, 100), { validation: 0.2 }), /validation: not supported with conditioning: 'any'/);
+    m.dispose();
+  });
+});
