@@ -17,7 +17,11 @@ export { loadNative as nativeOps } from './native.js';
 export type { NativeAddon, NativeModel } from './native.js';
 export { backendInfo } from './backend-info.js';
 export { TabularSynthesizer } from './synthesizer.js';
-export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions } from './synthesizer.js';
+export type {
+  TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions, SynthesizerImputeOptions,
+} from './synthesizer.js';
+export type { GivenRow, RangeCondition } from './conditioning/given.js';
+export type { KnownCells, ResampleOptions } from './conditioning/known.js';
 export { readModelFile, writeModelFile, MODEL_FILE_VERSION } from './model-file.js';
 export { MAX_CATEGORICAL_CLASSES } from './sedd/options.js';
 export type { CategoricalOptions, CategoricalMethod } from './sedd/options.js';

@@ -3,9 +3,11 @@
 // conditional pmf of a known joint, draws are deterministic from the seed whatever the chunking
 // and thread count, and bad input is a clear error (docs/imputation.md).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 import fc from 'fast-check';
@@ -276,5 +278,34 @@ describe("conditioning: 'any' (trained for arbitrary conditioning)", () => {
     const m = new TabularSynthesizer({ ...FAST, maxSteps: 5, conditioning: 'any' });
     await assert.rejects(m.fit(train.slice(0, 100), { validation: 0.2 }), /validation: not supported with conditioning: 'any'/);
     m.dispose();
+  });
+});
+
+describe('tabdiff impute', () => {
+  const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cjs', 'cli', 'main.js');
+  const run = (...args) => spawnSync(process.execPath, [MAIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+
+  test('fills the gaps of a CSV; --draws m writes the long format; bad cells name the line', async () => {
+    await synth.save(join(dir, 'cli.tdm'));
+    writeFileSync(join(dir, 'gaps.csv'), 'a,b,x,age,inc,note\na0,,0.5,,,first\n,b2,NA,44,0,\n');
+    const one = run('impute', 'cli.tdm', 'gaps.csv', '-o', 'filled.csv', '--seed', '3', '--jumps', '2');
+    assert.equal(one.status, 0, one.stderr);
+    const lines = readFileSync(join(dir, 'filled.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    assert.deepEqual(lines[0], ['a', 'b', 'x', 'age', 'inc', 'note']);
+    assert.equal(lines[1][0], 'a0');
+    assert.equal(lines[1][2], '0.5');
+    assert.equal(lines[1][5], 'first');
+    assert.ok(B.includes(lines[1][1]) && /^-?\d+$/.test(lines[1][3]), lines[1].join(','));
+    assert.ok(A.includes(lines[2][0]) && Number.isFinite(Number(lines[2][2])) && lines[2][2] !== '', lines[2].join(','));
+    assert.equal(lines[2][3], '44');
+    const many = run('impute', 'cli.tdm', 'gaps.csv', '--draws', '3', '--seed', '3', '--jumps', '1');
+    assert.equal(many.status, 0, many.stderr);
+    const rows = many.stdout.trim().split('\n');
+    assert.equal(rows[0], '.imp,a,b,x,age,inc,note');
+    assert.deepEqual(rows.slice(1).map((r) => r.split(',')[0]), ['1', '1', '2', '2', '3', '3']);
+    writeFileSync(join(dir, 'bad.csv'), 'a,x\na0,1\nzz,\n');
+    const bad = run('impute', 'cli.tdm', 'bad.csv');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /bad.csv: rows: column "a", line 3: category "zz" was not seen in fit/);
   });
 });
