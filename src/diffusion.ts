@@ -110,7 +110,7 @@ export interface SampleOptions {
   batchSize?: number;
   /** Inpainting: observed cells of the numeric matrix, held on the chain (docs/imputation.md). CPU backend. */
   known?: KnownCells;
-  /** RePaint resampling of an inpainting call (default { jumps: 10, length: 10 }; 1 jump with DPM-Solver++). */
+  /** RePaint resampling of an inpainting call (default { jumps: 10, length: 10, start: 0.75 }; 1 jump with DPM-Solver++). */
   resample?: ResampleOptions;
   callbacks?: DiffusionCallback[];
   signal?: AbortSignal;

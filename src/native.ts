@@ -37,7 +37,7 @@ export interface NativeAddon extends SeddOps {
     rowOffset?: number; pass?: number; known: Float32Array; knownMask: Uint8Array; knownRows?: number;
   }): Float32Array;
   inpaintJump(options: { x: Float32Array; rows: number; cols: number; abarFrom: number; abarTo: number; seed?: number | bigint; rowOffset?: number; step?: number }): Float32Array;
-  inpaintSchedule(options: { steps: number; jumps?: number; length?: number }): Int32Array;
+  inpaintSchedule(options: { steps: number; jumps?: number; length?: number; start?: number }): Int32Array;
   backendInfo(): {
     backend: string; gemmKernel: string; defaultThreads: number;
     cuda: { available: boolean; devices: number; device?: string; reason?: string; library?: string };
@@ -80,7 +80,7 @@ export interface NativeSampleOptions {
   /** Mixed-type models (sample then resolves to { numeric, categorical }). */
   categoricalSampler?: 'analytic' | 'euler'; fixed?: Int32Array; fixedRows?: number;
   /** Inpainting (native/addon/ops_inpaint.h). */
-  known?: Float32Array; knownMask?: Uint8Array; knownRows?: number; resampleJumps?: number; resampleLength?: number;
+  known?: Float32Array; knownMask?: Uint8Array; knownRows?: number; resampleJumps?: number; resampleLength?: number; resampleStart?: number;
 }
 
 export type WeightSlot = 'params' | 'ema' | 'adamM' | 'adamV';

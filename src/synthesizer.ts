@@ -86,7 +86,7 @@ export interface SynthesizerSampleOptions {
    * value inside the range; a gap or an absent column is drawn. See docs/imputation.md.
    */
   given?: GivenRow | readonly GivenRow[];
-  /** RePaint resampling of conditional sampling and impute (default { jumps: 10, length: 10 }). */
+  /** RePaint resampling of conditional sampling and impute (default { jumps: 10, length: 10, start: 0.75 }). */
   resample?: ResampleOptions;
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;

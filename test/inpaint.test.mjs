@@ -47,20 +47,20 @@ function oracleMatrix(abar) {
   return inv3(A).map((r) => r.map((v) => v * Math.sqrt(1 - abar)));
 }
 
-function moves(T, jumps, length) {
-  const flat = ops.inpaintSchedule({ steps: T, jumps, length });
+function moves(T, jumps, length, start = 0) {
+  const flat = ops.inpaintSchedule({ steps: T, jumps, length, start });
   const out = [];
   for (let i = 0; i < flat.length; i += 4) out.push({ k: flat[i], kEnd: flat[i + 1], up: flat[i + 2] === 1, pass: flat[i + 3] });
   return out;
 }
 
 /** The chain's exact law: float64 mean and covariance after every move (DDPM, beta variance). */
-function chainLaw(T, jumps, length) {
+function chainLaw(T, jumps, length, start = 0) {
   const { alphaBars: ab, betas } = schedule(T);
   const abarAfter = (k) => (k + 1 < T ? ab[T - 2 - k] : 1); // timesteps are T-1 .. 0: step k lands on T-2-k
   let mu = [0, 0, 0];
   let P = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
-  for (const mv of moves(T, jumps, length)) {
+  for (const mv of moves(T, jumps, length, start)) {
     if (mv.up) {
       const r = ab[T - 1 - mv.k] / abarAfter(mv.kEnd);
       mu = mu.map((v) => Math.sqrt(r) * v);
@@ -159,6 +159,25 @@ test('inpaintSchedule: blocks of `length` steps run `jumps` times, a jump back u
   assert.deepEqual(moves(7, 1, 3).map((v) => v.k), [0, 1, 2, 3, 4, 5, 6]);
   assert.equal(m.at(-1).k, 24);
   assert.equal(m.at(-1).up, false);
+  // start: blocks before floor(start * steps) run once.
+  const late = moves(40, 3, 10, 0.5);
+  assert.deepEqual(late.slice(0, 20).map((v) => v.k), Array.from({ length: 20 }, (_, i) => i));
+  assert.equal(late.filter((v) => v.up).length, 2 * 2);
+  assert.equal(late.filter((v) => !v.up).length, 20 + 20 * 3);
+});
+
+test('resampling only the low-noise end (start 0.75) keeps the exact chain law of resampling throughout', () => {
+  // At high noise the observed cell says almost nothing: jumps there cost without helping.
+  // Criterion: the late schedule's mean is within a tenth of the full schedule's remaining bias
+  // (it keeps 90% of what resampling gains) and its variance within 1%.
+  const exact = conditional();
+  const all = freeBlock(chainLaw(500, 10, 10, 0));
+  const late = freeBlock(chainLaw(500, 10, 10, 0.75));
+  for (let p = 0; p < 2; p++) {
+    const bias = Math.abs(all.mu[p] - exact.mu[p]);
+    assert.ok(Math.abs(all.mu[p] - late.mu[p]) < 0.1 * bias, `mean of column ${U[p]}: ${late.mu[p]} vs ${all.mu[p]} (bias ${bias})`);
+    assert.ok(Math.abs(all.P[p][p] - late.P[p][p]) < 0.01 * all.P[p][p], `variance of column ${U[p]}: ${late.P[p][p]} vs ${all.P[p][p]}`);
+  }
 });
 
 test('inpainting, exact predictor: the draws follow the exact law of the discretised RePaint chain; observed cells bit for bit', () => {

@@ -107,14 +107,15 @@ Napi::Value InpaintJump(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// inpaintSchedule({steps, jumps, length}) -> Int32Array of [k, kEnd, up, pass] per move
+// inpaintSchedule({steps, jumps, length, start}) -> Int32Array of [k, kEnd, up, pass] per move
 Napi::Value InpaintSchedule(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
   const size_t steps = static_cast<size_t>(GetNumber(o, "steps", {1, 100000, true}, NAN));
   const int jumps = static_cast<int>(GetNumber(o, "jumps", {1, 100, true}, 1));
   const int length = static_cast<int>(GetNumber(o, "length", {1, 100000, true}, 10));
-  const std::vector<cpu::Move> moves = cpu::inpaint_schedule(steps, jumps, length);
+  const double start = GetNumber(o, "start", {0, 1, false}, 0);
+  const std::vector<cpu::Move> moves = cpu::inpaint_schedule(steps, jumps, length, start);
   Napi::Int32Array out = Napi::Int32Array::New(env, moves.size() * 4);
   for (size_t i = 0; i < moves.size(); ++i) {
     out[4 * i] = moves[i].k;
@@ -130,7 +131,7 @@ Napi::Value InpaintSchedule(const Napi::CallbackInfo& info) {
 void GetSampleInpaint(const Napi::Object& o, const cpu::DenoiserModel& model, double n, SampleInputs& in) {
   Napi::Env env = o.Env();
   if (!Has(o, "known")) {
-    for (const char* key : {"knownMask", "knownRows", "resampleJumps", "resampleLength"}) {
+    for (const char* key : {"knownMask", "knownRows", "resampleJumps", "resampleLength", "resampleStart"}) {
       if (Has(o, key)) ThrowRange(env, key, "only applies with known");
     }
     return;
@@ -139,6 +140,7 @@ void GetSampleInpaint(const Napi::Object& o, const cpu::DenoiserModel& model, do
   s.known = ReadKnown(o, n, model.numeric_dim(), in.known, in.known_mask);
   s.resample_jumps = static_cast<int>(GetNumber(o, "resampleJumps", {1, 100, true}, 1));
   s.resample_length = static_cast<int>(GetNumber(o, "resampleLength", {1, 100000, true}, 10));
+  s.resample_start = GetNumber(o, "resampleStart", {0, 1, false}, 0);
   if (s.resample_jumps > 1 && s.kind == cpu::SamplerKind::DPMSolver) {
     ThrowRange(env, "resampleJumps", "jumps need a one-step sampler ('ddpm' or 'ddim'): DPM-Solver++ carries the previous step's prediction");
   }

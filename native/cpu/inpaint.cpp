@@ -19,12 +19,13 @@ Renoise renoise_to(const double* alpha_bars, int prev) {
   return r;
 }
 
-std::vector<Move> inpaint_schedule(size_t steps, int jumps, int length) {
+std::vector<Move> inpaint_schedule(size_t steps, int jumps, int length, double start) {
   std::vector<Move> moves;
   const size_t block = static_cast<size_t>(std::max(1, length));
-  const uint32_t passes = static_cast<uint32_t>(std::max(1, jumps));
+  const size_t first = static_cast<size_t>(std::floor(std::min(1.0, std::max(0.0, start)) * static_cast<double>(steps)));
   for (size_t s = 0; s < steps; s += block) {
     const size_t e = std::min(steps, s + block);
+    const uint32_t passes = s >= first ? static_cast<uint32_t>(std::max(1, jumps)) : 1u;
     for (uint32_t pass = 0; pass < passes; ++pass) {
       for (size_t k = s; k < e; ++k) moves.push_back({static_cast<int>(k), static_cast<int>(k), false, pass});
       if (pass + 1 < passes) moves.push_back({static_cast<int>(s), static_cast<int>(e - 1), true, pass});

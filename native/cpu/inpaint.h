@@ -47,8 +47,10 @@ struct Move {
 };
 
 // Blocks of `length` steps, each run `jumps` times with a jump back up between runs
-// (jumps = 1: the plain chain, one move per step).
-std::vector<Move> inpaint_schedule(size_t steps, int jumps, int length);
+// (jumps = 1: the plain chain, one move per step). Only blocks that start at or after step
+// floor(start * steps) are resampled: at high noise the observed cells carry almost no
+// information, so jumps there cost without helping (docs/imputation.md).
+std::vector<Move> inpaint_schedule(size_t steps, int jumps, int length, double start = 0.0);
 
 // The noise step of a visit: t + T * pass (pass 0 is the plain sampler's draw).
 inline uint32_t visit_step(int t, int T, uint32_t pass) { return static_cast<uint32_t>(t) + static_cast<uint32_t>(T) * pass; }

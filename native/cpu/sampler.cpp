@@ -70,7 +70,7 @@ bool run_chunk(const DenoiserModel& model, const float* params, const SampleOpti
   const uint64_t global_row = o.row_offset + static_cast<uint64_t>(first_row);
   fill_normals(o.seed, kStreamSampleInit, global_row, rows, 0, d, s.x.data());
   const bool inpaint = o.known.active();
-  for (const Move& m : inpaint_schedule(plan.size(), inpaint ? o.resample_jumps : 1, o.resample_length)) {
+  for (const Move& m : inpaint_schedule(plan.size(), inpaint ? o.resample_jumps : 1, o.resample_length, o.resample_start)) {
     if (abort.load(std::memory_order_relaxed)) return false;
     const int k = m.k;
     const uint32_t step = visit_step(o.timesteps[k], o.T, m.pass);
@@ -80,7 +80,7 @@ bool run_chunk(const DenoiserModel& model, const float* params, const SampleOpti
     }
     const float* eps_hat =
         mlp_forward_folded(model.cfg, model.layout, params, s.x.data(), rows, plan[k].first_bias.data(), row_bias, s.ws, nullptr);
-    const Renoise r = inpaint ? renoise_to(o.alpha_bars, k + 1 < plan.size() ? o.timesteps[k + 1] : -1) : Renoise{};
+    const Renoise r = inpaint ? renoise_to(o.alpha_bars, static_cast<size_t>(k) + 1 < plan.size() ? o.timesteps[k + 1] : -1) : Renoise{};
     if (o.kind == SamplerKind::DPMSolver) {
       dpm_solver_step(s.x.data(), eps_hat, s.x0_prev.data(), rows, d, plan[k].dpm);
       if (inpaint) inpaint_substitute(s.x.data(), rows, d, o.seed, global_row, step, o.known, first_row, r);

@@ -41,6 +41,7 @@ struct SampleOptions {
   KnownCells known;
   int resample_jumps = 1;
   int resample_length = 10;
+  double resample_start = 0.0;  // share of the chain before the first resampled block
 };
 
 using SampleProgress = std::function<void(int64_t rows_done)>;

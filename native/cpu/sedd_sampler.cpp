@@ -52,7 +52,7 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
   cat_init(s.x_cat.data(), rows, L, keep, o.seed, global_row);
   cat_apply_fixed(s.x_cat.data(), rows, C, o.fixed, o.fixed_rows, first_row);
   const bool inpaint = o.known.active();
-  for (const Move& m : inpaint_schedule(plan.size(), o.resample_jumps, o.resample_length)) {
+  for (const Move& m : inpaint_schedule(plan.size(), o.resample_jumps, o.resample_length, o.resample_start)) {
     if (abort.load(std::memory_order_relaxed)) return false;
     const size_t k = static_cast<size_t>(m.k);
     const MixedPlan& p = plan[k];

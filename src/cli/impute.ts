@@ -17,6 +17,7 @@ interface ImputeFlags {
   steps?: number;
   jumps?: number;
   jumpLength?: number;
+  jumpStart?: number;
   threads?: number;
 }
 
@@ -29,13 +30,21 @@ function intArg(min: number, max: number) {
   };
 }
 
+function shareArg(value: string): number {
+  const v = value.trim();
+  const x = Number(v);
+  if (v === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError('expected a number in [0, 1].');
+  return x;
+}
+
 async function imputeCommand(model: string, data: string, flags: ImputeFlags, signal: AbortSignal, info: (line: string) => void): Promise<void> {
   const toStdout = flags.output === undefined || flags.output === '-';
   if (!toStdout) checkWritable(flags.output!);
   const table = readCsv(data);
   const synth = await TabularSynthesizer.load(model, flags.threads !== undefined ? { threads: flags.threads, device: 'cpu' } : { device: 'cpu' });
   try {
-    const resample = flags.jumps !== undefined || flags.jumpLength !== undefined ? { jumps: flags.jumps, length: flags.jumpLength } : undefined;
+    const resample = flags.jumps !== undefined || flags.jumpLength !== undefined || flags.jumpStart !== undefined
+      ? { jumps: flags.jumps, length: flags.jumpLength, start: flags.jumpStart } : undefined;
     const t0 = performance.now();
     let tables;
     try {
@@ -70,8 +79,9 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', intArg(0, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
     .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', intArg(1, 100000))
-    .option('--jumps <r>', 'RePaint resampling: runs of each block of steps (default 10; 1 = plain replacement)', intArg(1, 100))
+    .option('--jumps <r>', 'RePaint resampling: runs of each resampled block of steps (default 10; 1 = plain replacement)', intArg(1, 100))
     .option('--jump-length <j>', 'RePaint resampling: steps per block (default 10)', intArg(1, 100000))
+    .option('--jump-start <share>', 'RePaint resampling: share of the chain before the first resampled block (default 0.75)', shareArg)
     .option('--threads <n>', 'CPU threads', intArg(1, 256))
     .action((model: string, data: string, flags: ImputeFlags) => imputeCommand(model, data, flags, signal(), info));
 }

@@ -10,14 +10,19 @@ export interface KnownCells {
   rows: number;
 }
 
-/** RePaint's resampling: each block of `length` reverse steps is run `jumps` times, jumping back up in between. */
+/**
+ * RePaint's resampling: each block of `length` reverse steps is run `jumps` times, jumping back
+ * up in between; only blocks after the first `start` share of the chain (the low-noise end,
+ * where the observed cells carry information).
+ */
 export interface ResampleOptions {
   jumps?: number;
   length?: number;
+  start?: number;
 }
 
-/** Defaults: RePaint's own (10 and 10); docs/imputation.md gives the bias and cost of other choices. */
-export const DEFAULT_RESAMPLE = { jumps: 10, length: 10 } as const;
+/** Defaults: RePaint's jumps and length, over the last quarter of the chain (docs/imputation.md). */
+export const DEFAULT_RESAMPLE = { jumps: 10, length: 10, start: 0.75 } as const;
 
 /** The native sample() keys of an inpainting call, validated. */
 export function nativeKnown(
@@ -34,12 +39,12 @@ export function nativeKnown(
     throw new RangeError(`known.values: expected a Float32Array of rows x ${cols} values`);
   }
   if (!(mask instanceof Uint8Array) || mask.length !== rows * cols) throw new RangeError(`known.mask: expected a Uint8Array of rows x ${cols} flags`);
-  const { jumps, length } = checkResample(resample, sampler);
-  return { known: values, knownMask: mask, knownRows: rows, resampleJumps: jumps, resampleLength: length };
+  const { jumps, length, start } = checkResample(resample, sampler);
+  return { known: values, knownMask: mask, knownRows: rows, resampleJumps: jumps, resampleLength: length, resampleStart: start };
 }
 
 /** The resampling schedule with defaults filled in; a bad value is a RangeError naming it. */
-export function checkResample(resample: ResampleOptions | undefined, sampler: string | undefined): { jumps: number; length: number } {
+export function checkResample(resample: ResampleOptions | undefined, sampler: string | undefined): { jumps: number; length: number; start: number } {
   const r = resample ?? {};
   if (r === null || typeof r !== 'object') throw new TypeError('resample: expected { jumps, length }');
   const dpm = sampler === 'dpm-solver++';
@@ -47,8 +52,10 @@ export function checkResample(resample: ResampleOptions | undefined, sampler: st
   const length = r.length ?? DEFAULT_RESAMPLE.length;
   if (!Number.isInteger(jumps) || jumps < 1 || jumps > 100) throw new RangeError(`resample.jumps: expected an integer in [1, 100], got ${String(jumps)}`);
   if (!Number.isInteger(length) || length < 1 || length > 100000) throw new RangeError(`resample.length: expected an integer in [1, 100000], got ${String(length)}`);
+  const start = r.start ?? DEFAULT_RESAMPLE.start;
+  if (typeof start !== 'number' || !(start >= 0 && start <= 1)) throw new RangeError(`resample.start: expected a share of the chain in [0, 1], got ${String(start)}`);
   if (dpm && jumps > 1) {
     throw new RangeError("resample.jumps: jumps need a one-step sampler ('ddpm' or 'ddim'); DPM-Solver++ carries the previous step's prediction");
   }
-  return { jumps, length };
+  return { jumps, length, start };
 }
