@@ -309,3 +309,29 @@ describe('tabdiff impute', () => {
     assert.match(bad.stderr, /bad.csv: rows: column "a", line 3: category "zz" was not seen in fit/);
   });
 });
+
+describe('dates and columnar input', () => {
+  test('a date column: given dates come back as given, date ranges hold; impute takes columnar tables', async () => {
+    const r = rng(5);
+    const day = 86400000;
+    const rows = Array.from({ length: 300 }, () => {
+      const x = r.normal();
+      return { when: new Date(Date.UTC(2020, 0, 1) + Math.round(200 + 60 * x) * day).toISOString().slice(0, 10), x };
+    });
+    const model = new TabularSynthesizer({ ...FAST, maxSteps: 300 });
+    try {
+      await model.fit(rows);
+      for (const row of await model.sample(10, { seed: 1, given: { when: '2020-06-01' }, resample: { jumps: 1 } })) assert.equal(row.when, '2020-06-01');
+      for (const row of await model.sample(20, { seed: 2, given: { when: { min: '2020-05-01', max: '2020-05-31' } }, resample: { jumps: 1 } })) {
+        assert.ok(row.when >= '2020-05-01' && row.when <= '2020-05-31', row.when);
+      }
+      const [filled] = await model.impute({ when: ['2020-03-03', null], x: [null, 0.5] }, { seed: 3, resample: { jumps: 1 } });
+      assert.equal(filled[0].when, '2020-03-03');
+      assert.ok(Number.isFinite(filled[0].x));
+      assert.match(filled[1].when, /^\d{4}-\d\d-\d\d$/);
+      assert.equal(filled[1].x, 0.5);
+    } finally {
+      model.dispose();
+    }
+  });
+});
