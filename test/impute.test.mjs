@@ -139,6 +139,18 @@ describe('sample(n, { given })', () => {
       two.dispose();
     }
     assert.notDeepEqual(await synth.sample(23, { seed: 6, given, resample: RESAMPLE }), whole);
+    // One given row per output row: each chunk reads its own rows of the table.
+    const table = tableRows(23, 77).map((r, i) => (i % 3 === 0 ? { a: r.a } : i % 3 === 1 ? { x: r.x, age: { min: 30, max: 50 } } : { b: r.b, inc: r.inc }));
+    const perRow = await synth.sample(23, { seed: 8, given: table, resample: RESAMPLE });
+    const perRowStreamed = [];
+    for await (const row of synth.sampleStream(23, { seed: 8, given: table, resample: RESAMPLE, chunkRows: 5 })) perRowStreamed.push(row);
+    assert.deepEqual(perRowStreamed, perRow);
+    perRow.forEach((row, i) => {
+      for (const [c, v] of Object.entries(table[i])) {
+        if (typeof v === 'object' && v !== null) assert.ok(row[c] >= 30 && row[c] <= 50);
+        else if (v !== null) assert.equal(row[c], v);
+      }
+    });
   });
 
   test('bad input: a clear error naming the argument, the column and the row', async () => {
