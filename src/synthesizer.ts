@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { autoSettings } from './auto-config.js';
-import { anyTrainingSet, contextLayout, samplingContext } from './conditioning/any.js';
+import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
 import { imputeTables, readImputeInput } from './conditioning/impute.js';
 import { KnownCells, ResampleOptions, checkResample } from './conditioning/known.js';
@@ -212,10 +212,7 @@ export class TabularSynthesizer {
     options.onSettings?.(this.settings!);
     if (this.conditioning.mode === 'any') {
       if (validation > 0) throw new RangeError("validation: not supported with conditioning: 'any'");
-      const set = anyTrainingSet(contextLayout(this.transformer), m, this.conditioning.copies, this.model.options.seed);
-      const common = { callbacks: options.callbacks, signal: options.signal, onProgress: options.onProgress, observed: set.observed, context: set.context };
-      if (classes.length === 0) return this.model.fit(set.numeric, common);
-      return this.model.fit({ numeric: set.numeric, categorical: set.categorical }, { ...common, categoricalClasses: classes });
+      return fitAny(this.model, contextLayout(this.transformer), m, classes, this.conditioning.copies, options);
     }
     if (validation > 0) {
       const split = splitRows(m, validation, this.model.options.seed);
@@ -286,15 +283,8 @@ export class TabularSynthesizer {
     const sampleOptions: SynthesizerSampleOptions = {
       sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
     };
-    const result = await imputeTables(cond, records, draws, seed, (sub, offset, roundSeed) =>
-      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, undefined, { cond: sub, start: 0 }));
-    const left = result.unfilled.reduce((a, b) => a + b, 0);
-    if (left > 0) {
-      const message = `impute: ${left} cell(s) over ${draws} draw(s) were drawn as gaps in every try and stay gaps (the model gives gaps a high probability there)`;
-      if (options.onWarning) options.onWarning(message);
-      else process.emitWarning(message, { code: 'TABDIFF_IMPUTE_GAPS' });
-    }
-    return result.tables;
+    return imputeTables(cond, records, draws, seed, (sub, offset, roundSeed) =>
+      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, undefined, { cond: sub, start: 0 }), options.onWarning);
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */

@@ -6,6 +6,7 @@
 //   [numeric mask (W) | categorical mask (C) | numeric values x mask (W) | one-hot classes x mask (S)]
 // with W numeric-matrix columns, C discrete parts and S their classes. Sampling builds the same
 // row from the given cells; unconditional sampling is the all-missing row. docs/imputation.md.
+import type { FitOptions, TabularDiffusion } from '../diffusion.js';
 import type { Matrix } from '../matrix.js';
 import { mulberry32 } from '../prng.js';
 import type { IntMatrix, MixedMatrices, TabularTransformer } from '../transformer.js';
@@ -96,6 +97,17 @@ export function anyTrainingSet(
     observed,
     context: { rows, cols: L.dim, data: context },
   };
+}
+
+/** Fits `model` for arbitrary conditioning on the transformed table `m` (see anyTrainingSet). */
+export function fitAny(
+  model: TabularDiffusion, L: ContextLayout, m: MixedMatrices, classes: number[], copies: number,
+  options: Pick<FitOptions, 'callbacks' | 'signal' | 'onProgress'>,
+): Promise<{ steps: number; loss: number }> {
+  const set = anyTrainingSet(L, m, copies, model.options.seed);
+  const common = { callbacks: options.callbacks, signal: options.signal, onProgress: options.onProgress, observed: set.observed, context: set.context };
+  if (classes.length === 0) return model.fit(set.numeric, common);
+  return model.fit({ numeric: set.numeric, categorical: set.categorical }, { ...common, categoricalClasses: classes });
 }
 
 /** The context rows of a sampling call (1 or n rows): from the known cells and held classes. */

@@ -14,12 +14,6 @@ const ROUND_SEED_STRIDE = 0x9e3779b1;
 /** Samples rows for `cond` (all its given rows) at global rows [offset, offset + n) of `seed`. */
 export type ConditionalSampler = (cond: Conditions, offset: number, seed: number) => Promise<OutputColumns>;
 
-export interface ImputeResult {
-  tables: OutputRow[][];
-  /** Cells left as gaps after MAX_ROUNDS redraws (per draw). */
-  unfilled: number[];
-}
-
 /** Reads the table to complete: the model's columns as given rows (gaps free), and the rows to output. */
 export function readImputeInput(transformer: TabularTransformer, rows: TableInput): { given: GivenRow[]; records: Record<string, unknown>[] } {
   const view = tableView(rows, 'rows');
@@ -48,15 +42,16 @@ export function readImputeInput(transformer: TabularTransformer, rows: TableInpu
   return { given, records };
 }
 
-/** Completes the table `draws` times. */
+/** Completes the table `draws` times; cells left as gaps after MAX_ROUNDS are reported to onWarning (else process.emitWarning). */
 export async function imputeTables(
   cond: Conditions, records: readonly Record<string, unknown>[], draws: number, seed: number, sample: ConditionalSampler,
-): Promise<ImputeResult> {
+  onWarning?: (message: string) => void,
+): Promise<OutputRow[][]> {
   const n = records.length;
   const withGaps: number[] = [];
   for (let i = 0; i < n; i++) if (cond.freeColumns(i).length > 0) withGaps.push(i);
   const tables: OutputRow[][] = [];
-  const unfilled: number[] = [];
+  let unfilled = 0;
   for (let d = 0; d < draws; d++) {
     const out = records.map((r) => ({ ...r }) as OutputRow);
     let pending = withGaps;
@@ -82,9 +77,14 @@ export async function imputeTables(
       pending = again;
     }
     tables.push(out);
-    unfilled.push(left);
+    unfilled += left;
   }
-  return { tables, unfilled };
+  if (unfilled > 0) {
+    const message = `impute: ${unfilled} cell(s) over ${draws} draw(s) were drawn as gaps in every try and stay gaps (the model gives gaps a high probability there)`;
+    if (onWarning) onWarning(message);
+    else process.emitWarning(message, { code: 'TABDIFF_IMPUTE_GAPS' });
+  }
+  return tables;
 }
 
 function isGapOut(v: unknown): boolean {
