@@ -298,10 +298,11 @@ export class TabularSynthesizer {
     let resample = known ? options.resample : undefined;
     let context;
     if (this.chosen?.conditioning === 'any') {
-      // The network reads the observed cells from its context row; the held classes are not
-      // clamped (training saw them noised like any cell) and no resampling is needed.
+      // The network reads the observed cells from its context row; classes given through
+      // `given` are not clamped (training saw them noised like any cell; finish() restores them),
+      // those of `conditions` still are (nothing restores them); no resampling is needed.
       context = samplingContext(contextLayout(this.transformer), known, fixed);
-      fixed = undefined;
+      if (given) fixed = undefined;
       if (known) resample = { jumps: 1, ...options.resample };
     }
     const common = {

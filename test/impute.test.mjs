@@ -273,6 +273,8 @@ describe("conditioning: 'any' (trained for arbitrary conditioning)", () => {
         const tv = pmf.reduce((s, p, j) => s + Math.abs(p - truth[j]), 0) / 2;
         assert.ok(tv <= 0.06, `a = ${A[a]}: b | a pmf ${pmf.map((p) => p.toFixed(3))} vs truth ${truth.map((p) => p.toFixed(3))} (TV ${tv.toFixed(3)})`);
       }
+      // The older `conditions` option holds its categories on this model too.
+      assert.ok((await anyModel.sample(100, { seed: 4, conditions: { b: 'b1' } })).every((r) => r.b === 'b1'));
       // Unconditional sampling is the all-missing context.
       const free = await anyModel.sample(200, { seed: 1 });
       assert.equal(free.length, 200);
