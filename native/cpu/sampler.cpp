@@ -55,7 +55,7 @@ double jump_abar_from(const SampleOptions& o, const Move& m) {
 namespace {
 
 bool run_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
-               const std::vector<StepPlan>& plan, int64_t first_row, int rows, float* out, ChunkScratch& s,
+               const std::vector<StepPlan>& plan, const std::vector<Move>& moves, int64_t first_row, int rows, float* out, ChunkScratch& s,
                const std::atomic<bool>& abort) {
   const int d = model.cfg.data_dim;
   const int hidden0 = model.layout.layers[0].out;
@@ -70,7 +70,7 @@ bool run_chunk(const DenoiserModel& model, const float* params, const SampleOpti
   const uint64_t global_row = o.row_offset + static_cast<uint64_t>(first_row);
   fill_normals(o.seed, kStreamSampleInit, global_row, rows, 0, d, s.x.data());
   const bool inpaint = o.known.active();
-  for (const Move& m : inpaint_schedule(plan.size(), inpaint ? o.resample_jumps : 1, o.resample_length, o.resample_start)) {
+  for (const Move& m : moves) {
     if (abort.load(std::memory_order_relaxed)) return false;
     const int k = m.k;
     const uint32_t step = visit_step(o.timesteps[k], o.T, m.pass);
@@ -100,12 +100,14 @@ bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options,
             const std::atomic<bool>& abort, const SampleProgress& progress) {
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<StepPlan> plan = plan_steps(model, params, options);
+  const std::vector<Move> moves = inpaint_schedule(plan.size(), options.known.active() ? options.resample_jumps : 1,
+                                                   options.resample_length, options.resample_start);
   const int chunk = std::max(1, options.chunk_rows);
   const int workers = pool ? pool->size() : 1;
   std::vector<ChunkScratch> scratch(workers);
   const int d = model.cfg.data_dim;
   return for_each_chunk(n, chunk, pool, abort, progress, [&](int64_t first, int rows, int worker) {
-    return run_chunk(model, params, options, plan, first, rows, out + first * d, scratch[worker], abort);
+    return run_chunk(model, params, options, plan, moves, first, rows, out + first * d, scratch[worker], abort);
   });
 }
 

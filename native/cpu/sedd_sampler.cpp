@@ -27,7 +27,8 @@ struct MixedScratch {
 
 
 bool run_mixed_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
-                     const std::vector<MixedPlan>& plan, int64_t first_row, int rows, float* out_num, int32_t* out_cat,
+                     const std::vector<MixedPlan>& plan, const std::vector<Move>& moves, int64_t first_row, int rows,
+                     float* out_num, int32_t* out_cat,
                      MixedScratch& s, const std::atomic<bool>& abort) {
   const int d = model.numeric_dim(), D = model.cfg.data_dim, C = static_cast<int>(model.cat.classes.size());
   const int hidden0 = model.layout.layers[0].out;
@@ -52,7 +53,7 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
   cat_init(s.x_cat.data(), rows, L, keep, o.seed, global_row);
   cat_apply_fixed(s.x_cat.data(), rows, C, o.fixed, o.fixed_rows, first_row);
   const bool inpaint = o.known.active();
-  for (const Move& m : inpaint_schedule(plan.size(), o.resample_jumps, o.resample_length, o.resample_start)) {
+  for (const Move& m : moves) {
     if (abort.load(std::memory_order_relaxed)) return false;
     const size_t k = static_cast<size_t>(m.k);
     const MixedPlan& p = plan[k];
@@ -143,13 +144,15 @@ bool sample_mixed(const DenoiserModel& model, int64_t n, const SampleOptions& op
                   int32_t* out_cat, ThreadPool* pool, const std::atomic<bool>& abort, const SampleProgress& progress) {
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<MixedPlan> plan = plan_mixed(model, params, options);
+  const std::vector<Move> moves = inpaint_schedule(plan.size(), options.known.active() ? options.resample_jumps : 1,
+                                                   options.resample_length, options.resample_start);
   const int chunk = std::max(1, options.chunk_rows);
   const int workers = pool ? pool->size() : 1;
   std::vector<MixedScratch> scratch(workers);
   const int d = model.numeric_dim();
   const int C = static_cast<int>(model.cat.classes.size());
   return for_each_chunk(n, chunk, pool, abort, progress, [&](int64_t first, int rows, int worker) {
-    return run_mixed_chunk(model, params, options, plan, first, rows, out_num + first * d, out_cat + first * C,
+    return run_mixed_chunk(model, params, options, plan, moves, first, rows, out_num + first * d, out_cat + first * C,
                            scratch[worker], abort);
   });
 }
