@@ -8,6 +8,7 @@ import {
 import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
+import { KnownCells, ResampleOptions, nativeKnown } from './conditioning/known.js';
 import { observedPerRow, readObserved } from './observed.js';
 import { checkKnownOptions, checkSignalAndProgress } from './option-checks.js';
 import { NoiseSchedule, dpmSolverBefore, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
@@ -109,6 +110,10 @@ export interface SampleOptions {
   offset?: number;
   /** Rows per native chunk (memory and cache size, not results). */
   batchSize?: number;
+  /** Inpainting: observed cells of the numeric matrix, held on the chain (docs/imputation.md). CPU backend. */
+  known?: KnownCells;
+  /** RePaint resampling of an inpainting call (default { jumps: 10, length: 10, start: 0.75 }; 1 jump with DPM-Solver++). */
+  resample?: ResampleOptions;
   callbacks?: DiffusionCallback[];
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
@@ -433,7 +438,11 @@ export class TabularDiffusion {
     }
     const cat = { ...this.categoricalOptions, sampler: options.categoricalSampler ?? this.categoricalOptions.sampler };
     if (mixed) resolveCategoricalOptions(cat, 'categoricalSampler');
+    const inpaint = nativeKnown(options.known, options.resample, n, this.dataDim, sampler);
     const callbacks = options.callbacks ?? [];
+    if (options.known !== undefined && hasPerStepSampleHooks(callbacks)) {
+      throw new RangeError('known: inpainting runs in the native loop; per-step sample callbacks are not supported with it');
+    }
     const state: SampleState = { step: 0, steps: timesteps.length, t: timesteps[0]! };
     for (const c of callbacks) await c.onSampleStart?.(state);
 
@@ -448,6 +457,7 @@ export class TabularDiffusion {
           betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
           context: context?.data, contextRows: context?.rows, progressInterval: onProgress ? Math.max(chunkRows, Math.ceil(n / 100)) : 0,
           ...(mixed ? { categoricalSampler: cat.method === 'sedd' ? cat.sampler : undefined, fixed: fixed?.data, fixedRows: fixed?.rows } : {}),
+          ...inpaint,
         }, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined),
       ) as Float32Array | { numeric: Float32Array; categorical: Int32Array };
       result = out instanceof Float32Array ? { numeric: out } : out;

@@ -23,9 +23,14 @@ export { backendInfo } from './backend-info.js';
 export { TabularSynthesizer } from './synthesizer.js';
 export { isArrowTable, columnsToArrow as toArrowTable } from './arrow.js';
 export type { ArrowTableLike } from './arrow.js';
-export type { TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions, SynthesizerSettings } from './synthesizer.js';
+export type {
+  TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions, SynthesizerSettings,
+  SynthesizerImputeOptions,
+} from './synthesizer.js';
 export type { ValidationRecord } from './validation.js';
 export type { DeviceOption, BackendChoice } from './device.js';
+export type { GivenRow, RangeCondition } from './conditioning/given.js';
+export type { KnownCells, ResampleOptions } from './conditioning/known.js';
 export { readModelFile, writeModelFile, MODEL_FILE_VERSION } from './model-file.js';
 export type { ModelFileContents } from './model-file.js';
 export { MAX_CATEGORICAL_CLASSES } from './sedd/options.js';

@@ -39,6 +39,14 @@ export interface NativeAddon extends SeddOps {
     probes?: number; seed?: number | bigint; rowOffset?: number; context?: Float32Array; contextRows?: number;
     chunkRows?: number; threads?: number;
   }): { logp: Float64Array; se: Float64Array };
+  /** Inpainting ops (native/cpu/inpaint.h): a reverse step fused with the substitution, a jump back up, RePaint's schedule. */
+  inpaintStep(options: {
+    x: Float32Array; epsHat: Float32Array; rows: number; cols: number; t: number; prev?: number; alphaBars: Float64Array;
+    betas?: Float64Array; sampler?: 'ddpm' | 'ddim'; eta?: number; variance?: 'beta' | 'posterior'; seed?: number | bigint;
+    rowOffset?: number; pass?: number; known: Float32Array; knownMask: Uint8Array; knownRows?: number;
+  }): Float32Array;
+  inpaintJump(options: { x: Float32Array; rows: number; cols: number; abarFrom: number; abarTo: number; seed?: number | bigint; rowOffset?: number; step?: number }): Float32Array;
+  inpaintSchedule(options: { steps: number; jumps?: number; length?: number; start?: number }): Int32Array;
   backendInfo(): {
     backend: string; gemmKernel: string; defaultThreads: number;
     cuda: { available: boolean; devices: number; device?: string; reason?: string; library?: string };
@@ -80,6 +88,8 @@ export interface NativeSampleOptions {
   useEma?: boolean; progressInterval?: number;
   /** Mixed-type models (sample then resolves to { numeric, categorical }). */
   categoricalSampler?: 'analytic' | 'euler'; fixed?: Int32Array; fixedRows?: number;
+  /** Inpainting (native/addon/ops_inpaint.h). */
+  known?: Float32Array; knownMask?: Uint8Array; knownRows?: number; resampleJumps?: number; resampleLength?: number; resampleStart?: number;
 }
 
 export type WeightSlot = 'params' | 'ema' | 'adamM' | 'adamV';
@@ -99,7 +109,7 @@ export interface NativeModel {
   release(): void;
 }
 
-const EXPECTED_ABI = 4;
+const EXPECTED_ABI = 5;
 let cached: NativeAddon | undefined;
 let binaryPath: string | undefined;
 let binarySource: string | undefined;

@@ -5,6 +5,10 @@ import { Readable } from 'node:stream';
 
 import { ArrowTableLike, arrowToColumns, columnsToArrow, isArrowTable } from './arrow.js';
 import { autoSettings } from './auto-config.js';
+import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
+import { Conditions, GivenRow } from './conditioning/given.js';
+import { imputeTables, readImputeInput } from './conditioning/impute.js';
+import { KnownCells, ResampleOptions, checkResample } from './conditioning/known.js';
 import { DiffusionCallback } from './callbacks.js';
 import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
@@ -36,6 +40,14 @@ export interface TabularSynthesizerOptions
   extends Omit<TabularDiffusionOptions, 'categorical'>, Omit<TabularTransformerOptions, 'categoricalEncoding' | 'categorical'> {
   /** A list of categorical column names, or { columns, method, graph, noise, sampler, ... }. */
   categorical?: readonly string[] | SynthesizerCategoricalOptions;
+  /**
+   * 'any': train for arbitrary conditioning (a random subset of each row's cells observed and
+   * given to the network; the loss on the others), stored in the model file. Default 'none':
+   * conditioning by inpainting only. See docs/imputation.md.
+   */
+  conditioning?: 'none' | 'any';
+  /** conditioning 'any': copies of the training rows, each with its own random observed subset (default 4). */
+  conditioningCopies?: number;
 }
 
 export interface SynthesizerFitOptions {
@@ -79,8 +91,29 @@ export interface SynthesizerSampleOptions {
   conditions?: Record<string, unknown>;
   /** SEDD reverse step for this call: 'analytic' or 'euler' (default: the model's option). */
   categoricalSampler?: 'analytic' | 'euler';
+  /**
+   * Condition on cells of any columns: one row (shared by all n rows) or n rows (one per output
+   * row). A value is held (it comes back unchanged); { min, max } on a numeric column draws the
+   * value inside the range; a gap or an absent column is drawn. See docs/imputation.md.
+   */
+  given?: GivenRow | readonly GivenRow[];
+  /** RePaint resampling of conditional sampling and impute (default { jumps: 10, length: 10, start: 0.75 }). */
+  resample?: ResampleOptions;
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
+}
+
+export interface SynthesizerImputeOptions {
+  /** Completed tables to return (multiple imputation); default 1. */
+  draws?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  sampler?: SamplerName;
+  steps?: number;
+  eta?: number;
+  resample?: ResampleOptions;
+  /** Receives the warning when some gaps could not be filled with values. */
+  onWarning?: (message: string) => void;
 }
 
 const TRANSFORMER_KEYS = [
@@ -89,7 +122,7 @@ const TRANSFORMER_KEYS = [
 // Every option of fit and sample (anything else is a typo and throws; add new options here).
 const FIT_KEYS = ['validation', 'validationEvery', 'onSettings', 'onValidation', 'onWarning', 'callbacks', 'signal', 'onProgress'] as const;
 const SAMPLE_KEYS = [
-  'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'categoricalSampler', 'signal', 'onProgress',
+  'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'given', 'resample', 'categoricalSampler', 'signal', 'onProgress',
 ] as const;
 const DIFFUSION_KEYS = [
   'hiddenDims', 'timeDim', 'nTimesteps', 'schedule', 'betaStart', 'betaEnd', 'batchSize', 'maxSteps', 'lr', 'weightDecay', 'dropout',
@@ -110,6 +143,8 @@ export interface SynthesizerSettings {
   validation?: { heldOutRows: number; bestStep: number; history: ValidationRecord[] };
   /** Training loss as fit reported it (about 100 points), for the report's loss curve. */
   lossHistory?: { step: number; loss: number }[];
+  /** 'any': the network was trained for arbitrary conditioning (its context row is the observed cells). */
+  conditioning?: 'any';
 }
 
 export class TabularSynthesizer {
@@ -119,6 +154,7 @@ export class TabularSynthesizer {
   private chosen: SynthesizerSettings | null = null;
   /** A fit in flight: it replaces the transformer's state and the model, so nothing else may run. */
   private fitting = false;
+  private readonly conditioning: { mode: 'none' | 'any'; copies: number } = { mode: 'none', copies: 4 };
 
   constructor(
     options: TabularSynthesizerOptions = {},
@@ -132,8 +168,14 @@ export class TabularSynthesizer {
       this.chosen = parts.settings ?? null;
       return;
     }
-    checkKnownOptions('TabularSynthesizer options', options, [...TRANSFORMER_KEYS, ...DIFFUSION_KEYS]);
-    const { categorical, ...rest } = options;
+    checkKnownOptions('TabularSynthesizer options', options, [...TRANSFORMER_KEYS, ...DIFFUSION_KEYS, 'conditioning', 'conditioningCopies']);
+    const { categorical, conditioning, conditioningCopies, ...rest } = options;
+    if (conditioning !== undefined && conditioning !== 'none' && conditioning !== 'any') {
+      throw new RangeError(`conditioning: expected 'none' or 'any', got ${JSON.stringify(conditioning)}`);
+    }
+    const copies = conditioningCopies ?? 4;
+    if (!Number.isInteger(copies) || copies < 1 || copies > 64) throw new RangeError(`conditioningCopies: expected an integer in [1, 64], got ${String(copies)}`);
+    this.conditioning = { mode: conditioning ?? 'none', copies };
     const split = splitCategorical(categorical);
     const transformerOptions: TabularTransformerOptions = { categoricalEncoding: split.encoding };
     if (split.columns) transformerOptions.categorical = split.columns;
@@ -204,6 +246,10 @@ export class TabularSynthesizer {
     this.model.dispose();
     this.model = new TabularDiffusion(auto.diffusion);
     this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes };
+    if (this.conditioning.mode === 'any') {
+      this.chosen.conditioning = 'any';
+      this.chosen.notes.push(`conditioning 'any': ${this.conditioning.copies} copies of the rows, each with a random observed subset`);
+    }
     options.onSettings?.(this.settings!);
     const lossHistory: { step: number; loss: number }[] = [];
     this.chosen.lossHistory = lossHistory;
@@ -215,6 +261,10 @@ export class TabularSynthesizer {
         userProgress?.(p);
       },
     };
+    if (this.conditioning.mode === 'any') {
+      if (validation > 0) throw new RangeError("validation: not supported with conditioning: 'any'");
+      return fitAny(this.model, contextLayout(this.transformer), m, classes, this.conditioning.copies, options);
+    }
     if (validation > 0) {
       const split = splitRows(m, validation, this.model.options.seed);
       const steps = this.model.options.maxSteps;
@@ -289,26 +339,63 @@ export class TabularSynthesizer {
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const offset = checkOffset(options.offset);
     const fixed = this.fixedFor(options.conditions);
-    return this.sampleChunk(n, offset, seed, options, fixed, seed + offset, options.onProgress);
+    const cond = this.conditionsFor(n, options);
+    return this.sampleChunk(n, offset, seed, options, fixed, seed + offset, options.onProgress, cond && { cond, start: 0 });
+  }
+
+  /**
+   * Completes `rows`: every gap of a model column is drawn given the row's observed cells, in
+   * the user's units; observed cells and other columns come back unchanged. Returns `draws`
+   * completed tables (multiple imputation). See docs/imputation.md.
+   */
+  async impute(rows: TableInput, options: SynthesizerImputeOptions = {}): Promise<OutputRow[][]> {
+    this.requireFitted();
+    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    const draws = options.draws ?? 1;
+    if (!Number.isInteger(draws) || draws < 1 || draws > 10000) throw new RangeError(`draws: expected an integer in [1, 10000], got ${String(draws)}`);
+    const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
+    if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new RangeError(`seed: expected a non-negative integer, got ${String(seed)}`);
+    checkResample(options.resample, options.sampler ?? this.chosen?.sampler.sampler);
+    const { given, records } = readImputeInput(this.transformer, rows);
+    const cond = new Conditions(this.transformer, given, 'rows', { allowUnknownColumns: true });
+    const sampleOptions: SynthesizerSampleOptions = {
+      sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
+    };
+    return imputeTables(cond, records, draws, seed, (sub, offset, roundSeed) =>
+      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, undefined, { cond: sub, start: 0 }), options.onWarning);
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */
   private async sampleChunk(
     n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined, binarySeed: number,
-    onProgress?: (progress: { rowsDone: number; rows: number }) => void,
+    onProgress?: (progress: { rowsDone: number; rows: number }) => void, given?: { cond: Conditions; start: number },
   ): Promise<OutputColumns> {
-    return this.decodeLatent(await this.sampleLatent(n, offset, seed, options, fixed, onProgress), options, binarySeed);
+    const out = this.decodeLatent(await this.sampleLatent(n, offset, seed, options, fixed, onProgress, given), options, binarySeed);
+    given?.cond.finish(out, given.start, n);
+    return out;
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, in the model's space. */
   private async sampleLatent(
     n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined,
-    onProgress?: (progress: { rowsDone: number; rows: number }) => void,
+    onProgress?: (progress: { rowsDone: number; rows: number }) => void, given?: { cond: Conditions; start: number },
   ): Promise<Latent> {
     const chosen = options.sampler === undefined ? this.chosen?.sampler : undefined;
+    let known: KnownCells | undefined;
+    if (given) ({ known, fixed } = given.cond.encode(given.start, n, seed, offset));
+    let resample = known ? options.resample : undefined;
+    let context;
+    if (this.chosen?.conditioning === 'any') {
+      // The network reads the observed cells from its context row; classes given through
+      // `given` are not clamped (training saw them noised like any cell; finish() restores them),
+      // those of `conditions` still are (nothing restores them); no resampling is needed.
+      context = samplingContext(contextLayout(this.transformer), known, fixed);
+      if (given) fixed = undefined;
+      if (known) resample = { jumps: 1, ...options.resample };
+    }
     const common = {
       seed, offset, sampler: options.sampler ?? chosen?.sampler, steps: options.steps ?? chosen?.steps, eta: options.eta ?? chosen?.eta,
-      signal: options.signal, onProgress,
+      signal: options.signal, onProgress, known, resample, context,
     };
     if (!this.mixed) {
       if (options.categoricalSampler !== undefined) throw new RangeError('categoricalSampler: the model has no categorical columns on a discrete chain');
@@ -320,6 +407,23 @@ export class TabularSynthesizer {
   private decodeLatent(z: Latent, options: SynthesizerSampleOptions, binarySeed: number): OutputColumns {
     const inverse = { sampleBinary: options.sampleBinary, seed: binarySeed };
     return 'numeric' in z ? this.transformer.inverseTransformMixedColumns(z, inverse) : this.transformer.inverseTransformColumns(z, inverse);
+  }
+
+  /** The given rows of a sampling call, parsed; undefined without `given`. */
+  private conditionsFor(n: number, options: SynthesizerSampleOptions): Conditions | undefined {
+    if (options.given === undefined) {
+      if (options.resample !== undefined) throw new RangeError('resample: applies to conditional sampling (given) and impute');
+      return undefined;
+    }
+    if (options.conditions !== undefined) throw new RangeError('given: pass given or conditions, not both (given covers conditions)');
+    const g = options.given;
+    if (g === null || typeof g !== 'object') throw new TypeError('given: expected a row { column: value } or an array of rows');
+    checkResample(options.resample, options.sampler ?? this.chosen?.sampler.sampler);
+    const rows = Array.isArray(g) ? (g as readonly GivenRow[]) : [g as GivenRow];
+    if (Array.isArray(g) && rows.length !== n) {
+      throw new RangeError(`given: holds ${rows.length} rows; pass one row (shared by all n rows) or n = ${n} rows (one per output row)`);
+    }
+    return new Conditions(this.transformer, rows, 'given');
   }
 
   /** conditions { column: category } -> the fixed-class row of the discrete sampler. */
@@ -362,6 +466,7 @@ export class TabularSynthesizer {
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new RangeError(`chunkRows: expected a positive integer`);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     const fixed = this.fixedFor(options.conditions);
+    const cond = this.conditionsFor(n, options);
     const start = checkOffset(options.offset);
     let offset = start;
     const end = start + n;
@@ -381,16 +486,23 @@ export class TabularSynthesizer {
           reading = true;
           const rows = Math.min(chunkRows, end - offset);
           const first = offset;
-          const z = await self.sampleLatent(rows, first, seed, options, fixed);
+          const given = cond && { cond, start: first - start };
+          const z = await self.sampleLatent(rows, first, seed, options, fixed, undefined, given);
           offset += rows;
           options.onProgress?.({ rowsDone: offset - start, rows: n });
           // Decoded and turned into objects a slice at a time, yielding in between, so a big
           // chunk does not hold the event loop (issue 12: lag <= 20 ms). Binary draws (when
           // asked for) use one seed per chunk, drawn in order over the whole chunk.
           const whole = options.sampleBinary ? self.decodeLatent(z, options, seed + first) : undefined;
+          if (whole && given) given.cond.finish(whole, given.start, rows);
           for (let from = 0; from < rows; from += STREAM_SLICE_ROWS) {
             const to = Math.min(rows, from + STREAM_SLICE_ROWS);
-            const part = whole ? columnsToRows(whole, from, to) : columnsToRows(self.decodeLatent(sliceLatent(z, from, to), options, seed + first));
+            let slice = whole;
+            if (!slice) {
+              slice = self.decodeLatent(sliceLatent(z, from, to), options, seed + first);
+              if (given) given.cond.finish(slice, given.start + from, to - from);
+            }
+            const part = whole ? columnsToRows(whole, from, to) : columnsToRows(slice);
             for (const row of part) this.push(row);
             if (to < rows) await new Promise((resolve) => setImmediate(resolve));
           }
@@ -470,6 +582,7 @@ function readSettings(raw: unknown, path: string): SynthesizerSettings {
   if (!s || typeof s !== 'object' || (sampler !== 'ddpm' && sampler !== 'ddim' && sampler !== 'dpm-solver++') || !Array.isArray(s.notes)) {
     throw new Error(`${path}: the stored settings are malformed`);
   }
+  if (s.conditioning !== undefined && s.conditioning !== 'any') throw new Error(`${path}: the stored settings' conditioning is malformed`);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include "model_wrap.h"
 #include "ops.h"
 #include "ops_density.h"
+#include "ops_inpaint.h"
 #include "ops_sedd.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -14,8 +15,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::RegisterSeddOps(env, exports);
   td::addon::RegisterDensityOps(env, exports);
   td::addon::RegisterEvalOps(env, exports);
+  td::addon::RegisterInpaintOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
-  exports.Set("abiVersion", Napi::Number::New(env, 4));  // bump with any change of the JS-facing surface
+  exports.Set("abiVersion", Napi::Number::New(env, 5));  // bump with any change of the JS-facing surface
   return exports;
 }
 

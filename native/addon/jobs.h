@@ -33,6 +33,8 @@ struct SampleInputs {
   std::vector<double> betas, alpha_bars;
   std::vector<float> context;
   std::vector<int32_t> fixed;  // mixed-type models: conditioning classes (-1 = free)
+  std::vector<float> known;        // inpainting: observed numeric cells (ops_inpaint.h)
+  std::vector<uint8_t> known_mask;
   cpu::SampleOptions options;
   int64_t n = 0;
   int64_t progress_interval = 0;  // report every k rows (0 = never)

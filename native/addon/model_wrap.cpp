@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "../cpu/mlp.h"
+#include "ops_inpaint.h"
 #include "../cpu/sampler.h"
 #include "cuda_backend.h"
 #include "cuda_jobs.h"
@@ -303,6 +304,8 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   s.T = static_cast<int>(ab.length);
   s.timesteps = GetTimesteps(env, o.Get("timesteps"), ab.length, s.kind);
   s.eta = GetNumber(o, "eta", {0, 1e6, false}, 0);
+  GetSampleInpaint(o, *model_, n, *in);
+  if (s.known.active() && cuda()) ThrowRange(env, "known", "inpainting runs on the CPU backend (no CUDA twin yet); load the model with device: 'cpu'");
   const std::string variance = GetString(o, "variance", "beta");
   if (variance != "beta" && variance != "posterior") ThrowRange(env, "variance", "expected 'beta' or 'posterior'");
   s.variance = variance == "beta" ? cpu::Variance::Beta : cpu::Variance::Posterior;

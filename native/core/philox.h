@@ -63,6 +63,7 @@ enum Stream : uint32_t {
   kStreamSampleStep = 7,   // the z of each reverse step
   kStreamUser = 8,         // raw draws requested from JS
   kStreamCategorical = 9,  // discrete-diffusion draws
+  kStreamInpaint = 10,     // inpainting: re-noised observed cells and resampling jumps (cpu/inpaint.h)
 };
 
 // The counter for 4 draws: c0 = column block (column / 4), c1 = step,

@@ -47,10 +47,15 @@ std::vector<StepPlan> plan_steps(const DenoiserModel& model, const float* params
   return plan;
 }
 
+double jump_abar_from(const SampleOptions& o, const Move& m) {
+  const size_t next = static_cast<size_t>(m.k_end) + 1;
+  return next < o.timesteps.size() ? o.alpha_bars[o.timesteps[next]] : 1.0;
+}
+
 namespace {
 
 bool run_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
-               const std::vector<StepPlan>& plan, int64_t first_row, int rows, float* out, ChunkScratch& s,
+               const std::vector<StepPlan>& plan, const std::vector<Move>& moves, int64_t first_row, int rows, float* out, ChunkScratch& s,
                const std::atomic<bool>& abort) {
   const int d = model.cfg.data_dim;
   const int hidden0 = model.layout.layers[0].out;
@@ -64,14 +69,25 @@ bool run_chunk(const DenoiserModel& model, const float* params, const SampleOpti
   }
   const uint64_t global_row = o.row_offset + static_cast<uint64_t>(first_row);
   fill_normals(o.seed, kStreamSampleInit, global_row, rows, 0, d, s.x.data());
-  for (size_t k = 0; k < plan.size(); ++k) {
+  const bool inpaint = o.known.active();
+  for (const Move& m : moves) {
     if (abort.load(std::memory_order_relaxed)) return false;
+    const int k = m.k;
+    const uint32_t step = visit_step(o.timesteps[k], o.T, m.pass);
+    if (m.up) {
+      inpaint_jump(s.x.data(), rows, d, jump_abar_from(o, m), o.alpha_bars[o.timesteps[k]], o.seed, global_row, step);
+      continue;
+    }
     const float* eps_hat =
         mlp_forward_folded(model.cfg, model.layout, params, s.x.data(), rows, plan[k].first_bias.data(), row_bias, s.ws, nullptr);
+    const Renoise r = inpaint ? renoise_to(o.alpha_bars, static_cast<size_t>(k) + 1 < plan.size() ? o.timesteps[k + 1] : -1) : Renoise{};
     if (o.kind == SamplerKind::DPMSolver) {
       dpm_solver_step(s.x.data(), eps_hat, s.x0_prev.data(), rows, d, plan[k].dpm);
+      if (inpaint) inpaint_substitute(s.x.data(), rows, d, o.seed, global_row, step, o.known, first_row, r);
+    } else if (inpaint) {
+      inpaint_affine_step(s.x.data(), eps_hat, rows, d, plan[k].affine, o.seed, global_row, step, o.known, first_row, r);
     } else {
-      affine_step(s.x.data(), eps_hat, rows, d, plan[k].affine, o.seed, global_row, static_cast<uint32_t>(o.timesteps[k]));
+      affine_step(s.x.data(), eps_hat, rows, d, plan[k].affine, o.seed, global_row, step);
     }
   }
   std::memcpy(out, s.x.data(), sizeof(float) * s.x.size());
@@ -84,12 +100,14 @@ bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options,
             const std::atomic<bool>& abort, const SampleProgress& progress) {
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<StepPlan> plan = plan_steps(model, params, options);
+  const std::vector<Move> moves = inpaint_schedule(plan.size(), options.known.active() ? options.resample_jumps : 1,
+                                                   options.resample_length, options.resample_start);
   const int chunk = std::max(1, options.chunk_rows);
   const int workers = pool ? pool->size() : 1;
   std::vector<ChunkScratch> scratch(workers);
   const int d = model.cfg.data_dim;
   return for_each_chunk(n, chunk, pool, abort, progress, [&](int64_t first, int rows, int worker) {
-    return run_chunk(model, params, options, plan, first, rows, out + first * d, scratch[worker], abort);
+    return run_chunk(model, params, options, plan, moves, first, rows, out + first * d, scratch[worker], abort);
   });
 }
 

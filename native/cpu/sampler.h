@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "diffusion_ops.h"
+#include "inpaint.h"
 #include "model.h"
 #include "thread_pool.h"
 
@@ -35,9 +36,18 @@ struct SampleOptions {
   bool categorical_euler = false;    // SEDD: Euler (tau-leaping) steps instead of the analytic step
   const int32_t* fixed = nullptr;    // [fixed_rows x categorical columns] classes to hold, -1 = free
   int64_t fixed_rows = 0;            // 1 (broadcast) or n
+  // Inpainting (inpaint.h): observed numeric cells held on the Gaussian chain, and RePaint's
+  // resampling (jumps = 1: none). Inactive by default: the plain sampler, byte for byte.
+  KnownCells known;
+  int resample_jumps = 1;
+  int resample_length = 10;
+  double resample_start = 0.0;  // share of the chain before the first resampled block
 };
 
 using SampleProgress = std::function<void(int64_t rows_done)>;
+
+// A jump's starting point: abar at the time after the block's last step (1 at the clean end).
+double jump_abar_from(const SampleOptions& options, const Move& m);
 
 // Writes n rows of data_dim values to out. Returns false when aborted.
 bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out, ThreadPool* pool,

@@ -27,7 +27,8 @@ struct MixedScratch {
 
 
 bool run_mixed_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
-                     const std::vector<MixedPlan>& plan, int64_t first_row, int rows, float* out_num, int32_t* out_cat,
+                     const std::vector<MixedPlan>& plan, const std::vector<Move>& moves, int64_t first_row, int rows,
+                     float* out_num, int32_t* out_cat,
                      MixedScratch& s, const std::atomic<bool>& abort) {
   const int d = model.numeric_dim(), D = model.cfg.data_dim, C = static_cast<int>(model.cat.classes.size());
   const int hidden0 = model.layout.layers[0].out;
@@ -51,10 +52,19 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
   const double keep = mixed_start_keep(model);
   cat_init(s.x_cat.data(), rows, L, keep, o.seed, global_row);
   cat_apply_fixed(s.x_cat.data(), rows, C, o.fixed, o.fixed_rows, first_row);
-  for (size_t k = 0; k < plan.size(); ++k) {
+  const bool inpaint = o.known.active();
+  for (const Move& m : moves) {
     if (abort.load(std::memory_order_relaxed)) return false;
+    const size_t k = static_cast<size_t>(m.k);
     const MixedPlan& p = plan[k];
-    const uint32_t step = static_cast<uint32_t>(o.timesteps[k]);
+    const uint32_t step = visit_step(o.timesteps[k], o.T, m.pass);
+    if (m.up) {
+      // Both chains jump back up together: they share the clock the network sees.
+      if (d > 0) inpaint_jump(s.x_num.data(), rows, d, jump_abar_from(o, m), o.alpha_bars[o.timesteps[k]], o.seed, global_row, step);
+      inpaint_cat_jump(s.x_cat.data(), rows, L, mixed_jump_move(model, o, m), o.seed, global_row, step);
+      cat_apply_fixed(s.x_cat.data(), rows, C, o.fixed, o.fixed_rows, first_row);
+      continue;
+    }
     for (int i = 0; i < rows; ++i) {
       if (d > 0) std::memcpy(&s.x_in[static_cast<size_t>(i) * D], &s.x_num[static_cast<size_t>(i) * d], sizeof(float) * d);
     }
@@ -67,8 +77,15 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
       std::memcpy(&s.head[static_cast<size_t>(i) * L.total], row + d, sizeof(float) * L.total);
     }
     if (d > 0) {
-      if (o.kind == SamplerKind::DPMSolver) dpm_solver_step(s.x_num.data(), s.eps_hat.data(), s.x0_prev.data(), rows, d, p.gauss.dpm);
-      else affine_step(s.x_num.data(), s.eps_hat.data(), rows, d, p.gauss.affine, o.seed, global_row, step);
+      const Renoise r = inpaint ? renoise_to(o.alpha_bars, k + 1 < plan.size() ? o.timesteps[k + 1] : -1) : Renoise{};
+      if (o.kind == SamplerKind::DPMSolver) {
+        dpm_solver_step(s.x_num.data(), s.eps_hat.data(), s.x0_prev.data(), rows, d, p.gauss.dpm);
+        if (inpaint) inpaint_substitute(s.x_num.data(), rows, d, o.seed, global_row, step, o.known, first_row, r);
+      } else if (inpaint) {
+        inpaint_affine_step(s.x_num.data(), s.eps_hat.data(), rows, d, p.gauss.affine, o.seed, global_row, step, o.known, first_row, r);
+      } else {
+        affine_step(s.x_num.data(), s.eps_hat.data(), rows, d, p.gauss.affine, o.seed, global_row, step);
+      }
     }
     if (is_sedd) {
       std::fill(s.sigma.begin(), s.sigma.end(), p.sigma);
@@ -85,6 +102,19 @@ bool run_mixed_chunk(const DenoiserModel& model, const float* params, const Samp
 }
 
 }  // namespace
+
+double mixed_jump_move(const DenoiserModel& model, const SampleOptions& o, const Move& m) {
+  const size_t next = static_cast<size_t>(m.k_end) + 1;
+  const int from = next < o.timesteps.size() ? o.timesteps[next] : -1, to = o.timesteps[m.k];
+  if (model.cat.method == CatMethod::Sedd) {
+    // The categorical clock after a step to `prev` is (prev + 1) / T, and 0 at the clean end.
+    const double s_from = from >= 0 ? model.cat.noise.total(sedd::clock_time(from, o.T)) : 0.0;
+    const double s_to = model.cat.noise.total(sedd::clock_time(to, o.T));
+    return -std::expm1(-(s_to - s_from));
+  }
+  const double a_from = from >= 0 ? o.alpha_bars[from] : 1.0;
+  return 1.0 - o.alpha_bars[to] / a_from;
+}
 
 std::vector<MixedPlan> plan_mixed(const DenoiserModel& model, const float* params, const SampleOptions& o) {
   std::vector<StepPlan> gauss = plan_steps(model, params, o);
@@ -114,13 +144,15 @@ bool sample_mixed(const DenoiserModel& model, int64_t n, const SampleOptions& op
                   int32_t* out_cat, ThreadPool* pool, const std::atomic<bool>& abort, const SampleProgress& progress) {
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<MixedPlan> plan = plan_mixed(model, params, options);
+  const std::vector<Move> moves = inpaint_schedule(plan.size(), options.known.active() ? options.resample_jumps : 1,
+                                                   options.resample_length, options.resample_start);
   const int chunk = std::max(1, options.chunk_rows);
   const int workers = pool ? pool->size() : 1;
   std::vector<MixedScratch> scratch(workers);
   const int d = model.numeric_dim();
   const int C = static_cast<int>(model.cat.classes.size());
   return for_each_chunk(n, chunk, pool, abort, progress, [&](int64_t first, int rows, int worker) {
-    return run_mixed_chunk(model, params, options, plan, first, rows, out_num + first * d, out_cat + first * C,
+    return run_mixed_chunk(model, params, options, plan, moves, first, rows, out_num + first * d, out_cat + first * C,
                            scratch[worker], abort);
   });
 }

@@ -29,6 +29,10 @@ struct MixedPlan {
 };
 std::vector<MixedPlan> plan_mixed(const DenoiserModel& model, const float* params, const SampleOptions& options);
 
+// A resampling jump's move probability per categorical cell (inpaint.h): the forward kernel
+// from the time after the block's last step back up to the time of its first.
+double mixed_jump_move(const DenoiserModel& model, const SampleOptions& options, const Move& m);
+
 // The chain start's probability that an absorbing-graph cell is unmasked (0 otherwise).
 double mixed_start_keep(const DenoiserModel& model);
 

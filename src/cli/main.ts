@@ -28,6 +28,7 @@ import { openSink } from '../io/sinks.js';
 import { tableErrorInFileTerms } from '../io/table.js';
 import { checkWritable, readCsv } from './csv.js';
 import { runDemo } from './demo.js';
+import { registerImpute } from './impute.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
 import { memorisationLines, registerScoreCommand } from './score.js';
@@ -474,6 +475,8 @@ export function buildProgram(): Command {
     .addOption(deviceOption())
     .addOption(new Option('--precision <p>', 'GPU sampling arithmetic (bf16/fp16 use the tensor cores)').choices(['fp32', 'bf16', 'fp16']))
     .action(sampleCommand);
+
+  registerImpute(program, () => state.controller.signal, info);
 
   program
     .command('eval')

@@ -1,0 +1,489 @@
+// Imputation and conditional sampling (issue 13 targets), with the peers run in the same script:
+//
+//  1. Known truth: y = sin(2x) + x/2 + (0.2 + 0.15|x|) e, x ~ N(0, 1). sample(n, { given: { x } })
+//     against E[y | x] and sd(y | x) on a grid of x, and the coverage of 90% intervals from
+//     impute(..., { draws: 50 }) on fresh rows. Peers: k-nearest neighbours in x (k = 50) and a
+//     linear-Gaussian regression (what MICE's linear model draws from).
+//     Two methods: inpainting on a plain model (no jumps; the default 10 jumps over the last
+//     quarter of the chain; 20 jumps there) and a model trained with
+//     conditioning: 'any'.
+//  2. Imputation on adult and california_housing (bench/data/): rows with gaps dropped, a seeded
+//     split, 20% of the held-out cells removed at random (MCAR); numeric RMSE in sd units (train
+//     sd) and categorical accuracy, for ours (mean / mode of 10 draws, and a single draw) against
+//     column mean/mode, kNN (k = 10) and a chained-equations imputer (ridge / softmax regression).
+//  3. Cost: seconds per row of sample(n, { given }) against sample(n).
+//
+// Usage: node bench/impute.mjs [--quick] [--seed=N] [--threads=N]
+// Writes bench/results/impute-latest.json (or impute-quick.json) and prints markdown.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { parse } from 'csv-parse/sync';
+
+import { TabularSynthesizer } from '../dist/esm/index.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(process.argv.slice(2).map((a) => {
+  const [k, v] = a.replace(/^--/, '').split('=');
+  return [k, v ?? true];
+}));
+const QUICK = args.quick === true;
+const SEED = Number(args.seed ?? 1);
+const THREADS = args.threads !== undefined ? Number(args.threads) : undefined;
+const log = (s) => process.stderr.write(`${s}\n`);
+
+// ---- seeded helpers ------------------------------------------------------------------------
+function uniforms(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+}
+function normals(seed) {
+  const u = uniforms(seed);
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+function shuffle(n, seed) {
+  const u = uniforms(seed);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx;
+}
+const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+const sd = (a) => {
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1));
+};
+const quantile = (sorted, p) => {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
+};
+async function timed(fn) {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+// ---- 1. known truth ------------------------------------------------------------------------
+const f = (x) => Math.sin(2 * x) + 0.5 * x;
+const s = (x) => 0.2 + 0.15 * Math.abs(x);
+function dgpRows(n, seed) {
+  const z = normals(seed);
+  return Array.from({ length: n }, () => {
+    const x = z();
+    return { x, y: f(x) + s(x) * z() };
+  });
+}
+
+async function knownTruth() {
+  const train = dgpRows(QUICK ? 3000 : 6000, SEED);
+  const synth = new TabularSynthesizer({ nTimesteps: 100, maxSteps: QUICK ? 3000 : 8000, seed: SEED, ...(THREADS ? { threads: THREADS } : {}) });
+  const fit = await timed(() => synth.fit(train));
+  log(`known truth: fit ${fit.seconds.toFixed(1)} s`);
+  const ys = train.map((r) => r.y);
+  const sdY = sd(ys);
+  const grid = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
+  const draws = QUICK ? 400 : 1000;
+  const anySynth = new TabularSynthesizer({ nTimesteps: 100, maxSteps: QUICK ? 3000 : 8000, seed: SEED, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
+  const fitAny = await timed(() => anySynth.fit(train));
+  log(`known truth: fit (conditioning 'any') ${fitAny.seconds.toFixed(1)} s`);
+  const variants = [
+    ['inpaint, jumps 1', synth, { jumps: 1 }], ['inpaint, default (10 jumps, last quarter)', synth, undefined],
+    ['inpaint, 20 jumps, last quarter', synth, { jumps: 20 }], ["trained 'any'", anySynth, undefined],
+  ];
+  const methods = {};
+  for (const [name, model, resample] of variants) {
+    const rows = [];
+    for (const x0 of grid) {
+      const out = await model.sample(draws, { seed: SEED + 7, given: { x: x0 }, resample });
+      const y = out.map((r) => r.y);
+      rows.push({ x: x0, mean: mean(y), sd: sd(y), truthMean: f(x0), truthSd: s(x0) });
+    }
+    methods[name] = rows;
+  }
+  // Peers: kNN in x (k = 50) and linear-Gaussian regression, on the same training rows.
+  const sortedX = train.slice().sort((a, b) => a.x - b.x);
+  const knnY = (x0, k = 50) => {
+    const near = sortedX.map((r) => ({ d: Math.abs(r.x - x0), y: r.y })).sort((a, b) => a.d - b.d).slice(0, k).map((r) => r.y);
+    return near;
+  };
+  methods['kNN (k = 50)'] = grid.map((x0) => {
+    const y = knnY(x0);
+    return { x: x0, mean: mean(y), sd: sd(y), truthMean: f(x0), truthSd: s(x0) };
+  });
+  const mx = mean(train.map((r) => r.x)), my = mean(ys);
+  const beta = train.reduce((a, r) => a + (r.x - mx) * (r.y - my), 0) / train.reduce((a, r) => a + (r.x - mx) ** 2, 0);
+  const resid = sd(train.map((r) => r.y - my - beta * (r.x - mx)));
+  const lin = (x0) => my + beta * (x0 - mx);
+  methods['linear-Gaussian'] = grid.map((x0) => ({ x: x0, mean: lin(x0), sd: resid, truthMean: f(x0), truthSd: s(x0) }));
+
+  // Coverage of 90% intervals on fresh rows.
+  const test = dgpRows(QUICK ? 100 : 200, SEED + 99);
+  const coverage = {};
+  for (const [name, model, resample] of variants) {
+    const tables = await model.impute(test.map((r) => ({ x: r.x, y: null })), { draws: 50, seed: SEED + 3, resample });
+    let hit = 0;
+    test.forEach((r, i) => {
+      const y = tables.map((t) => t[i].y).sort((a, b) => a - b);
+      if (r.y >= quantile(y, 0.05) && r.y <= quantile(y, 0.95)) hit++;
+    });
+    coverage[name] = hit / test.length;
+  }
+  {
+    let hitK = 0, hitL = 0;
+    for (const r of test) {
+      const y = knnY(r.x).sort((a, b) => a - b);
+      if (r.y >= quantile(y, 0.05) && r.y <= quantile(y, 0.95)) hitK++;
+      if (Math.abs(r.y - lin(r.x)) <= 1.6449 * resid) hitL++;
+    }
+    coverage['kNN (k = 50)'] = hitK / test.length;
+    coverage['linear-Gaussian'] = hitL / test.length;
+  }
+  const summary = Object.fromEntries(Object.entries(methods).map(([name, rows]) => [name, {
+    maxMeanErrorSdY: Math.max(...rows.map((r) => Math.abs(r.mean - r.truthMean) / sdY)),
+    maxMeanErrorCondSd: Math.max(...rows.map((r) => Math.abs(r.mean - r.truthMean) / r.truthSd)),
+    worstSdRatio: rows.map((r) => r.sd / r.truthSd).reduce((w, v) => (Math.abs(v - 1) > Math.abs(w - 1) ? v : w), 1),
+    coverage90: coverage[name],
+  }]));
+  // Cost per row: unconditional vs given.
+  const n = QUICK ? 1000 : 2000;
+  const cost = {};
+  cost.unconditional = (await timed(() => synth.sample(n, { seed: 1 }))).seconds / n;
+  cost['given, jumps 1'] = (await timed(() => synth.sample(n, { seed: 1, given: { x: 0.3 }, resample: { jumps: 1 } }))).seconds / n;
+  cost['given, default'] = (await timed(() => synth.sample(n, { seed: 1, given: { x: 0.3 } }))).seconds / n;
+  cost['given, 20 jumps'] = (await timed(() => synth.sample(n, { seed: 1, given: { x: 0.3 }, resample: { jumps: 20 } }))).seconds / n;
+  cost["'any' model, unconditional"] = (await timed(() => anySynth.sample(n, { seed: 1 }))).seconds / n;
+  cost["'any' model, given"] = (await timed(() => anySynth.sample(n, { seed: 1, given: { x: 0.3 } }))).seconds / n;
+  synth.dispose();
+  anySynth.dispose();
+  return { trainRows: train.length, sdY, grid: methods, summary, cost, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds };
+}
+
+// ---- 2. imputation on real tables ----------------------------------------------------------
+const DATASETS = {
+  adult: { file: 'adult.csv', categorical: ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country', 'income'] },
+  california_housing: { file: 'california_housing.csv', categorical: ['ocean_proximity'] },
+};
+const GAP = new Set(['', '?', 'na', 'nan', 'null']);
+
+function loadTable(name) {
+  const ds = DATASETS[name];
+  const records = parse(readFileSync(join(HERE, 'data', ds.file)), { columns: true, skip_empty_lines: true, trim: true });
+  const columns = Object.keys(records[0]);
+  const complete = records.filter((r) => columns.every((c) => !GAP.has(String(r[c]).toLowerCase())));
+  const rows = complete.map((r) => {
+    const o = {};
+    for (const c of columns) o[c] = ds.categorical.includes(c) ? r[c] : Number(r[c]);
+    return o;
+  });
+  return { columns, categorical: ds.categorical, numeric: columns.filter((c) => !ds.categorical.includes(c)), rows, dropped: records.length - complete.length };
+}
+
+/** Train statistics: mean / sd / mode and the feature encoding shared by kNN and MICE. */
+function trainStats(t, train) {
+  const st = {};
+  for (const c of t.numeric) {
+    const v = train.map((r) => r[c]);
+    st[c] = { mean: mean(v), sd: sd(v) || 1 };
+  }
+  for (const c of t.categorical) {
+    const counts = new Map();
+    for (const r of train) counts.set(r[c], (counts.get(r[c]) ?? 0) + 1);
+    const levels = [...counts.keys()].sort();
+    st[c] = { levels, mode: [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0] };
+  }
+  return st;
+}
+
+function meanMode(t, st, masked) {
+  return masked.map((r) => {
+    const o = { ...r };
+    for (const c of t.columns) if (o[c] === null) o[c] = t.categorical.includes(c) ? st[c].mode : st[c].mean;
+    return o;
+  });
+}
+
+function knn(t, st, ref, masked, k = 10) {
+  const isCat = new Set(t.categorical);
+  return masked.map((q) => {
+    const obs = t.columns.filter((c) => q[c] !== null);
+    const d = ref.map((r, idx) => {
+      let s2 = 0;
+      for (const c of obs) s2 += isCat.has(c) ? (r[c] === q[c] ? 0 : 1) : ((r[c] - q[c]) / st[c].sd) ** 2;
+      return { idx, s2 };
+    });
+    d.sort((a, b) => a.s2 - b.s2);
+    const near = d.slice(0, k).map((e) => ref[e.idx]);
+    const o = { ...q };
+    for (const c of t.columns) {
+      if (o[c] !== null) continue;
+      if (isCat.has(c)) {
+        const counts = new Map();
+        for (const r of near) counts.set(r[c], (counts.get(r[c]) ?? 0) + 1);
+        o[c] = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0][0];
+      } else o[c] = mean(near.map((r) => r[c]));
+    }
+    return o;
+  });
+}
+
+/** Features of a row for predicting column `skip`: standardised numerics, one-hot categories. */
+function features(t, st, row, skip) {
+  const out = [1];
+  for (const c of t.columns) {
+    if (c === skip) continue;
+    if (t.categorical.includes(c)) for (const l of st[c].levels.slice(1)) out.push(row[c] === l ? 1 : 0);
+    else out.push((row[c] - st[c].mean) / st[c].sd);
+  }
+  return out;
+}
+
+function solve(A, b) {
+  const n = b.length;
+  const M = A.map((r, i) => [...r, b[i]]);
+  for (let i = 0; i < n; i++) {
+    let p = i;
+    for (let r = i + 1; r < n; r++) if (Math.abs(M[r][i]) > Math.abs(M[p][i])) p = r;
+    [M[i], M[p]] = [M[p], M[i]];
+    const piv = M[i][i] || 1e-12;
+    for (let r = i + 1; r < n; r++) {
+      const fct = M[r][i] / piv;
+      if (fct === 0) continue;
+      for (let c = i; c <= n; c++) M[r][c] -= fct * M[i][c];
+    }
+  }
+  const x = new Array(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let v = M[i][n];
+    for (let c = i + 1; c < n; c++) v -= M[i][c] * x[c];
+    x[i] = v / (M[i][i] || 1e-12);
+  }
+  return x;
+}
+
+function ridge(X, y, lambda) {
+  const p = X[0].length;
+  const A = Array.from({ length: p }, () => new Array(p).fill(0));
+  const b = new Array(p).fill(0);
+  for (let i = 0; i < X.length; i++) {
+    const xi = X[i];
+    for (let a = 0; a < p; a++) {
+      if (xi[a] === 0) continue;
+      b[a] += xi[a] * y[i];
+      for (let c = 0; c < p; c++) A[a][c] += xi[a] * xi[c];
+    }
+  }
+  for (let a = 1; a < p; a++) A[a][a] += lambda;
+  return solve(A, b);
+}
+
+/** Multinomial logistic regression, full-batch gradient descent with momentum and a small L2. */
+function softmaxRegression(X, y, K, iters = 150, lr = 0.5) {
+  const p = X[0].length, n = X.length;
+  const W = Array.from({ length: K }, () => new Float64Array(p));
+  const V = Array.from({ length: K }, () => new Float64Array(p));
+  const prob = new Float64Array(K);
+  for (let it = 0; it < iters; it++) {
+    const G = Array.from({ length: K }, () => new Float64Array(p));
+    for (let i = 0; i < n; i++) {
+      const xi = X[i];
+      let mx = -Infinity;
+      for (let k = 0; k < K; k++) {
+        let z = 0;
+        for (let a = 0; a < p; a++) z += W[k][a] * xi[a];
+        prob[k] = z;
+        if (z > mx) mx = z;
+      }
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += (prob[k] = Math.exp(prob[k] - mx));
+      for (let k = 0; k < K; k++) {
+        const g = prob[k] / sum - (y[i] === k ? 1 : 0);
+        if (g === 0) continue;
+        const Gk = G[k];
+        for (let a = 0; a < p; a++) Gk[a] += g * xi[a];
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      for (let a = 0; a < p; a++) {
+        V[k][a] = 0.9 * V[k][a] - lr * (G[k][a] / n + 1e-4 * W[k][a]);
+        W[k][a] += V[k][a];
+      }
+    }
+  }
+  return W;
+}
+
+function mice(t, st, fitRows, masked, sweeps = 5) {
+  const isCat = new Set(t.categorical);
+  const models = {};
+  const needed = t.columns.filter((c) => masked.some((r) => r[c] === null));
+  for (const c of needed) {
+    const X = fitRows.map((r) => features(t, st, r, c));
+    if (isCat.has(c)) {
+      const y = fitRows.map((r) => st[c].levels.indexOf(r[c]));
+      models[c] = { W: softmaxRegression(X, y, st[c].levels.length) };
+    } else {
+      models[c] = { beta: ridge(X, fitRows.map((r) => r[c]), 1) };
+    }
+  }
+  const filled = meanMode(t, st, masked);
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    for (const c of needed) {
+      masked.forEach((q, i) => {
+        if (q[c] !== null) return;
+        const x = features(t, st, filled[i], c);
+        if (isCat.has(c)) {
+          const { W } = models[c];
+          let best = 0, bestZ = -Infinity;
+          W.forEach((w, k) => {
+            let z = 0;
+            for (let a = 0; a < x.length; a++) z += w[a] * x[a];
+            if (z > bestZ) {
+              bestZ = z;
+              best = k;
+            }
+          });
+          filled[i][c] = st[c].levels[best];
+        } else {
+          let v = 0;
+          for (let a = 0; a < x.length; a++) v += models[c].beta[a] * x[a];
+          filled[i][c] = v;
+        }
+      });
+    }
+  }
+  return filled;
+}
+
+function score(t, st, truth, masked, filled) {
+  let se = 0, nNum = 0, hit = 0, nCat = 0;
+  truth.forEach((r, i) => {
+    for (const c of t.columns) {
+      if (masked[i][c] !== null) continue;
+      if (t.categorical.includes(c)) {
+        nCat++;
+        if (filled[i][c] === r[c]) hit++;
+      } else {
+        nNum++;
+        se += ((Number(filled[i][c]) - r[c]) / st[c].sd) ** 2;
+      }
+    }
+  });
+  return { rmseSd: Math.sqrt(se / nNum), accuracy: hit / nCat, numericCells: nNum, categoricalCells: nCat };
+}
+
+/** Mean (numeric) / mode (categorical) over draws for each removed cell. */
+function pool(t, tables, masked) {
+  return masked.map((q, i) => {
+    const o = { ...q };
+    for (const c of t.columns) {
+      if (q[c] !== null) continue;
+      const v = tables.map((tb) => tb[i][c]);
+      if (t.categorical.includes(c)) {
+        const counts = new Map();
+        for (const x of v) counts.set(x, (counts.get(x) ?? 0) + 1);
+        o[c] = [...counts.entries()].sort((a, b) => b[1] - a[1] || (String(a[0]) < String(b[0]) ? -1 : 1))[0][0];
+      } else o[c] = mean(v.map(Number));
+    }
+    return o;
+  });
+}
+
+async function realTable(name) {
+  const t = loadTable(name);
+  const order = shuffle(t.rows.length, SEED + 11);
+  const nTrain = QUICK ? 4000 : 10000, nTest = QUICK ? 200 : 500;
+  const train = order.slice(0, nTrain).map((i) => t.rows[i]);
+  const test = order.slice(t.rows.length - nTest).map((i) => t.rows[i]);
+  const u = uniforms(SEED + 23);
+  const masked = test.map((r) => {
+    const o = { ...r };
+    for (const c of t.columns) if (u() < 0.2) o[c] = null;
+    return o;
+  });
+  const st = trainStats(t, train);
+  const results = {};
+  results['mean / mode'] = score(t, st, test, masked, meanMode(t, st, masked));
+  const ref = train.slice(0, QUICK ? 2000 : 5000);
+  const k = await timed(() => knn(t, st, ref, masked));
+  results['kNN (k = 10)'] = { ...score(t, st, test, masked, k.value), seconds: k.seconds };
+  const m = await timed(() => mice(t, st, train.slice(0, QUICK ? 2000 : 4000), masked));
+  results['MICE-style (ridge / softmax)'] = { ...score(t, st, test, masked, m.value), seconds: m.seconds };
+  log(`${name}: baselines done`);
+  const maxSteps = QUICK ? 3000 : 10000;
+  const synth = new TabularSynthesizer({ nTimesteps: 100, maxSteps, seed: SEED, categorical: t.categorical, ...(THREADS ? { threads: THREADS } : {}) });
+  const fit = await timed(() => synth.fit(train, { onWarning: (w) => log(`${name}: ${w}`) }));
+  log(`${name}: fit ${fit.seconds.toFixed(1)} s`);
+  for (const [label, resample] of [['jumps 1', { jumps: 1 }], ['default (10 jumps, last quarter)', undefined], ['20 jumps, last quarter', { jumps: 20 }]]) {
+    const draws = 10;
+    const r = await timed(() => synth.impute(masked, { draws, seed: SEED + 5, resample, onWarning: (w) => log(`${name}: ${w}`) }));
+    results[`ours, ${label}: mean/mode of ${draws} draws`] = { ...score(t, st, test, masked, pool(t, r.value, masked)), seconds: r.seconds };
+    results[`ours, ${label}: one draw`] = score(t, st, test, masked, r.value[0]);
+    log(`${name}: ours ${label} ${r.seconds.toFixed(1)} s`);
+  }
+  const anySynth = new TabularSynthesizer({ nTimesteps: 100, maxSteps, seed: SEED, categorical: t.categorical, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
+  const fitAny = await timed(() => anySynth.fit(train, { onWarning: () => {} }));
+  log(`${name}: fit (conditioning 'any') ${fitAny.seconds.toFixed(1)} s`);
+  {
+    const r = await timed(() => anySynth.impute(masked, { draws: 10, seed: SEED + 5 }));
+    results["ours, trained 'any': mean/mode of 10 draws"] = { ...score(t, st, test, masked, pool(t, r.value, masked)), seconds: r.seconds };
+    results["ours, trained 'any': one draw"] = score(t, st, test, masked, r.value[0]);
+  }
+  const n = QUICK ? 500 : 1000;
+  const given = { [t.numeric[0]]: test[0][t.numeric[0]], [t.categorical[0]]: test[0][t.categorical[0]] };
+  const cost = {
+    unconditional: (await timed(() => synth.sample(n, { seed: 1 }))).seconds / n,
+    'given, jumps 1': (await timed(() => synth.sample(n, { seed: 1, given, resample: { jumps: 1 } }))).seconds / n,
+    'given, default': (await timed(() => synth.sample(n, { seed: 1, given }))).seconds / n,
+    'given, 20 jumps': (await timed(() => synth.sample(n, { seed: 1, given, resample: { jumps: 20 } }))).seconds / n,
+    "'any' model, unconditional": (await timed(() => anySynth.sample(n, { seed: 1 }))).seconds / n,
+    "'any' model, given": (await timed(() => anySynth.sample(n, { seed: 1, given }))).seconds / n,
+  };
+  synth.dispose();
+  anySynth.dispose();
+  return {
+    trainRows: nTrain, testRows: nTest, droppedRowsWithGaps: t.dropped, maxSteps, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds, results, cost, given: Object.keys(given),
+  };
+}
+
+// ---- run -----------------------------------------------------------------------------------
+const started = new Date().toISOString();
+const truth = await knownTruth();
+const tables = {};
+for (const name of Object.keys(DATASETS)) tables[name] = await realTable(name);
+const report = { started, quick: QUICK, seed: SEED, threads: THREADS ?? 'default', truth, tables };
+mkdirSync(join(HERE, 'results'), { recursive: true });
+writeFileSync(join(HERE, 'results', QUICK ? 'impute-quick.json' : 'impute-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+const f3 = (x) => x.toFixed(3);
+const lines = [`# bench/impute.mjs (${QUICK ? 'quick' : 'full'}, seed ${SEED}, ${started})`, ''];
+lines.push(`## Known truth: y = sin(2x) + x/2 + (0.2 + 0.15|x|) e (${truth.trainRows} training rows, T = 100; sd(y) = ${f3(truth.sdY)})`, '');
+lines.push('| method | max abs(mean - E[y|x]) / sd(y) (target <= 0.1) | same / sd(y|x) | worst sd ratio (target 0.9-1.1) | 90% interval coverage (target 0.85-0.95) |');
+lines.push('|---|---|---|---|---|');
+for (const [name, v] of Object.entries(truth.summary)) {
+  lines.push(`| ${name} | ${f3(v.maxMeanErrorSdY)} | ${f3(v.maxMeanErrorCondSd)} | ${f3(v.worstSdRatio)} | ${f3(v.coverage90)} |`);
+}
+lines.push('', `Cost per row (ms): ${Object.entries(truth.cost).map(([k, v]) => `${k} ${(v * 1000).toFixed(3)}`).join(', ')}; ratio given/unconditional: ` +
+  `jumps 1 ${(truth.cost['given, jumps 1'] / truth.cost.unconditional).toFixed(2)}x, default ${(truth.cost['given, default'] / truth.cost.unconditional).toFixed(2)}x, ` +
+  `20 jumps ${(truth.cost['given, 20 jumps'] / truth.cost.unconditional).toFixed(2)}x, ` +
+  `'any' model ${(truth.cost["'any' model, given"] / truth.cost.unconditional).toFixed(2)}x (target <= 1.5x)`, '');
+for (const [name, r] of Object.entries(tables)) {
+  lines.push(`## ${name}: ${r.trainRows} training rows, ${r.testRows} held-out rows with 20% MCAR cells removed (rows with gaps dropped first: ${r.droppedRowsWithGaps}); ${r.maxSteps} training steps, T = 100`, '');
+  lines.push('| imputer | numeric RMSE (sd units, lower is better) | categorical accuracy | seconds |');
+  lines.push('|---|---|---|---|');
+  for (const [k, v] of Object.entries(r.results)) lines.push(`| ${k} | ${f3(v.rmseSd)} | ${f3(v.accuracy)} | ${v.seconds !== undefined ? v.seconds.toFixed(1) : ''} |`);
+  lines.push('', `Cost per row (ms), given ${r.given.join(' + ')}: ${Object.entries(r.cost).map(([k, v]) => `${k} ${(v * 1000).toFixed(3)}`).join(', ')}; ratio jumps 1 ` +
+    `${(r.cost['given, jumps 1'] / r.cost.unconditional).toFixed(2)}x, default ${(r.cost['given, default'] / r.cost.unconditional).toFixed(2)}x, ` +
+    `20 jumps ${(r.cost['given, 20 jumps'] / r.cost.unconditional).toFixed(2)}x, ` +
+    `'any' model ${(r.cost["'any' model, given"] / r.cost.unconditional).toFixed(2)}x (ratios against the inpainting model's unconditional sampling)`, '');
+}
+process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,115 @@
+// tabdiff impute model.tdm data.csv -o filled.csv [--draws m]: every gap of the model's columns
+// drawn given the row's observed cells (TabularSynthesizer.impute). With --draws m > 1 the m
+// completed tables are written one after the other with a leading column ".imp" (1..m), the long
+// format of R's mice. Observed cells and other columns are written as read.
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { TabularSynthesizer } from '../synthesizer.js';
+import type { OutputColumns } from '../transformer.js';
+import { outputFormat } from '../io/format.js';
+import { StdoutClosed, formatNumber, openSink } from '../io/sinks.js';
+import { checkWritable, inFileTerms, readCsv } from './csv.js';
+
+interface ImputeFlags {
+  output?: string;
+  draws: number;
+  seed?: number;
+  sampler?: 'ddpm' | 'ddim' | 'dpm-solver++';
+  steps?: number;
+  jumps?: number;
+  jumpLength?: number;
+  jumpStart?: number;
+  threads?: number;
+}
+
+function intArg(min: number, max: number) {
+  return (value: string): number => {
+    const v = value.trim();
+    const x = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(x) || x < min || x > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}].`);
+    return x;
+  };
+}
+
+function shareArg(value: string): number {
+  const v = value.trim();
+  const x = Number(v);
+  if (v === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError('expected a number in [0, 1].');
+  return x;
+}
+
+async function imputeCommand(model: string, data: string, flags: ImputeFlags, signal: AbortSignal, info: (line: string) => void): Promise<void> {
+  const toStdout = flags.output === undefined || flags.output === '-';
+  if (!toStdout) checkWritable(flags.output!);
+  const table = readCsv(data);
+  const synth = await TabularSynthesizer.load(model, flags.threads !== undefined ? { threads: flags.threads, device: 'cpu' } : { device: 'cpu' });
+  try {
+    const resample = flags.jumps !== undefined || flags.jumpLength !== undefined || flags.jumpStart !== undefined
+      ? { jumps: flags.jumps, length: flags.jumpLength, start: flags.jumpStart } : undefined;
+    const t0 = performance.now();
+    let tables;
+    try {
+      tables = await synth.impute(table.rows, {
+        draws: flags.draws, seed: flags.seed, sampler: flags.sampler, steps: flags.steps, resample, signal,
+        onWarning: (message) => info(`tabdiff: ${message}`),
+      });
+    } catch (err) {
+      throw inFileTerms(err, table);
+    }
+    const long = flags.draws > 1;
+    const columns = long ? ['.imp', ...table.columns] : table.columns;
+    const rows = long ? tables.flatMap((t, d) => t.map((r) => ({ '.imp': d + 1, ...r }))) : tables[0]!;
+    const format = outputFormat(flags.output, undefined);
+    const { data, kinds } = toColumns(rows, columns, format === 'parquet');
+    const sink = await openSink(format, flags.output, columns, kinds);
+    try {
+      await sink.write(data);
+      await sink.close();
+    } catch (err) {
+      sink.discard();
+      if (!(err instanceof StdoutClosed)) throw err;
+    }
+    if (!toStdout) {
+      info(`tabdiff: wrote ${flags.draws} completed table(s) of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    synth.dispose();
+  }
+}
+
+/**
+ * Rows (observed cells as read, drawn cells as numbers or categories) to the sinks' columns. A
+ * column whose cells are all numbers or gaps is numeric; Parquet gets it as doubles (gap = null)
+ * and any other column as text.
+ */
+function toColumns(rows: readonly Record<string, unknown>[], names: readonly string[], parquet: boolean): { data: OutputColumns; kinds: ('number' | 'text')[] } {
+  const data: Record<string, unknown> = Object.create(null);
+  const kinds = names.map((name) => {
+    const values = rows.map((r) => (Object.prototype.hasOwnProperty.call(r, name) ? r[name] : null) ?? null);
+    const numeric = values.every((v) => v === null || typeof v === 'number');
+    if (!parquet) data[name] = values;
+    else if (numeric) data[name] = Float64Array.from(values, (v) => (v === null ? NaN : (v as number)));
+    else data[name] = values.map((v) => (v === null ? null : typeof v === 'number' ? formatNumber(v) : v instanceof Date ? v.toISOString() : String(v)));
+    return numeric ? 'number' : 'text';
+  });
+  return { data: data as OutputColumns, kinds };
+}
+
+/** Adds the impute command; `signal` is the CLI's Ctrl-C signal, `info` its stderr line. */
+export function registerImpute(program: Command, signal: () => AbortSignal, info: (line: string) => void): void {
+  program
+    .command('impute')
+    .description("fill the gaps of a CSV with draws from a fitted model, given each row's observed cells")
+    .argument('<model.tdm>', 'model written by tabdiff fit')
+    .argument('<data.csv>', 'table with gaps (empty, NA, ?, null ...) in the model\'s columns')
+    .option('-o, --output <file.csv>', "output file; '-' or none: stdout")
+    .option('--draws <m>', 'completed tables (multiple imputation); m > 1 adds a leading column .imp', intArg(1, 10000), 1)
+    .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', intArg(0, Number.MAX_SAFE_INTEGER))
+    .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
+    .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', intArg(1, 100000))
+    .option('--jumps <r>', 'RePaint resampling: runs of each resampled block of steps (default 10; 1 = plain replacement)', intArg(1, 100))
+    .option('--jump-length <j>', 'RePaint resampling: steps per block (default 10)', intArg(1, 100000))
+    .option('--jump-start <share>', 'RePaint resampling: share of the chain before the first resampled block (default 0.75)', shareArg)
+    .option('--threads <n>', 'CPU threads', intArg(1, 256))
+    .action((model: string, data: string, flags: ImputeFlags) => imputeCommand(model, data, flags, signal(), info));
+}

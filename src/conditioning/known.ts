@@ -1,0 +1,61 @@
+// Inpainting arguments of TabularDiffusion sampling: the observed cells of the numeric
+// (Gaussian) matrix and RePaint's resampling schedule (docs/imputation.md).
+
+/** Observed cells of the numeric matrix: values in the transformed space, mask 1 = observed. */
+export interface KnownCells {
+  /** rows x numeric columns, row-major; read only where mask is 1. */
+  values: Float32Array;
+  mask: Uint8Array;
+  /** 1 (shared by every sampled row) or n. */
+  rows: number;
+}
+
+/**
+ * RePaint's resampling: each block of `length` reverse steps is run `jumps` times, jumping back
+ * up in between; only blocks after the first `start` share of the chain (the low-noise end,
+ * where the observed cells carry information).
+ */
+export interface ResampleOptions {
+  jumps?: number;
+  length?: number;
+  start?: number;
+}
+
+/** Defaults: RePaint's jumps and length, over the last quarter of the chain (docs/imputation.md). */
+export const DEFAULT_RESAMPLE = { jumps: 10, length: 10, start: 0.75 } as const;
+
+/** The native sample() keys of an inpainting call, validated. */
+export function nativeKnown(
+  known: KnownCells | undefined, resample: ResampleOptions | undefined, n: number, cols: number, sampler: string,
+): Record<string, unknown> {
+  if (known === undefined) {
+    if (resample !== undefined) throw new RangeError('resample: applies only with known cells (given / impute)');
+    return {};
+  }
+  if (known === null || typeof known !== 'object') throw new TypeError('known: expected { values: Float32Array, mask: Uint8Array, rows }');
+  const { values, mask, rows } = known;
+  if (rows !== 1 && rows !== n) throw new RangeError(`known.rows: expected 1 (shared) or n = ${n}, got ${String(rows)}`);
+  if (!(values instanceof Float32Array) || values.length !== rows * cols) {
+    throw new RangeError(`known.values: expected a Float32Array of rows x ${cols} values`);
+  }
+  if (!(mask instanceof Uint8Array) || mask.length !== rows * cols) throw new RangeError(`known.mask: expected a Uint8Array of rows x ${cols} flags`);
+  const { jumps, length, start } = checkResample(resample, sampler);
+  return { known: values, knownMask: mask, knownRows: rows, resampleJumps: jumps, resampleLength: length, resampleStart: start };
+}
+
+/** The resampling schedule with defaults filled in; a bad value is a RangeError naming it. */
+export function checkResample(resample: ResampleOptions | undefined, sampler: string | undefined): { jumps: number; length: number; start: number } {
+  const r = resample ?? {};
+  if (r === null || typeof r !== 'object') throw new TypeError('resample: expected { jumps, length }');
+  const dpm = sampler === 'dpm-solver++';
+  const jumps = r.jumps ?? (dpm ? 1 : DEFAULT_RESAMPLE.jumps);
+  const length = r.length ?? DEFAULT_RESAMPLE.length;
+  if (!Number.isInteger(jumps) || jumps < 1 || jumps > 100) throw new RangeError(`resample.jumps: expected an integer in [1, 100], got ${String(jumps)}`);
+  if (!Number.isInteger(length) || length < 1 || length > 100000) throw new RangeError(`resample.length: expected an integer in [1, 100000], got ${String(length)}`);
+  const start = r.start ?? DEFAULT_RESAMPLE.start;
+  if (typeof start !== 'number' || !(start >= 0 && start <= 1)) throw new RangeError(`resample.start: expected a share of the chain in [0, 1], got ${String(start)}`);
+  if (dpm && jumps > 1) {
+    throw new RangeError("resample.jumps: jumps need a one-step sampler ('ddpm' or 'ddim'); DPM-Solver++ carries the previous step's prediction");
+  }
+  return { jumps, length, start };
+}
