@@ -126,7 +126,7 @@ const DIFFUSION_OPTION_KEYS = [
 ] as const;
 const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 'progressInterval', 'checkpoints', 'categoricalClasses', 'observed'] as const;
 const SAMPLE_OPTION_KEYS = [
-  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler',
+  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample',
 ] as const;
 
 const DEFAULTS = {
