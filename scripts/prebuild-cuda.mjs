@@ -1,5 +1,6 @@
-// npm run prebuild:cuda: builds the CUDA backend library (cmake-js, nvcc) and places it in
+// npm run cuda:prebuild: builds the CUDA backend library (cmake-js, nvcc) and places it in
 // prebuilds/<platform>-<arch>/ next to the prebuilt addon, where the addon looks for it first.
+// (Not named prebuild:cuda: npm would run it before every `npm run build:cuda`, building twice.)
 // Run `npm run prebuild` too (or before) for the addon itself.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -12,10 +13,10 @@ if (process.argv[2] !== '--copy-only') {
   execFileSync('npx', ['cmake-js', 'rebuild', '--out', 'build-cmake', '--CDTD_CUDA=ON'], { cwd: root, stdio: 'inherit' });
 }
 if (!existsSync(library)) {
-  console.error(`prebuild:cuda: ${library} was not built (is nvcc on PATH?)`);
+  console.error(`cuda:prebuild: ${library} was not built (is nvcc on PATH?)`);
   process.exit(1);
 }
 const target = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 mkdirSync(target, { recursive: true });
 copyFileSync(library, join(target, 'libtabular_diffusion_cuda.so'));
-console.log(`prebuild:cuda: ${join(target, 'libtabular_diffusion_cuda.so')}`);
+console.log(`cuda:prebuild: ${join(target, 'libtabular_diffusion_cuda.so')}`);
