@@ -15,7 +15,7 @@ import { Matrix, MatrixLike, toMatrix } from './matrix.js';
 import { setOwn } from './own-keys.js';
 import { mulberry32 } from './prng.js';
 import {
-  ColumnFitOptions, ColumnKind, ColumnSpec, ParsedColumn, discreteClasses, discreteNames, fitColumn, looksLikeIdentifier, parseForSpec,
+  ColumnFitOptions, ColumnKind, ColumnSpec, ParsedColumn, discreteClasses, discreteNames, fitColumn, identifierReason, parseForSpec,
 } from './table/columns.js';
 import { formatDate } from './table/dates.js';
 import { TabularDataError, requireRows, tableView } from './table/input.js';
@@ -357,11 +357,9 @@ export class TabularTransformer {
     for (const name of view.names) {
       const raw = view.column(name);
       const o = this.columnOptions(name);
-      if (o.forced === null && this.opts.identifiers === 'exclude' && looksLikeIdentifier(raw)) {
-        // Integer ids read from CSV are strings: name them by what they hold, not by their type.
-        const first = raw[0];
-        const integers = Number.isInteger(Number(typeof first === 'string' ? first.trim() : first));
-        excluded.push({ name, reason: `its ${view.nRows} values are all different ${integers ? 'integers' : 'strings'}: it looks like an identifier` });
+      const reason = o.forced === null && this.opts.identifiers === 'exclude' ? identifierReason(raw) : null;
+      if (reason !== null) {
+        excluded.push({ name, reason });
         continue;
       }
       const { spec, parsed: p } = fitColumn(name, raw, o);

@@ -569,6 +569,16 @@ test('identifier columns: unique strings and about-consecutive integer ids are l
   // fewer than 20 rows, or a repeated value: not an identifier
   assert.deepEqual(new TabularTransformer().fit({ id: table.id.slice(0, 19), v: table.price.slice(0, 19) }).excluded, []);
   assert.deepEqual(new TabularTransformer().fit({ id: [...table.id.slice(1), table.id[2]], v: table.price }).excluded, []);
+  // gaps do not hide an id (up to half the column); the reason counts them
+  const gappy = new TabularTransformer().fit({ code: table.code.map((c, i) => (i % 10 === 3 ? '' : c)), id: table.id.map((v, i) => (i === 7 ? null : v)), v: table.price });
+  assert.deepEqual(gappy.excluded, [
+    { name: 'code', reason: 'its 27 values (and 3 gaps) are all different strings: it looks like an identifier' },
+    { name: 'id', reason: 'its 29 values (and 1 gap) are all different integers: it looks like an identifier' },
+  ]);
+  // more gaps than values, or fewer than 20 values besides the gaps: not an identifier
+  const mostlyGaps = table.code.map((c, i) => (i < 16 ? null : c));
+  assert.deepEqual(new TabularTransformer().fit({ code: [...mostlyGaps, ...mostlyGaps.slice(0, 16)], v: [...table.price, ...table.price.slice(0, 16)] }).excluded, []);
+  assert.deepEqual(new TabularTransformer().fit({ id: table.id.map((v, i) => (i < 11 ? null : v)), v: table.price }).excluded, []);
   // every column an identifier: an error that says what to do
   assert.throws(() => new TabularTransformer().fit({ code: table.code, id: table.id }), /every column looks like an identifier \(code, id\).*identifiers: 'keep'/);
 });

@@ -315,36 +315,46 @@ export function parseForSpec(spec: ColumnSpec, raw: ArrayLike<unknown>): ParsedC
   return { kind: 'numeric', values };
 }
 
-/** True when a column looks like identifiers: unique strings, or unique, about consecutive integers (at least 20 rows). */
-export function looksLikeIdentifier(raw: ArrayLike<unknown>): boolean {
+/**
+ * Why a column looks like identifiers, or null: unique strings, or unique, about consecutive
+ * integers, over at least 20 cells that are not gaps (gaps may be up to half the column: an id
+ * that is sometimes missing is still an id).
+ */
+export function identifierReason(raw: ArrayLike<unknown>): string | null {
   const n = raw.length;
-  if (n < 20) return false;
   const seen = new Set<string>();
   let strings = 0;
+  let gaps = 0;
   for (let i = 0; i < n; i++) {
     const v = raw[i];
-    if (isGap(v)) return false;
+    if (isGap(v)) {
+      gaps++;
+      continue;
+    }
     let key: string;
     if (typeof v === 'string') {
       key = v.trim();
       const x = Number(key);
       if (key !== '' && Number.isFinite(x)) {
-        if (!Number.isInteger(x)) return false;
+        if (!Number.isInteger(x)) return null;
       } else {
-        if (readDateCell(key)) return false;
+        if (readDateCell(key)) return null;
         strings++;
       }
     } else if (typeof v === 'number' || typeof v === 'bigint') {
-      if (!Number.isInteger(Number(v))) return false;
+      if (!Number.isInteger(Number(v))) return null;
       key = String(v);
     } else {
-      return false;
+      return null;
     }
-    if (seen.has(key)) return false;
+    if (seen.has(key)) return null;
     seen.add(key);
   }
-  if (strings === n) return true;
-  if (strings > 0) return false;
+  const m = n - gaps;
+  if (m < 20 || gaps > m) return null;
+  const held = `its ${m} values${gaps > 0 ? ` (and ${gaps} gap${gaps > 1 ? 's' : ''})` : ''} are all different`;
+  if (strings === m) return `${held} strings: it looks like an identifier`;
+  if (strings > 0) return null;
   // Unique integers: an identifier when they are about consecutive (a row or record number),
   // not when they are spread out like unique amounts.
   let min = Infinity;
@@ -354,5 +364,5 @@ export function looksLikeIdentifier(raw: ArrayLike<unknown>): boolean {
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  return max - min + 1 <= 10 * n;
+  return max - min + 1 <= 10 * m ? `${held} integers: it looks like an identifier` : null;
 }
