@@ -36,7 +36,9 @@ export interface NativeAddon extends SeddOps {
     x: Float32Array; rows: number; alphaBars: Float64Array; method?: 'path-integral' | 'ode'; throws?: number; steps?: number;
     probes?: number; seed?: number | bigint; rowOffset?: number; context?: Float32Array; contextRows?: number;
     chunkRows?: number; threads?: number;
-  }): { logp: Float64Array; se: Float64Array };
+    /** Mixed models: class indices [rows x categorical columns] and the numeric cells' 0/1 observed mask. */
+    categorical?: Int32Array; observed?: Uint8Array;
+  }): { logp: Float64Array; se: Float64Array; discrete?: Float64Array };
   backendInfo(): {
     backend: string; gemmKernel: string; defaultThreads: number;
     cuda: { available: boolean; devices: number; device?: string; reason?: string; library?: string };

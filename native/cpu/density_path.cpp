@@ -60,11 +60,6 @@ struct TimeWarp {
   }
 };
 
-struct PairLevel {
-  Level lv;
-  double b = 0, weight = 0;  // weight = (d rho / d w) / p(w)
-};
-
 PairLevel pair_level(const DensityClock& clock, const TimeWarp& warp, uint64_t seed, int j, int pairs) {
   const double u = (j + uniform_at(seed, kStreamDensityTime, 0, static_cast<uint32_t>(j), 0)) / pairs;
   double w, p;
@@ -79,15 +74,20 @@ PairLevel pair_level(const DensityClock& clock, const TimeWarp& warp, uint64_t s
 
 }  // namespace
 
+std::vector<PairLevel> path_levels(const DensityClock& clock, uint64_t seed, int pairs) {
+  const TimeWarp warp(clock.rho0(), clock.rho_end());
+  std::vector<PairLevel> levels(pairs);
+  for (int j = 0; j < pairs; ++j) levels[j] = pair_level(clock, warp, seed, j, pairs);
+  return levels;
+}
+
 bool density_path(const EpsModel& model, const float* x, int64_t n, const DensityOptions& o, double* out_logp,
                   double* out_se, ThreadPool* pool, const std::atomic<bool>& abort) {
   const int d = model.dim();
   const DensityClock clock(o.alpha_bars, o.T);
   const double eta0 = std::exp(clock.rho0());
   const int pairs = (o.throws + 1) / 2;
-  std::vector<PairLevel> levels(pairs);
-  const TimeWarp warp(clock.rho0(), clock.rho_end());
-  for (int j = 0; j < pairs; ++j) levels[j] = pair_level(clock, warp, o.seed, j, pairs);
+  const std::vector<PairLevel> levels = path_levels(clock, o.seed, pairs);
   const int workers = pool ? pool->size() : 1;
   std::vector<PathScratch> scratch(workers);
   const int chunk = std::max(1, o.chunk_rows);
