@@ -38,7 +38,7 @@ export interface NativeAddon extends SeddOps {
     chunkRows?: number; threads?: number;
     /** Mixed models: class indices [rows x categorical columns] and the numeric cells' 0/1 observed mask. */
     categorical?: Int32Array; observed?: Uint8Array;
-  }): { logp: Float64Array; se: Float64Array; discrete?: Float64Array };
+  }): { logp: Float64Array; se: Float64Array; discrete?: Float64Array; discreteSe?: Float64Array };
   backendInfo(): {
     backend: string; gemmKernel: string; defaultThreads: number;
     cuda: { available: boolean; devices: number; device?: string; reason?: string; library?: string };

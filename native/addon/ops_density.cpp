@@ -66,7 +66,7 @@ Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
 
 // Mixed models: x [rows x numeric columns], categorical [rows x categorical columns] (class
 // indices, checked against the model's class counts), observed [rows x numeric columns] (0/1,
-// optional). Adds `discrete` (the discrete chain's part of logp) to the result.
+// optional). Adds `discrete` (the discrete chain's part of logp) and its standard error `discreteSe`.
 Napi::Value MixedLogp(Napi::Env env, const Napi::Object& o, ModelWrap& wrap, const cpu::EpsModel& eps,
                       const cpu::DensityOptions& opt, double rows, ThreadPool* pool, const std::atomic<bool>& abort) {
   const cpu::DenoiserModel& m = wrap.model();
@@ -96,10 +96,10 @@ Napi::Value MixedLogp(Napi::Env env, const Napi::Object& o, ModelWrap& wrap, con
   data.categorical = cs.data();
   data.observed = obs.empty() ? nullptr : obs.data();
   data.n = static_cast<int64_t>(rows);
-  std::vector<double> logp(data.n), se(data.n), discrete(data.n);
+  std::vector<double> logp(data.n), se(data.n), discrete(data.n), discrete_se(data.n);
   bool ok;
   try {
-    ok = cpu::density_path_mixed(m, eps, data, opt, logp.data(), se.data(), discrete.data(), pool, abort);
+    ok = cpu::density_path_mixed(m, eps, data, opt, logp.data(), se.data(), discrete.data(), discrete_se.data(), pool, abort);
   } catch (const std::bad_alloc&) {
     ThrowRange(env, "rows", "not enough memory for this call");
   }
@@ -108,12 +108,13 @@ Napi::Value MixedLogp(Napi::Env env, const Napi::Object& o, ModelWrap& wrap, con
   out.Set("logp", ToArray(env, logp));
   out.Set("se", ToArray(env, se));
   out.Set("discrete", ToArray(env, discrete));
+  out.Set("discreteSe", ToArray(env, discrete_se));
   return out;
 }
 
 // densityLogp({model | mixture, x, rows, alphaBars, method, throws, steps, probes, seed, rowOffset,
 //              context, contextRows, chunkRows, threads, categorical, observed})
-//   -> {logp: Float64Array, se: Float64Array, discrete?: Float64Array (mixed models)}
+//   -> {logp: Float64Array, se: Float64Array, discrete?, discreteSe?: Float64Array (mixed models)}
 // Synchronous: JS splits long calls into slices (results do not depend on the slicing).
 Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

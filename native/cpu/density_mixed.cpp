@@ -20,7 +20,7 @@ struct MixedScratch {
   std::unique_ptr<EpsWorkspace> ws;
   std::vector<float> eps, fill, input, out;
   std::vector<int32_t> xtc;
-  std::vector<double> sigma, move, unit, row_loss, sum, sum2, sum_cat, pair_g, pair_c, prior;
+  std::vector<double> sigma, move, unit, row_loss, sum, sum2, sum_cat, sum_cat2, pair_g, pair_c, prior;
   std::vector<multinomial::StepCoef> coef;
 };
 
@@ -61,7 +61,7 @@ double reference_logp_observed(const float* x, const uint8_t* obs, int d, double
 }  // namespace
 
 bool density_path_mixed(const DenoiserModel& m, const EpsModel& net, const MixedRows& data, const DensityOptions& o,
-                        double* out_logp, double* out_se, double* out_discrete, ThreadPool* pool,
+                        double* out_logp, double* out_se, double* out_discrete, double* out_discrete_se, ThreadPool* pool,
                         const std::atomic<bool>& abort) {
   const int d = m.numeric_dim(), D = m.cfg.data_dim, C = static_cast<int>(m.cat.classes.size());
   const CatLayout L = m.cat.layout();
@@ -98,6 +98,7 @@ bool density_path_mixed(const DenoiserModel& m, const EpsModel& net, const Mixed
     s.sum.assign(rows, 0.0);
     s.sum2.assign(rows, 0.0);
     s.sum_cat.assign(rows, 0.0);
+    s.sum_cat2.assign(rows, 0.0);
     s.prior.resize(rows);
     const float* xc = data.x + first * d;
     const int32_t* x0c = data.categorical + first * C;
@@ -160,6 +161,7 @@ bool density_path_mixed(const DenoiserModel& m, const EpsModel& net, const Mixed
         s.sum[r] += g;
         s.sum2[r] += g * g;
         s.sum_cat[r] += gc;
+        s.sum_cat2[r] += gc * gc;
       }
     }
     TrainData td;
@@ -176,6 +178,9 @@ bool density_path_mixed(const DenoiserModel& m, const EpsModel& net, const Mixed
                                                     d, eta0) + mean - s.prior[r];
       out_se[first + r] = pairs > 1 ? std::sqrt(std::max(0.0, (s.sum2[r] - pairs * mean * mean) / (pairs - 1)) / pairs)
                                     : NAN;
+      const double cat_mean = s.sum_cat[r] / pairs;
+      out_discrete_se[first + r] =
+          pairs > 1 ? std::sqrt(std::max(0.0, (s.sum_cat2[r] - pairs * cat_mean * cat_mean) / (pairs - 1)) / pairs) : NAN;
     }
     return true;
   });

@@ -26,10 +26,10 @@ struct MixedRows {
 
 // net: the model's MLP (make_mlp_eps), evaluated on [x_t numeric | one-hot x_t].
 // out_logp[n]: Gaussian part + discrete part; out_discrete[n]: the discrete part alone
-// (-(prior term + integral of the bound term)); out_se[n]: standard error of out_logp.
+// (-(prior term + integral of the bound term)); out_se[n], out_discrete_se[n]: their standard errors.
 bool density_path_mixed(const DenoiserModel& model, const EpsModel& net, const MixedRows& rows,
                         const DensityOptions& o, double* out_logp, double* out_se, double* out_discrete,
-                        ThreadPool* pool, const std::atomic<bool>& abort);
+                        double* out_discrete_se, ThreadPool* pool, const std::atomic<bool>& abort);
 
 }  // namespace cpu
 }  // namespace td

@@ -42,6 +42,8 @@ export interface LogDensityResult {
    * term and the integral of its bound term); logDensity - discrete is the Gaussian part.
    */
   discrete?: Float64Array;
+  /** Mixed-type models only: the Monte Carlo standard error of `discrete`. */
+  discreteStandardError?: Float64Array;
   method: DensityMethod;
   /** 'estimate' (path integral, ODE with Hutchinson probes) or 'deterministic' (ODE, exact divergence: only discretisation error). */
   kind: 'estimate' | 'deterministic';
@@ -118,6 +120,7 @@ export async function estimateLogDensity(
   }
   const C = discreteRows?.categorical.cols ?? 0;
   const discrete = discreteRows ? new Float64Array(x.rows) : undefined;
+  const discreteSe = discreteRows ? new Float64Array(x.rows) : undefined;
   const addon = loadNative();
   const logDensity = new Float64Array(x.rows);
   const standardError = new Float64Array(x.rows);
@@ -140,6 +143,7 @@ export async function estimateLogDensity(
     });
     logDensity.set(out.logp, start);
     if (discrete) discrete.set(out.discrete!, start);
+    if (discreteSe) discreteSe.set(out.discreteSe!, start);
     standardError.set(out.se, start);
     options.onProgress?.({ rowsDone: start + rows, rows: x.rows });
     // Lets timers and the abort signal run between slices.
@@ -149,6 +153,7 @@ export async function estimateLogDensity(
     logDensity, standardError, method: o.method, kind: o.method === 'ode' && o.probes === 0 ? 'deterministic' : 'estimate',
   };
   if (discrete) result.discrete = discrete;
+  if (discreteSe) result.discreteStandardError = discreteSe;
   if (o.method === 'ode') {
     result.steps = o.steps;
     result.probes = o.probes;
