@@ -162,6 +162,7 @@ test('table with categoricals, gaps and a point mass (default mixed model): fini
   assert.ok(r.logDensity.every(Number.isFinite), 'every held-out row has a finite log-density');
   assert.ok(held.some((row) => row.v === '') && held.some((row) => row.w === 0));
   assert.equal(r.parts.find((p) => p.part === 'discrete').status, 'estimate');
+  assert.ok(r.discrete.every(Number.isFinite) && r.discreteStandardError.every((v) => v > 0));
   assert.match(r.parts.find((p) => p.part === 'v').note, /probability .*not a density/);
   // Outliers: a value 8 sd from its group, or the rare combination with an impossible value.
   const outliers = held.slice(0, 50).map((row, i) => (i % 2 === 0

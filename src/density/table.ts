@@ -28,6 +28,8 @@ export interface TableLogDensityResult {
   gaussian: Float64Array;
   /** Mixed-type models: the discrete chain's part of `gaussian` (classes and numeric modes; a bound). */
   discrete?: Float64Array;
+  /** Mixed-type models: the Monte Carlo standard error of `discrete`. */
+  discreteStandardError?: Float64Array;
   /** Sum over numeric columns of log |dz/dx| of the column map. */
   logJacobian: Float64Array;
   method: LogDensityResult['method'];
@@ -147,6 +149,7 @@ export async function tableLogDensity(
     logDensity, standardError: g.standardError, gaussian: g.logDensity, logJacobian, method: g.method, parts,
   };
   if (g.discrete) result.discrete = g.discrete;
+  if (g.discreteStandardError) result.discreteStandardError = g.discreteStandardError;
   if (g.throws !== undefined) result.throws = g.throws;
   if (g.steps !== undefined) result.steps = g.steps;
   if (g.probes !== undefined) result.probes = g.probes;
