@@ -69,7 +69,8 @@ bool density_path_mixed(const DenoiserModel& m, const EpsModel& net, const Mixed
   const DensityClock clock(o.alpha_bars, o.T);
   const double eta0 = std::exp(clock.rho0());
   const int pairs = (o.throws + 1) / 2;
-  const std::vector<PairLevel> levels = path_levels(clock, o.seed, pairs);
+  // Half of the pairs uniform in t: the discrete term's weights stay near or below 2.
+  const std::vector<PairLevel> levels = path_levels(clock, o.seed, pairs, true);
   // The discrete term is the mean over t uniform on [0, T - 1] of its integrand (the quantity
   // nll averages over its grid); the pair's importance weight in t is (dt/drho)(drho/dw)/p(w).
   std::vector<DiscreteLevel> disc(pairs);

@@ -32,7 +32,8 @@ struct PairLevel {
   Level lv;
   double b = 0, weight = 0;
 };
-std::vector<PairLevel> path_levels(const DensityClock& clock, uint64_t seed, int pairs);
+// uniform_t_share: half of the pairs uniform in the timestep t (mixed models' discrete term).
+std::vector<PairLevel> path_levels(const DensityClock& clock, uint64_t seed, int pairs, bool uniform_t_share = false);
 
 // out_logp[n], out_se[n] (NaN with a single throw pair): log p~(x) in the model's coordinates.
 bool density_path(const EpsModel& model, const float* x, int64_t n, const DensityOptions& o, double* out_logp,
