@@ -141,8 +141,9 @@ export async function tableLogDensity(
       part: 'discrete',
       status: 'estimate',
       note: `the discrete chain's ${diffusion.categoricalOptions.method === 'multinomial' ? 'multinomial KL' : 'score-entropy'} bound over ${[...onChain].join(', ')}, ` +
-        'on the same throws as the Gaussian part (both chains noised to one t): a lower bound on log P of the classes and modes, ' +
-        'so logDensity estimates a lower bound on log p (an upper bound on the score)',
+        'on the same throws as the Gaussian part (both chains noised to one t). Only the sum with the Gaussian part is a bound ' +
+        '(this part alone is not log P of the classes: the network sees the noised numeric cells): logDensity estimates a lower ' +
+        'bound on log p, the score an upper bound on -log p',
     });
   }
   const result: TableLogDensityResult = {
