@@ -1,5 +1,6 @@
-// Log-density of numeric rows under a fitted Gaussian model (TabularDiffusion.logDensity): the
-// native estimators of native/cpu/density_path.cpp and density_ode.cpp, called on slices of
+// Log-density of rows under a fitted model (TabularDiffusion.logDensity): the native estimators
+// of native/cpu/density_path.cpp and density_ode.cpp (Gaussian models) and density_mixed.cpp
+// (mixed models: the joint chain, docs/density.md section 5), called on slices of
 // rows so a long call can be aborted between slices (the slicing never changes a result: each
 // row's draws are indexed by its global row). The maths and its choices are docs/density.md.
 import { Matrix, MatrixLike, toMatrix } from '../matrix.js';

@@ -1,7 +1,9 @@
 // TabularSynthesizer.logDensity: rows in the user's units. The Gaussian part is estimated in
 // the model's coordinates (src/density/estimate.ts); each numeric column then adds the
 // log-Jacobian of its map (src/density/jacobian.ts), so densities are per unit of the user's
-// values. What each part is (exact, deterministic, estimate, excluded) is stated in `parts`.
+// values. Mixed models add the discrete chain's part (classes and numeric modes); a gap or point
+// mass is then a probability, not a density. What each part is (exact, deterministic, estimate,
+// approximation, included) is stated in `parts`.
 import type { TabularDiffusion } from '../diffusion.js';
 import { TabularDataError, tableView } from '../table/input.js';
 import { parseForSpec } from '../table/columns.js';
