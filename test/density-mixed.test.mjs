@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { TabularDiffusion, TabularSynthesizer } from '../dist/esm/index.mjs';
+import { TabularDiffusion, TabularSynthesizer, nativeOps } from '../dist/esm/index.mjs';
 import { rng } from './fixtures/rng.mjs';
 
 const CLASSES = [3, 4];
@@ -133,6 +133,13 @@ test('mixed logDensity: same seed same bytes whatever the threads; rows [a, b) a
   };
   const c = await two.logDensity(tail, { throws: 20, seed: 9, offset: 200, observed: observed.subarray(400) });
   assert.deepEqual(c.logDensity, a.logDensity.subarray(200));
+  // Chunks of 7 rows spread over 2 threads: the same bytes.
+  const chunked = nativeOps().densityLogp({
+    model: two.nativeModel(), x: x.numeric.data, categorical: x.categorical.data, observed, rows: 300,
+    alphaBars: two.schedule.alphaBars, throws: 20, seed: 9, chunkRows: 7,
+  });
+  assert.deepEqual(chunked.logp, a.logDensity);
+  assert.deepEqual(chunked.discrete, a.discrete);
   const other = await one.logDensity(x, { throws: 20, seed: 10, observed });
   assert.notDeepEqual(other.logDensity, a.logDensity);
   one.dispose();
