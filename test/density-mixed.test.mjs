@@ -205,3 +205,29 @@ test('mixed models: bad input gives clear errors', async () => {
   await assert.rejects(s.logDensity(table(3, 2), { method: 'ode' }), /'ode' is not available/);
   s.dispose();
 });
+
+test('densityLogp (native) on a mixed model: bad categorical, observed and method arguments are errors naming them', async () => {
+  const dm = await oracleModel(50);
+  const ops = nativeOps();
+  const x = mixedData(3, 2);
+  const base = { model: dm.nativeModel(), x: x.numeric.data, categorical: x.categorical.data, rows: 3, alphaBars: dm.schedule.alphaBars, throws: 4 };
+  assert.equal(ops.densityLogp(base).logp.length, 3);
+  const cases = [
+    [{ categorical: undefined }, /categorical/],
+    [{ categorical: new Float32Array(6) }, /categorical/],
+    [{ categorical: new Int32Array(5) }, /categorical/],
+    [{ categorical: Int32Array.of(0, 0, 0, 9, 0, 0) }, /categorical: row 1, column 1 holds class 9, expected 0\.\.3/],
+    [{ categorical: Int32Array.of(0, 0, -1, 0, 0, 0) }, /categorical: row 1, column 0 holds class -1/],
+    [{ observed: new Uint8Array(5) }, /observed/],
+    [{ observed: new Uint8Array(6).fill(3) }, /observed/],
+    [{ method: 'ode' }, /method.*'path-integral' only/],
+    [{ x: new Float32Array(5) }, /x/],
+  ];
+  for (const [edit, re] of cases) assert.throws(() => ops.densityLogp({ ...base, ...edit }), re, JSON.stringify(Object.keys(edit)));
+  // A Gaussian mixture takes no categorical input.
+  assert.throws(() => ops.densityLogp({
+    mixture: { dim: 1, weights: Float64Array.of(1), means: Float64Array.of(0), covs: Float64Array.of(1) },
+    x: new Float32Array(3), rows: 3, alphaBars: dm.schedule.alphaBars, categorical: new Int32Array(3),
+  }), /categorical: applies to models with categorical columns/);
+  dm.dispose();
+});
