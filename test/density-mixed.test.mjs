@@ -93,10 +93,11 @@ test('oracle: constant network with the exact score of independent categoricals;
   dm.dispose();
 });
 
-for (const method of ['sedd', 'multinomial']) {
+for (const categorical of [{ method: 'sedd' }, { method: 'sedd', graph: 'uniform' }, { method: 'multinomial' }]) {
+  const method = JSON.stringify(categorical);
   test(`trained ${method} model: the discrete part agrees with nll (an independent native path) on average`, async () => {
     const T = 100;
-    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: T, seed: 3, threads: 2, categorical: { method } });
+    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: T, seed: 3, threads: 2, categorical });
     await dm.fit(mixedData(800, 2), { categoricalClasses: CLASSES, steps: 600, batchSize: 128 });
     const x = mixedData(200, 9);
     const r = await dm.logDensity(x, { throws: 400 });
