@@ -187,6 +187,17 @@ test('table with categoricals, gaps and a point mass (default mixed model): fini
   s.dispose();
 });
 
+test('a table of categorical columns only: logDensity is the discrete part, finite', async () => {
+  const rows = Array.from({ length: 300 }, (_, i) => ({ a: ['x', 'y', 'z'][i % 3], b: i % 3 === 0 || i % 7 < 3 ? 'p' : 'q' }));
+  const s = new TabularSynthesizer({ hiddenDims: [32], timeDim: 8, maxSteps: 100, nTimesteps: 50, threads: 1 });
+  await s.fit(rows, { onWarning: () => {} });
+  const r = await s.logDensity(rows.slice(0, 6), { throws: 20 });
+  assert.deepEqual(r.logDensity, r.discrete);
+  assert.ok(r.logDensity.every((v) => Number.isFinite(v) && v < 0));
+  assert.match(r.parts[0].note, /no numeric columns/);
+  s.dispose();
+});
+
 test('mixed models: bad input gives clear errors', async () => {
   const dm = await oracleModel(50);
   const x = mixedData(4, 2);

@@ -134,7 +134,8 @@ export async function tableLogDensity(
       status: g.kind,
       note: g.method === 'ode'
         ? `probability-flow ODE, ${g.steps} RK4 steps, ${g.probes === 0 ? 'exact divergence' : `Hutchinson, ${g.probes} probes`}; over the transformed columns ${names.join(', ')}`
-        : `path integral, ${g.throws} throws per row; standard error per row; over the transformed columns ${names.join(', ')}`,
+        : `path integral, ${g.throws} throws per row; standard error per row; ` +
+          (names.length > 0 ? `over the transformed columns ${names.join(', ')}` : 'no numeric columns (the row is the discrete part)'),
     },
     { part: 'jacobian', status: 'exact', note: 'sum of the numeric columns\' log-Jacobians (below)' },
   );
