@@ -497,25 +497,33 @@ export class TabularDiffusion {
   }
 
   /**
-   * Log-density of rows (nats) under the fitted Gaussian model, in the coordinates it was
-   * fitted on: the path-integral estimator (default) or the probability-flow ODE; see
-   * src/density/estimate.ts and docs/density.md. Models with categorical columns on a discrete
-   * chain are not supported (their numeric part is not separable from the joint chain).
+   * Log-density of rows (nats) under the fitted model, in the coordinates it was fitted on: the
+   * path-integral estimator (default) or the probability-flow ODE; see src/density/estimate.ts
+   * and docs/density.md. Models with categorical columns on a discrete chain take
+   * { numeric, categorical } (and options.observed for masked numeric cells): the path integral
+   * over the joint chain, whose discrete part is a bound (docs/density.md section 5).
    */
-  async logDensity(X: MatrixLike, options: LogDensityOptions = {}): Promise<LogDensityResult> {
+  async logDensity(X: MatrixLike | MixedInput, options: LogDensityOptions = {}): Promise<LogDensityResult> {
     const native = this.requireFitted();
-    if (this.categoricalClasses.length > 0) {
-      throw new Error('TabularDiffusion.logDensity: not implemented for models with categorical columns on a discrete chain (fit them one-hot, or use nll for the categorical bound)');
-    }
     if (this.backend.device === 'cuda') throw new Error("TabularDiffusion.logDensity: runs on the CPU backend; load the model with device 'cpu'");
+    const contextFor = (rows: number): Matrix | undefined =>
+      this.contextDim > 0 && options.context !== undefined && toMatrix(options.context, 'context').rows === 1
+        ? this.sampleContext(1, options.context) : this.fitContext(rows, options.context);
+    if (this.categoricalClasses.length > 0) {
+      if (!isMixedInput(X)) throw new TypeError('X: this model has categorical columns on a discrete chain; pass { numeric, categorical }');
+      const x = this.readHeldOut(X);
+      const observed = options.observed !== undefined ? readObserved(options.observed, x.numeric.rows, x.numeric.cols, 'observed') : undefined;
+      return estimateLogDensity(native, this.schedule, x.numeric, contextFor(x.numeric.rows), options,
+        { categorical: x.categorical, ...(observed ? { observed } : {}) });
+    }
+    if (isMixedInput(X)) throw new TypeError('X: this model has no categorical columns on a discrete chain; pass the numeric matrix');
+    if (options.observed !== undefined) throw new RangeError('observed: applies to models with categorical columns on a discrete chain');
     const x = readDensityRows(X, this.dataDim, (j) => String(j));
-    const context = this.contextDim > 0 && options.context !== undefined && toMatrix(options.context, 'context').rows === 1
-      ? this.sampleContext(1, options.context) : this.fitContext(x.rows, options.context);
-    return estimateLogDensity(native, this.schedule, x, context, options);
+    return estimateLogDensity(native, this.schedule, x, contextFor(x.rows), options);
   }
 
   /** Anomaly score per row: -logDensity (higher = less likely under the model). */
-  async score(X: MatrixLike, options: LogDensityOptions = {}): Promise<Float64Array> {
+  async score(X: MatrixLike | MixedInput, options: LogDensityOptions = {}): Promise<Float64Array> {
     return (await this.logDensity(X, options)).logDensity.map((v) => -v);
   }
 

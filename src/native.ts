@@ -38,7 +38,9 @@ export interface NativeAddon extends SeddOps {
     x: Float32Array; rows: number; alphaBars: Float64Array; method?: 'path-integral' | 'ode'; throws?: number; steps?: number;
     probes?: number; seed?: number | bigint; rowOffset?: number; context?: Float32Array; contextRows?: number;
     chunkRows?: number; threads?: number;
-  }): { logp: Float64Array; se: Float64Array };
+    /** Mixed models: class indices [rows x categorical columns] and the numeric cells' 0/1 observed mask. */
+    categorical?: Int32Array; observed?: Uint8Array;
+  }): { logp: Float64Array; se: Float64Array; discrete?: Float64Array; discreteSe?: Float64Array };
   /** Inpainting ops (native/cpu/inpaint.h): a reverse step fused with the substitution, a jump back up, RePaint's schedule. */
   inpaintStep(options: {
     x: Float32Array; epsHat: Float32Array; rows: number; cols: number; t: number; prev?: number; alphaBars: Float64Array;
@@ -109,7 +111,7 @@ export interface NativeModel {
   release(): void;
 }
 
-const EXPECTED_ABI = 5;
+const EXPECTED_ABI = 6;
 let cached: NativeAddon | undefined;
 let binaryPath: string | undefined;
 let binarySource: string | undefined;

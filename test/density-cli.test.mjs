@@ -74,3 +74,30 @@ test('tabdiff eval --model --train reports the memorisation gap', () => {
   assert.equal(lonely.status, 1);
   assert.match(lonely.stderr, /--model and --train go together/);
 });
+
+test('tabdiff score on a default mixed model (a categorical column, gaps): finite scores, equal to the library, discrete part listed', async () => {
+  const { normal, uniform } = rng(13);
+  const mixedRows = Array.from({ length: 300 }, () => {
+    const g = uniform() < 0.5 ? 'p' : 'q';
+    return { g, v: uniform() < 0.2 ? '' : String((g === 'p' ? 0 : 3) + normal()) };
+  });
+  const s = new TabularSynthesizer({ hiddenDims: [16], timeDim: 8, maxSteps: 60, nTimesteps: 50, threads: 1 });
+  await s.fit(mixedRows, { onWarning: () => {} });
+  await s.save(join(dir, 'mixed.tdm'));
+  const test = mixedRows.slice(0, 6);
+  writeFileSync(join(dir, 'mixed.csv'), `g,v\n${test.map((r) => `${r.g},${r.v}`).join('\n')}\n`);
+  const r = tabdiff(['score', 'mixed.tdm', 'mixed.csv', '-o', 'mixed-scores.csv', '--throws', '10', '--seed', '3']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /discrete \(estimate\)/);
+  const out = parse(readFileSync(join(dir, 'mixed-scores.csv'), 'utf8'), { columns: true });
+  const lib = await s.logDensity(test, { throws: 10, seed: 3 });
+  s.dispose();
+  assert.ok(test.some((row) => row.v === ''));
+  out.forEach((o, i) => {
+    assert.ok(Number.isFinite(Number(o.logDensity)), `row ${i}: ${o.logDensity}`);
+    assert.ok(Math.abs(Number(o.logDensity) - lib.logDensity[i]) < 1e-6 * (1 + Math.abs(lib.logDensity[i])), `row ${i}`);
+  });
+  const ode = tabdiff(['score', 'mixed.tdm', 'mixed.csv', '--method', 'ode']);
+  assert.equal(ode.status, 1);
+  assert.match(ode.stderr, /'ode' is not available for models with categorical columns/);
+});

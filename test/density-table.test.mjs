@@ -94,13 +94,6 @@ test('logDensity: bad rows are errors naming the column and the row', async () =
   await assert.rejects(new TabularSynthesizer(SMALL).logDensity(ROWS), /fit/);
 });
 
-test('logDensity: models with a discrete chain say it is not implemented', async () => {
-  const rows = ROWS.slice(0, 120).map((r, i) => ({ ...r, group: i % 3 === 0 ? 'a' : 'b' }));
-  const s = new TabularSynthesizer({ ...SMALL, maxSteps: 20, categorical: ['group'] });
-  await s.fit(rows, { onWarning: () => {} });
-  await assert.rejects(s.logDensity(rows.slice(0, 2)), /not implemented .*discrete chain/);
-});
-
 test('logDensity: a value on a tie of the quantile map (an integer column) gets the midpoint-rule log-probability of its z-interval', async () => {
   const { normal: nrm, uniform: uni } = rng(5);
   const rows = Array.from({ length: 300 }, () => ({ x: nrm(), k: Math.floor(uni() * 4) }));

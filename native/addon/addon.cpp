@@ -17,7 +17,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::RegisterEvalOps(env, exports);
   td::addon::RegisterInpaintOps(env, exports);
   td::addon::ModelWrap::Register(env, exports);
-  exports.Set("abiVersion", Napi::Number::New(env, 5));  // bump with any change of the JS-facing surface
+  exports.Set("abiVersion", Napi::Number::New(env, 6));  // bump with any change of the JS-facing surface
   return exports;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../cpu/density_mixed.h"
 #include "../cpu/density_model.h"
 #include "../cpu/density_ode.h"
 #include "../cpu/density_path.h"
@@ -57,8 +58,63 @@ cpu::MixtureSpec ReadMixture(Napi::Env env, const Napi::Object& m) {
   return spec;
 }
 
+Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
+  Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
+}
+
+// Mixed models: x [rows x numeric columns], categorical [rows x categorical columns] (class
+// indices, checked against the model's class counts), observed [rows x numeric columns] (0/1,
+// optional). Adds `discrete` (the discrete chain's part of logp) and its standard error `discreteSe`.
+Napi::Value MixedLogp(Napi::Env env, const Napi::Object& o, ModelWrap& wrap, const cpu::EpsModel& eps,
+                      const cpu::DensityOptions& opt, double rows, ThreadPool* pool, const std::atomic<bool>& abort) {
+  const cpu::DenoiserModel& m = wrap.model();
+  const int d = m.numeric_dim(), C = static_cast<int>(m.cat.classes.size());
+  std::vector<float> xs;
+  if (d > 0) {
+    auto x = GetFloat32(env, o.Get("x"), "x", CheckedElements(env, "rows", rows, d), true);
+    xs.assign(x.data, x.data + x.length);
+  }
+  if (!Has(o, "categorical")) ThrowType(env, "categorical", "expected an Int32Array of class indices [rows x " + std::to_string(C) + "]");
+  auto cat = GetInt32(env, o.Get("categorical"), "categorical", CheckedElements(env, "rows", rows, C));
+  for (size_t i = 0; i < cat.length; ++i) {
+    const int k = m.cat.classes[i % C];
+    if (cat.data[i] < 0 || cat.data[i] >= k) {
+      ThrowRange(env, "categorical", "row " + std::to_string(i / C) + ", column " + std::to_string(i % C) + " holds class " +
+                                         std::to_string(cat.data[i]) + ", expected 0.." + std::to_string(k - 1));
+    }
+  }
+  const std::vector<int32_t> cs(cat.data, cat.data + cat.length);
+  std::vector<uint8_t> obs;
+  if (Has(o, "observed") && d > 0) {
+    auto mk = GetMask(env, o.Get("observed"), "observed", CheckedElements(env, "rows", rows, d));
+    obs.assign(mk.data, mk.data + mk.length);
+  }
+  cpu::MixedRows data;
+  data.x = xs.data();
+  data.categorical = cs.data();
+  data.observed = obs.empty() ? nullptr : obs.data();
+  data.n = static_cast<int64_t>(rows);
+  std::vector<double> logp(data.n), se(data.n), discrete(data.n), discrete_se(data.n);
+  bool ok;
+  try {
+    ok = cpu::density_path_mixed(m, eps, data, opt, logp.data(), se.data(), discrete.data(), discrete_se.data(), pool, abort);
+  } catch (const std::bad_alloc&) {
+    ThrowRange(env, "rows", "not enough memory for this call");
+  }
+  if (!ok) throw Napi::Error::New(env, "densityLogp: aborted");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("logp", ToArray(env, logp));
+  out.Set("se", ToArray(env, se));
+  out.Set("discrete", ToArray(env, discrete));
+  out.Set("discreteSe", ToArray(env, discrete_se));
+  return out;
+}
+
 // densityLogp({model | mixture, x, rows, alphaBars, method, throws, steps, probes, seed, rowOffset,
-//              context, contextRows, chunkRows, threads}) -> {logp: Float64Array, se: Float64Array}
+//              context, contextRows, chunkRows, threads, categorical, observed})
+//   -> {logp: Float64Array, se: Float64Array, discrete?, discreteSe?: Float64Array (mixed models)}
 // Synchronous: JS splits long calls into slices (results do not depend on the slicing).
 Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -89,6 +145,7 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   std::atomic<bool> no_abort{false};
   const std::atomic<bool>* abort = &no_abort;
   std::vector<float> context_copy;
+  ModelWrap* mixed = nullptr;  // a model with a discrete chain
   if (Has(o, "model")) {
     if (Has(o, "mixture")) ThrowRange(env, "mixture", "pass either model or mixture, not both");
     Napi::Value mv = o.Get("model");
@@ -96,9 +153,10 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
     ModelWrap* wrap = Napi::ObjectWrap<ModelWrap>::Unwrap(mv.As<Napi::Object>());
     if (!wrap) ThrowType(env, "model", "expected a NativeModel");
     wrap->CheckIdle(env);
-    if (wrap->model().cat.active()) {
-      ThrowRange(env, "model", "has categorical columns on a discrete chain: its numeric density is not implemented");
+    if (wrap->model().cat.active() && method == "ode") {
+      ThrowRange(env, "method", "a model with categorical columns on a discrete chain supports 'path-integral' only");
     }
+    if (wrap->model().cat.active()) mixed = wrap;
     const MlpConfig& cfg = wrap->model().cfg;
     const float* context = nullptr;
     int64_t context_rows = 0;
@@ -127,6 +185,8 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   } else {
     ThrowType(env, "model", "pass a NativeModel (model) or a Gaussian mixture (mixture)");
   }
+  if (mixed) return MixedLogp(env, o, *mixed, *eps, opt, rows, pool, *abort);
+  if (Has(o, "categorical") || Has(o, "observed")) ThrowRange(env, "categorical", "applies to models with categorical columns on a discrete chain");
   const int d = eps->dim();
   if (method == "ode" && opt.probes == 0 && d > 256) {
     ThrowRange(env, "probes", "the exact divergence is limited to 256 columns (" + std::to_string(d) + " here); pass Hutchinson probes");

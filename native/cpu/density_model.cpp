@@ -33,6 +33,14 @@ double DensityClock::t_of(double r) const {
   return lo + (r - rho[lo]) / (rho[hi] - rho[lo]);
 }
 
+double DensityClock::dt_drho(double r) const {
+  const int T = static_cast<int>(rho.size());
+  if (T == 1 || r < rho[0] || r > rho[T - 1]) return 0.0;
+  int hi = static_cast<int>(std::upper_bound(rho.begin(), rho.end(), r) - rho.begin());
+  hi = std::min(std::max(hi, 1), T - 1);
+  return 1.0 / (rho[hi] - rho[hi - 1]);
+}
+
 namespace {
 
 // ---- The trained MLP ------------------------------------------------------------------

@@ -19,7 +19,12 @@ enum DensityStream : uint32_t {
   kStreamDensityTime = 20,   // the stratified time of each throw pair
   kStreamDensityEps = 21,    // the noise of each throw pair, per row
   kStreamDensityProbe = 22,  // Hutchinson probes of the ODE estimator, per row
+  kStreamDensityFill = 23,   // mixed models: the masked numeric cells' stand-in values, per row
 };
+
+// Mixed models: the categorical corruption of the path integral's throws, at column blocks apart
+// from core/sedd_spec.h's kCatColumns* (0..3 << 28) on kStreamCategorical.
+constexpr uint32_t kCatColumnsDensity = 4u << 28;
 
 // One noise level: eta = sigma / alpha; t is the (fractional) timestep given to the network.
 struct Level {
@@ -35,6 +40,7 @@ struct DensityClock {
   double rho0() const { return rho.front(); }
   double rho_end() const { return rho.back(); }
   double t_of(double r) const;  // inverse of the piecewise-linear rho(t)
+  double dt_drho(double r) const;  // its slope (0 outside [rho0, rho_end])
   Level level(double r) const { return Level::from_eta(t_of(r), std::exp(r)); }
 };
 

@@ -40,7 +40,10 @@ struct TimeWarp {
   std::vector<double> cdf;  // [kGrid + 1]
   std::vector<double> pdf;  // [kGrid], normalised over w in [0, 1]
   double rho0, L;
-  TimeWarp(double rho0_, double rho_end) : cdf(kGrid + 1, 0.0), pdf(kGrid), rho0(rho0_), L(rho_end - rho0_) {
+  // uniform_t: mixed models (density_mixed.cpp) put half of the pairs uniformly in the timestep t,
+  // so the discrete term, a mean over t, gets importance weights of at most 2.
+  TimeWarp(double rho0_, double rho_end, const DensityClock* uniform_t = nullptr)
+      : cdf(kGrid + 1, 0.0), pdf(kGrid), rho0(rho0_), L(rho_end - rho0_) {
     for (int i = 0; i < kGrid; ++i) {
       const double w = (i + 0.5) / kGrid, r = rho0 + L * w * w, z = (r - kCentre) / kWidth;
       pdf[i] = kFloor + std::exp(-0.5 * z * z);
@@ -49,6 +52,21 @@ struct TimeWarp {
     const double total = cdf[kGrid];
     for (int i = 0; i < kGrid; ++i) pdf[i] /= total;
     for (int i = 0; i <= kGrid; ++i) cdf[i] /= total;
+    if (!uniform_t) return;
+    std::vector<double> q(kGrid);
+    double qt = 0;
+    for (int i = 0; i < kGrid; ++i) {
+      const double w = (i + 0.5) / kGrid;
+      q[i] = 2 * L * w * uniform_t->dt_drho(rho0 + L * w * w);
+      qt += q[i] / kGrid;
+    }
+    for (int i = 0; i < kGrid; ++i) {
+      pdf[i] = 0.5 * pdf[i] + 0.5 * q[i] / qt;
+      cdf[i + 1] = cdf[i] + pdf[i] / kGrid;
+    }
+    const double blended = cdf[kGrid];
+    for (int i = 0; i < kGrid; ++i) pdf[i] /= blended;
+    for (int i = 0; i <= kGrid; ++i) cdf[i] /= blended;
   }
   // w with CDF(w) = u, and p(w).
   void invert(double u, double* w, double* p) const {
@@ -58,11 +76,6 @@ struct TimeWarp {
     *w = std::min(std::max(*w, 0.0), 1.0);
     *p = pdf[i];
   }
-};
-
-struct PairLevel {
-  Level lv;
-  double b = 0, weight = 0;  // weight = (d rho / d w) / p(w)
 };
 
 PairLevel pair_level(const DensityClock& clock, const TimeWarp& warp, uint64_t seed, int j, int pairs) {
@@ -79,15 +92,20 @@ PairLevel pair_level(const DensityClock& clock, const TimeWarp& warp, uint64_t s
 
 }  // namespace
 
+std::vector<PairLevel> path_levels(const DensityClock& clock, uint64_t seed, int pairs, bool uniform_t_share) {
+  const TimeWarp warp(clock.rho0(), clock.rho_end(), uniform_t_share ? &clock : nullptr);
+  std::vector<PairLevel> levels(pairs);
+  for (int j = 0; j < pairs; ++j) levels[j] = pair_level(clock, warp, seed, j, pairs);
+  return levels;
+}
+
 bool density_path(const EpsModel& model, const float* x, int64_t n, const DensityOptions& o, double* out_logp,
                   double* out_se, ThreadPool* pool, const std::atomic<bool>& abort) {
   const int d = model.dim();
   const DensityClock clock(o.alpha_bars, o.T);
   const double eta0 = std::exp(clock.rho0());
   const int pairs = (o.throws + 1) / 2;
-  std::vector<PairLevel> levels(pairs);
-  const TimeWarp warp(clock.rho0(), clock.rho_end());
-  for (int j = 0; j < pairs; ++j) levels[j] = pair_level(clock, warp, o.seed, j, pairs);
+  const std::vector<PairLevel> levels = path_levels(clock, o.seed, pairs);
   const int workers = pool ? pool->size() : 1;
   std::vector<PathScratch> scratch(workers);
   const int chunk = std::max(1, o.chunk_rows);

@@ -7,6 +7,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include "density_model.h"
 #include "thread_pool.h"
@@ -24,6 +25,15 @@ struct DensityOptions {
   int probes = 0;           // ODE: 0 = exact trace, else Hutchinson probes per row
   int chunk_rows = 1024;
 };
+
+// The level of each antithetic pair (docs/density.md section 2): a function of (seed, pair) only.
+// weight = (d rho / d w) / p(w), the importance weight of the pair's level on the clock rho.
+struct PairLevel {
+  Level lv;
+  double b = 0, weight = 0;
+};
+// uniform_t_share: half of the pairs uniform in the timestep t (mixed models' discrete term).
+std::vector<PairLevel> path_levels(const DensityClock& clock, uint64_t seed, int pairs, bool uniform_t_share = false);
 
 // out_logp[n], out_se[n] (NaN with a single throw pair): log p~(x) in the model's coordinates.
 bool density_path(const EpsModel& model, const float* x, int64_t n, const DensityOptions& o, double* out_logp,

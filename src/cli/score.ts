@@ -2,7 +2,8 @@
 // unit of the user's values) of each row of a CSV under a fitted model (src/density/table.ts).
 // One output row per input row: its line in the file, the score, the log-density, the Monte
 // Carlo standard error, and the log-density in the model's coordinates (finite where the
-// user-unit one is not: values on a tie of a quantile map, beyond its range, gaps).
+// user-unit one is not: values on a tie of a quantile map, beyond its range, gaps of a
+// Gaussian-only model). Mixed models: the discrete chain's part is included (a bound; see parts).
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { memorisationGap } from '../density/memorisation.js';

@@ -1,10 +1,12 @@
-// Log-density of numeric rows under a fitted Gaussian model (TabularDiffusion.logDensity): the
-// native estimators of native/cpu/density_path.cpp and density_ode.cpp, called on slices of
+// Log-density of rows under a fitted model (TabularDiffusion.logDensity): the native estimators
+// of native/cpu/density_path.cpp and density_ode.cpp (Gaussian models) and density_mixed.cpp
+// (mixed models: the joint chain, docs/density.md section 5), called on slices of
 // rows so a long call can be aborted between slices (the slicing never changes a result: each
 // row's draws are indexed by its global row). The maths and its choices are docs/density.md.
 import { Matrix, MatrixLike, toMatrix } from '../matrix.js';
 import { NativeModel, loadNative } from '../native.js';
 import type { NoiseSchedule } from '../schedule.js';
+import type { IntMatrix } from '../transformer.js';
 
 export type DensityMethod = 'path-integral' | 'ode';
 
@@ -21,6 +23,12 @@ export interface LogDensityOptions {
   /** Index of the first row: rows [a, b) of one call equal rows [a, b) of a larger call. */
   offset?: number;
   context?: MatrixLike;
+  /**
+   * Mixed-type models: [rows x numeric columns] 1 = the cell holds a value, 0 = masked (its
+   * mode is a gap or a point mass). Masked cells are left out of the Gaussian part, as in
+   * training (docs/density.md section 5). Default: every cell holds a value.
+   */
+  observed?: Uint8Array;
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
 }
@@ -30,6 +38,13 @@ export interface LogDensityResult {
   logDensity: Float64Array;
   /** Monte Carlo standard error per row (0 for the ODE with the exact divergence; NaN when it cannot be estimated). */
   standardError: Float64Array;
+  /**
+   * Mixed-type models only: the discrete chain's part of logDensity per row (minus its prior
+   * term and the integral of its bound term); logDensity - discrete is the Gaussian part.
+   */
+  discrete?: Float64Array;
+  /** Mixed-type models only: the Monte Carlo standard error of `discrete`. */
+  discreteStandardError?: Float64Array;
   method: DensityMethod;
   /** 'estimate' (path integral, ODE with Hutchinson probes) or 'deterministic' (ODE, exact divergence: only discretisation error). */
   kind: 'estimate' | 'deterministic';
@@ -89,11 +104,24 @@ function abortError(signal: AbortSignal): Error {
   return err;
 }
 
+/** Mixed-type models: the class indices of the rows and the numeric cells' observed mask. */
+export interface DiscreteRows {
+  categorical: IntMatrix;
+  observed?: Uint8Array;
+}
+
 /** The estimator over all rows of x, slice by slice. */
 export async function estimateLogDensity(
   native: NativeModel, schedule: NoiseSchedule, x: Matrix, context: Matrix | undefined, options: LogDensityOptions,
+  discreteRows?: DiscreteRows,
 ): Promise<LogDensityResult> {
   const o = resolveDensityOptions(options, x.cols);
+  if (discreteRows && o.method === 'ode') {
+    throw new RangeError("method: 'ode' is not available for models with categorical columns on a discrete chain (use 'path-integral')");
+  }
+  const C = discreteRows?.categorical.cols ?? 0;
+  const discrete = discreteRows ? new Float64Array(x.rows) : undefined;
+  const discreteSe = discreteRows ? new Float64Array(x.rows) : undefined;
   const addon = loadNative();
   const logDensity = new Float64Array(x.rows);
   const standardError = new Float64Array(x.rows);
@@ -109,8 +137,14 @@ export async function estimateLogDensity(
     const out = addon.densityLogp({
       model: native, x: x.data.subarray(start * x.cols, (start + rows) * x.cols), rows, alphaBars: schedule.alphaBars,
       method: o.method, throws: o.throws, steps: o.steps, probes: o.probes, seed: o.seed, rowOffset: o.offset + start, ...ctx,
+      ...(discreteRows ? {
+        categorical: discreteRows.categorical.data.subarray(start * C, (start + rows) * C),
+        ...(discreteRows.observed ? { observed: discreteRows.observed.subarray(start * x.cols, (start + rows) * x.cols) } : {}),
+      } : {}),
     });
     logDensity.set(out.logp, start);
+    if (discrete) discrete.set(out.discrete!, start);
+    if (discreteSe) discreteSe.set(out.discreteSe!, start);
     standardError.set(out.se, start);
     options.onProgress?.({ rowsDone: start + rows, rows: x.rows });
     // Lets timers and the abort signal run between slices.
@@ -119,6 +153,8 @@ export async function estimateLogDensity(
   const result: LogDensityResult = {
     logDensity, standardError, method: o.method, kind: o.method === 'ode' && o.probes === 0 ? 'deterministic' : 'estimate',
   };
+  if (discrete) result.discrete = discrete;
+  if (discreteSe) result.discreteStandardError = discreteSe;
   if (o.method === 'ode') {
     result.steps = o.steps;
     result.probes = o.probes;

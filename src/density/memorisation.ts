@@ -3,7 +3,8 @@
 // than fresh rows from the same source; a gap near 0 (within its standard error) is what
 // generalisation looks like. It is taken in the model's coordinates (the Gaussian part of
 // logDensity), where every row has a value; in user units a row is -Infinity beyond a quantile
-// map's range and NaN on a gap or point mass, and ties of a map use the midpoint-rule
+// map's range and, for Gaussian-only models, NaN on a gap or point mass (mixed models give such
+// rows the mode's probability: src/density/table.ts), and ties of a map use the midpoint-rule
 // approximation (src/density/jacobian.ts). The user-unit gap, over the rows finite there, is
 // added when at least 2 rows per side are.
 import type { TabularSynthesizer } from '../synthesizer.js';
