@@ -34,8 +34,9 @@ function mixedData(n, seed, d = 2) {
  * log(law_y e^-sigma / (1 - e^-sigma)), the exact concrete score of independent columns.
  */
 async function oracleModel(T) {
-  const dm = new TabularDiffusion({ hiddenDims: [8], timeDim: 4, nTimesteps: T, betaEnd: 0.04, seed: 1, threads: 1 });
-  await dm.fit(mixedData(16, 1), { categoricalClasses: CLASSES, steps: 1, batchSize: 8 });
+  // One training step: the weights are overwritten below.
+  const dm = new TabularDiffusion({ hiddenDims: [8], timeDim: 4, nTimesteps: T, betaEnd: 0.04, seed: 1, threads: 1, maxSteps: 1, batchSize: 8 });
+  await dm.fit(mixedData(16, 1), { categoricalClasses: CLASSES });
   const native = dm.nativeModel();
   const params = new Float32Array(native.getWeights('params').length);
   const bias = [0, 0];
@@ -97,8 +98,8 @@ for (const categorical of [{ method: 'sedd' }, { method: 'sedd', graph: 'uniform
   const method = JSON.stringify(categorical);
   test(`trained ${method} model: the discrete part agrees with nll (an independent native path) on average`, async () => {
     const T = 100;
-    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: T, seed: 3, threads: 2, categorical });
-    await dm.fit(mixedData(800, 2), { categoricalClasses: CLASSES, steps: 600, batchSize: 128 });
+    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: T, seed: 3, threads: 2, categorical, maxSteps: 600, batchSize: 128 });
+    await dm.fit(mixedData(800, 2), { categoricalClasses: CLASSES });
     const x = mixedData(200, 9);
     const r = await dm.logDensity(x, { throws: 400 });
     const nll = await dm.nll(x);
@@ -115,8 +116,8 @@ for (const categorical of [{ method: 'sedd' }, { method: 'sedd', graph: 'uniform
 test('mixed logDensity: same seed same bytes whatever the threads; rows [a, b) alone equal those rows of a larger call', async () => {
   const x = mixedData(300, 4);
   const fit = async (threads) => {
-    const dm = new TabularDiffusion({ hiddenDims: [32, 32], timeDim: 8, nTimesteps: 50, seed: 5, threads });
-    await dm.fit(x, { categoricalClasses: CLASSES, steps: 50, batchSize: 64 });
+    const dm = new TabularDiffusion({ hiddenDims: [32, 32], timeDim: 8, nTimesteps: 50, seed: 5, threads, maxSteps: 50, batchSize: 64 });
+    await dm.fit(x, { categoricalClasses: CLASSES });
     return dm;
   };
   const [one, two] = [await fit(1), await fit(2)];
