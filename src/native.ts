@@ -105,8 +105,26 @@ export interface NativeModel {
   layout(): { name: string; rows: number; cols: number; offset: number }[];
   info(): { released: boolean; busy: boolean; threads: number; device: 'cpu' | 'cuda'; paramCount?: number; step?: number; hasEma?: boolean; inputDim?: number;
     numericDim?: number; categoricalClasses?: number[]; categoricalMethod?: 'sedd' | 'multinomial' };
+  /** Mixed-type models only (the addon throws otherwise): loss and likelihood terms per row. */
+  evaluate(options: MixedEvalOptions): MixedEvalOutput;
+  evaluateAsync(options: MixedEvalOptions): Promise<MixedEvalOutput>;
   abort(): void;
   release(): void;
+}
+
+/** Per-row terms of NativeModel.evaluate: eps-MSE, categorical loss or bound, prior. */
+export interface MixedEvalOutput {
+  mse: Float64Array;
+  cat: Float64Array;
+  prior: Float64Array;
+}
+
+export interface MixedEvalOptions {
+  x: Float32Array; rows: number; categorical: Int32Array; context?: Float32Array;
+  sqrtAlphaBars: Float32Array; sqrtOneMinusAlphaBars: Float32Array; alphaBars: Float64Array;
+  k: Int32Array; draws: number; seed?: number; useEma?: boolean;
+  /** Missing values: [rows x numeric columns] 1 = observed, 0 = gap; mse sums observed cells only. */
+  observed?: Uint8Array;
 }
 
 const EXPECTED_ABI = 5;

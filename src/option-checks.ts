@@ -1,7 +1,22 @@
-// Checks of user option objects shared by the estimators: unknown keys (a typo such as
-// `offest` must not be ignored silently), AbortSignal and callback types, and whether n rows
-// of objects can fit in the JS heap at all.
+// Checks of user option objects shared by the estimators (the one place for them, as sharp's
+// lib/is.js: the addon only asserts what memory safety needs): integer and number ranges,
+// unknown keys (a typo such as `offest` must not be ignored silently), AbortSignal and
+// callback types, and whether n rows of objects can fit in the JS heap at all.
 import { getHeapStatistics } from 'node:v8';
+
+/** Throws a RangeError unless `value` is an integer in [min, max]. */
+export function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+}
+
+/** Throws a RangeError unless `value` is a finite number in [min, max]. */
+export function checkNumber(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected a number in [${min}, ${max}], got ${String(value)}`);
+  }
+}
 
 /** Edit distance, for the "did you mean" hint. */
 function distance(a: string, b: string): number {
