@@ -450,12 +450,15 @@ export class TabularDiffusion {
       return undefined;
     }
     if (value === undefined) throw new RangeError(`context: the model was fitted with ${this.contextDim} context columns; pass one row, or one per sample`);
-    const c = Array.isArray(value) && value.length > 0 && typeof value[0] === 'number'
-      ? toMatrix([value as unknown as number[]], 'context')
-      : toMatrix(value, 'context');
+    const c = isNumberRow(value) ? toMatrix([value], 'context') : toMatrix(value, 'context');
     if (c.cols !== this.contextDim) throw new RangeError(`context: has ${c.cols} columns, the model expects ${this.contextDim}`);
     if (c.rows !== 1 && c.rows !== n) throw new RangeError(`context: has ${c.rows} rows; pass 1 (shared by all samples) or n = ${n}`);
     assertFinite(c, 'context');
     return c;
   }
+}
+
+/** One context row given as a plain array of numbers (shared by all samples). */
+function isNumberRow(v: unknown): v is readonly number[] {
+  return Array.isArray(v) && v.length > 0 && typeof v[0] === 'number';
 }
