@@ -59,6 +59,14 @@ export function checkKnownOptions(where: string, options: object, known: readonl
   }
 }
 
+/**
+ * Compile-time guard that a key list names every option of T, so the unknown-option lists
+ * cannot fall behind the option types: `type _ = AssertTrue<CoversKeys<T, typeof KEYS>>` fails
+ * to compile (naming the missing keys) when one is left out.
+ */
+export type CoversKeys<T, K extends readonly PropertyKey[]> = [Exclude<keyof T, K[number]>] extends [never] ? true : Exclude<keyof T, K[number]>;
+export type AssertTrue<T extends true> = T;
+
 /** `signal` must be an AbortSignal and `onProgress` a function when given. */
 export function checkSignalAndProgress(options: { signal?: unknown; onProgress?: unknown }): void {
   const { signal, onProgress } = options;

@@ -4,7 +4,7 @@ import type { DiffusionCallback, FitState } from '../callbacks.js';
 import type { DeviceOption } from '../device.js';
 import type { MatrixLike } from '../matrix.js';
 import type { KnownCells, ResampleOptions } from '../conditioning/known.js';
-import { checkInteger, checkKnownOptions, checkNumber } from '../option-checks.js';
+import { AssertTrue, CoversKeys, checkInteger, checkKnownOptions, checkNumber } from '../option-checks.js';
 import type { CategoricalOptions } from '../sedd/options.js';
 import type { IntMatrix } from '../transformer.js';
 
@@ -116,6 +116,9 @@ export const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 
 export const SAMPLE_OPTION_KEYS = [
   'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample',
 ] as const;
+type _KeyListsComplete = AssertTrue<
+  CoversKeys<TabularDiffusionOptions, typeof DIFFUSION_OPTION_KEYS> | CoversKeys<FitOptions, typeof FIT_OPTION_KEYS> | CoversKeys<MixedSampleOptions, typeof SAMPLE_OPTION_KEYS>
+>;
 
 const DEFAULTS = {
   hiddenDims: [128, 128],

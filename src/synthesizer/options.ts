@@ -4,7 +4,7 @@ import type { DiffusionCallback } from '../callbacks.js';
 import type { GivenRow } from '../conditioning/given.js';
 import type { ResampleOptions } from '../conditioning/known.js';
 import { DIFFUSION_OPTION_KEYS, SamplerName, TabularDiffusionOptions } from '../diffusion/options.js';
-import { checkKnownOptions } from '../option-checks.js';
+import { AssertTrue, CoversKeys, checkKnownOptions } from '../option-checks.js';
 import type { CategoricalOptions } from '../sedd/options.js';
 import type { TabularTransformerOptions } from '../transformer.js';
 import type { ValidationRecord } from '../validation.js';
@@ -109,6 +109,10 @@ export const SAMPLE_KEYS = [
 ] as const;
 // TabularDiffusion's options but 'categorical' (the synthesizer's own, read by splitCategorical).
 const DIFFUSION_KEYS = DIFFUSION_OPTION_KEYS.filter((k) => k !== 'categorical');
+type _KeyListsComplete = AssertTrue<
+  | CoversKeys<TabularSynthesizerOptions, [...typeof TRANSFORMER_KEYS, ...typeof DIFFUSION_OPTION_KEYS, 'conditioning', 'conditioningCopies']>
+  | CoversKeys<SynthesizerFitOptions, typeof FIT_KEYS> | CoversKeys<SynthesizerSampleOptions, typeof SAMPLE_KEYS>
+>;
 
 /** What fit chose for the options left unset, and what it measured (stored in the model file). */
 export interface SynthesizerSettings {
