@@ -1,6 +1,6 @@
 // The public types of tables in and out of the transformer, and of its fitted state.
 import type { Matrix } from '../matrix.js';
-import type { ColumnKind } from './columns.js';
+import type { ColumnBasics } from './columns.js';
 import type { ColumnState, STATE_FORMAT, STATE_VERSION } from './state.js';
 
 export type CategoricalEncoding = 'onehot' | 'index';
@@ -60,14 +60,9 @@ export interface InverseTransformOptions {
   clip?: boolean;
 }
 
-export interface TransformerColumn {
-  readonly name: string;
-  readonly kind: ColumnKind;
-  readonly nonnegative: boolean;
+/** A fitted column as TabularTransformer.columns shows it. */
+export interface TransformerColumn extends Readonly<ColumnBasics> {
   readonly quantile: boolean;
-  /** Standardisation parameters (0 and 1 for binary, categorical and quantile columns). */
-  readonly mean: number;
-  readonly sd: number;
   /** Clip range of a numeric column (inside the training range; NaN for categorical). */
   readonly min: number;
   readonly max: number;
