@@ -1,5 +1,5 @@
 // Checks of user option objects shared by the estimators (the one place for them, as sharp's
-// lib/is.js: the addon only asserts what memory safety needs): integer and number ranges,
+// lib/is.js; the addon is to keep only what memory safety needs): integer and number ranges,
 // unknown keys (a typo such as `offest` must not be ignored silently), AbortSignal and
 // callback types, and whether n rows of objects can fit in the JS heap at all.
 import { getHeapStatistics } from 'node:v8';

@@ -1,5 +1,6 @@
 // TabularDiffusion's options: the public option types, the keys each call reads, the defaults,
-// and their resolution and validation (one place; the addon asserts only memory safety).
+// and their resolution and validation (the one place for them; the addon's own range checks
+// are to shrink to what memory safety needs, issue 11).
 import type { DiffusionCallback, FitState } from '../callbacks.js';
 import type { DeviceOption } from '../device.js';
 import type { MatrixLike } from '../matrix.js';
