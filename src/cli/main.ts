@@ -28,7 +28,7 @@ import { openSink } from '../io/sinks.js';
 import { delimiterArg, integer, list, nonNegative, positive, real, seedArg, threadsArg, widths } from './args.js';
 import { checkWritable, readCsv } from './csv.js';
 import { FitFlags, fitCommand } from './fit.js';
-import { runDemo } from './demo.js';
+import { DemoOptions, runDemo } from './demo.js';
 import { registerImpute } from './impute.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
@@ -184,15 +184,7 @@ async function evalCommand(realPath: string, synthPath: string, flags: EvalFlags
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-interface DemoFlags {
-  steps?: number;
-  seed?: number;
-  quick?: boolean;
-  samples?: number;
-  threads?: number;
-  device?: 'auto' | 'cpu' | 'cuda';
-  data?: string;
-}
+type DemoFlags = Pick<DemoOptions, 'steps' | 'seed' | 'quick' | 'samples' | 'threads' | 'device'> & { data?: string };
 
 async function demoCommand(flags: DemoFlags): Promise<void> {
   await runDemo({
