@@ -15,7 +15,8 @@
  * All randomness comes from a seeded PRNG, so a seed fixes the output.
  */
 import { setOwn } from './own-keys.js';
-import { DistributionMetrics, ReadColumn, distributionMetrics, formatNumber, markdownTable, readTables } from './metrics.js';
+import { DistributionMetrics, distributionMetrics, formatNumber, markdownTable } from './metrics.js';
+import { ReadColumn, readTables } from './table/read-columns.js';
 import { TableInput, TabularDataError, normalCdf, normalQuantile, tableView } from './transformer.js';
 import { mulberry32 } from './prng.js';
 

@@ -1,6 +1,6 @@
-// The callback protocol of the Trex note: hooks receive a state object. Hooks that are not
-// set cost nothing: TabularDiffusion only leaves the native fast path when a per-step hook
-// exists.
+// The callback protocol of the Trex note ("Trex": docs/architecture.md; its maths:
+// docs/design.md): hooks receive a state object. Hooks that are not set cost nothing:
+// TabularDiffusion only leaves the native fast path when a per-step hook exists.
 import type { Matrix } from './matrix.js';
 
 export interface FitState {

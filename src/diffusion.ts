@@ -1,214 +1,36 @@
-// TabularDiffusion: the Trex estimator on standardised matrices. Fit and sample run in the
-// native engine; with per-step callbacks the same native ops run one step at a time.
+// TabularDiffusion: the Trex estimator (docs/design.md section 4) on standardised matrices.
+// Fit and sample run in the native engine; with per-step callbacks the same native ops run
+// one step at a time. Options and their checks: diffusion/options.ts.
 import { randomInt } from 'node:crypto';
 
 import {
-  DiffusionCallback, FitState, SampleState, CallbackModel, hasPerStepFitHooks, hasPerStepSampleHooks,
+  FitState, SampleState, CallbackModel, hasPerStepFitHooks, hasPerStepSampleHooks,
 } from './callbacks.js';
-import { BackendChoice, DeviceOption, resolveDevice } from './device.js';
+import { BackendChoice, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
-import { KnownCells, ResampleOptions, nativeKnown } from './conditioning/known.js';
+import { nativeKnown } from './conditioning/known.js';
 import { observedPerRow, readObserved } from './observed.js';
-import { checkKnownOptions, checkSignalAndProgress } from './option-checks.js';
-import { NoiseSchedule, dpmSolverBefore, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
+import { checkInteger, checkKnownOptions, checkNumber, checkSignalAndProgress } from './option-checks.js';
 import {
-  CategoricalNll, MixedInput, MixedNativeModel, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
+  DenoisingLossOptions, FIT_OPTION_KEYS, FitOptions, MixedSampleOptions, ResolvedOptions, SAMPLE_OPTION_KEYS, SampleOptions,
+  TabularDiffusionOptions, resolveOptions,
+} from './diffusion/options.js';
+import { abortError, withSignal } from './diffusion/jobs.js';
+import { numericDenoisingLoss } from './diffusion/loss.js';
+import { sampleNumericStepwise } from './diffusion/stepwise.js';
+import { NoiseSchedule, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
+import {
+  CategoricalNll, MixedInput, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
   lossFromEval, nllFromEval, readFixed, readMixedInput, sampleMixedStepwise,
 } from './sedd/mixed.js';
-import { CategoricalOptions, ResolvedCategoricalOptions, nativeCategoricalOptions, resolveCategoricalOptions } from './sedd/options.js';
+import { ResolvedCategoricalOptions, nativeCategoricalOptions, resolveCategoricalOptions } from './sedd/options.js';
 import { LogDensityOptions, LogDensityResult, estimateLogDensity, readDensityRows } from './density/estimate.js';
 import type { IntMatrix } from './transformer.js';
 
-export type SamplerName = 'ddpm' | 'ddim' | 'dpm-solver++';
-
-export interface TabularDiffusionOptions {
-  hiddenDims?: number[];
-  timeDim?: number;
-  nTimesteps?: number;
-  schedule?: 'linear' | 'cosine' | number[];
-  betaStart?: number;
-  betaEnd?: number;
-  batchSize?: number;
-  maxSteps?: number;
-  lr?: number;
-  weightDecay?: number;
-  dropout?: number;
-  seed?: number;
-  device?: DeviceOption;
-  threads?: number;
-  activation?: 'silu' | 'relu';
-  /** EMA of the weights used for sampling; 0 = off (Tab-DDPM uses 0.999 with 30k steps). */
-  emaDecay?: number;
-  /** Linear decay of the learning rate to 0 over maxSteps (Tab-DDPM's choice). */
-  lrDecay?: boolean;
-  /** Clip the gradient's global L2 norm to this value; 0 = off. */
-  maxGradNorm?: number;
-  /** DDPM noise variance: beta_t (Trex) or the posterior variance (Tab-DDPM). */
-  variance?: 'beta' | 'posterior';
-  /**
-   * Categorical columns (fit on { numeric, categorical } input): their discrete chain, SEDD
-   * (default) or multinomial diffusion, on the same clock as the Gaussian chain.
-   */
-  categorical?: CategoricalOptions;
-  /** Mixed loss = eps-MSE + categoricalWeight * categorical loss (mean over categorical columns). */
-  categoricalWeight?: number;
-  /** GPU sampling arithmetic: fp32, or bf16/fp16 tensor-core GEMMs with fp32 accumulation. */
-  precision?: 'fp32' | 'bf16' | 'fp16';
-}
-
-export interface FitOptions {
-  context?: MatrixLike;
-  callbacks?: DiffusionCallback[];
-  signal?: AbortSignal;
-  onProgress?: (progress: { step: number; maxSteps: number; loss: number }) => void;
-  /** Report progress every k steps (default: about 100 reports per fit). */
-  progressInterval?: number;
-  /**
-   * Runs the native fit in segments of `every` steps and awaits `check` after each (and after
-   * the last): return false to stop. Same bytes as one call (the data stays in the model and
-   * the learning-rate decay continues across segments).
-   */
-  checkpoints?: { every: number; check: (state: FitState) => boolean | void | Promise<boolean | void> };
-  /** Mixed input: class count of each categorical column (default: max index + 1). */
-  categoricalClasses?: number[];
-  /**
-   * Missing values in the numeric columns: rows x numeric columns (row-major, as X or
-   * X.numeric), 1 = observed, 0 = gap. Gap cells of X hold a fill value (use 0): the network
-   * still sees it in its input, but the cell's term is masked out of the eps-MSE loss (the
-   * mean runs over the batch's observed cells). Default: every cell observed.
-   */
-  observed?: Uint8Array;
-}
-
-/** denoisingLoss options. */
-export interface DenoisingLossOptions {
-  context?: MatrixLike;
-  seed?: number;
-  draws?: number;
-  /** Missing values of X's numeric columns (as FitOptions.observed): gaps are left out of the loss. */
-  observed?: Uint8Array;
-}
-
-/** sampleMixed options: SampleOptions plus the categorical chain's. */
-export interface MixedSampleOptions extends SampleOptions {
-  /** Classes to hold fixed (conditioning), 1 row (shared) or n rows, -1 = free. */
-  fixed?: IntMatrix;
-  /** Overrides the model's categorical.sampler for this call (SEDD only). */
-  categoricalSampler?: 'analytic' | 'euler';
-}
-
-export interface SampleOptions {
-  context?: MatrixLike;
-  sampler?: SamplerName;
-  /** Model evaluations for DDIM / DPM-Solver++ (DDPM always runs all nTimesteps). */
-  steps?: number;
-  eta?: number;
-  /** Without a seed every call draws fresh rows. */
-  seed?: number;
-  /** Index of the first row: rows [a, b) of one call equal rows [a, b) of a larger call. */
-  offset?: number;
-  /** Rows per native chunk (memory and cache size, not results). */
-  batchSize?: number;
-  /** Inpainting: observed cells of the numeric matrix, held on the chain (docs/imputation.md). CPU backend. */
-  known?: KnownCells;
-  /** RePaint resampling of an inpainting call (default { jumps: 10, length: 10, start: 0.75 }; 1 jump with DPM-Solver++). */
-  resample?: ResampleOptions;
-  callbacks?: DiffusionCallback[];
-  signal?: AbortSignal;
-  onProgress?: (progress: { rowsDone: number; rows: number }) => void;
-}
-
-// Every option the estimator reads: anything else is a typo and throws (add new options here).
-const DIFFUSION_OPTION_KEYS = [
-  'hiddenDims', 'timeDim', 'nTimesteps', 'schedule', 'betaStart', 'betaEnd', 'batchSize', 'maxSteps', 'lr', 'weightDecay', 'dropout',
-  'seed', 'device', 'threads', 'activation', 'emaDecay', 'lrDecay', 'maxGradNorm', 'variance', 'categorical', 'categoricalWeight', 'precision',
-] as const;
-const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 'progressInterval', 'checkpoints', 'categoricalClasses', 'observed'] as const;
-const SAMPLE_OPTION_KEYS = [
-  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample',
-] as const;
-
-const DEFAULTS = {
-  hiddenDims: [128, 128],
-  timeDim: 64,
-  nTimesteps: 100,
-  schedule: 'linear' as const,
-  betaStart: 1e-4,
-  betaEnd: 0.02,
-  batchSize: 256,
-  maxSteps: 2000,
-  lr: 1e-3,
-  weightDecay: 0,
-  dropout: 0,
-  seed: 0,
-  activation: 'silu' as const,
-  emaDecay: 0,
-  lrDecay: false,
-  maxGradNorm: 0,
-  variance: 'beta' as const,
-  precision: 'fp32' as const,
-  categorical: {} as CategoricalOptions,
-  categoricalWeight: 1,
-};
-
-type ResolvedOptions = Required<Omit<TabularDiffusionOptions, 'threads' | 'device'>> & { threads?: number; device: DeviceOption };
-
-function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name}: expected an integer in [${min}, ${max}], got ${String(value)}`);
-  }
-}
-
-function checkNumber(name: string, value: number, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`${name}: expected a number in [${min}, ${max}], got ${String(value)}`);
-  }
-}
-
-function validateOptions(o: ResolvedOptions): void {
-  if (!Array.isArray(o.hiddenDims) || o.hiddenDims.length === 0) throw new RangeError('hiddenDims: expected a non-empty array of widths');
-  o.hiddenDims.forEach((w, i) => checkInteger(`hiddenDims[${i}]`, w, 1, 65536));
-  checkInteger('timeDim', o.timeDim, 2, 65536);
-  if (o.timeDim % 2 !== 0) throw new RangeError(`timeDim: must be even, got ${o.timeDim}`);
-  checkInteger('nTimesteps', o.nTimesteps, 1, 100000);
-  checkInteger('batchSize', o.batchSize, 1, 1 << 20);
-  checkInteger('maxSteps', o.maxSteps, 0, 2 ** 32 - 1);
-  checkNumber('lr', o.lr, 0, 10);
-  checkNumber('weightDecay', o.weightDecay, 0, 1000);
-  checkNumber('dropout', o.dropout, 0, 0.99);
-  checkInteger('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
-  checkNumber('emaDecay', o.emaDecay, 0, 0.999999);
-  checkNumber('maxGradNorm', o.maxGradNorm, 0, 1e30);
-  if (o.threads !== undefined) checkInteger('threads', o.threads, 1, 256);
-  if (o.activation !== 'silu' && o.activation !== 'relu') throw new RangeError(`activation: expected 'silu' or 'relu'`);
-  if (o.variance !== 'beta' && o.variance !== 'posterior') throw new RangeError(`variance: expected 'beta' or 'posterior'`);
-  if (o.precision !== 'fp32' && o.precision !== 'bf16' && o.precision !== 'fp16') throw new RangeError(`precision: expected 'fp32', 'bf16' or 'fp16'`);
-  checkNumber('categoricalWeight', o.categoricalWeight, 0, 1e6);
-}
-
-function abortError(signal: AbortSignal): Error {
-  const err = new Error('The operation was aborted', { cause: signal.reason });
-  err.name = 'AbortError';
-  (err as Error & { code: string }).code = 'ABORT_ERR';
-  return err;
-}
-
-/** Runs a native job and aborts it when the signal fires. */
-async function withSignal<T>(signal: AbortSignal | undefined, model: NativeModel, job: () => Promise<T>): Promise<T> {
-  if (!signal) return job();
-  if (signal.aborted) throw abortError(signal);
-  const onAbort = () => model.abort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await job();
-  } catch (err) {
-    if (signal.aborted && err instanceof Error && err.name === 'AbortError') throw abortError(signal);
-    throw err;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
+export type {
+  SamplerName, TabularDiffusionOptions, FitOptions, DenoisingLossOptions, MixedSampleOptions, SampleOptions,
+} from './diffusion/options.js';
 
 export class TabularDiffusion {
   readonly options: ResolvedOptions;
@@ -224,19 +46,7 @@ export class TabularDiffusion {
   private jobs = 0;
 
   constructor(options: TabularDiffusionOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
-    checkKnownOptions('TabularDiffusion options', options, DIFFUSION_OPTION_KEYS);
-    const merged = { ...DEFAULTS, ...stripUndefined(options) } as ResolvedOptions;
-    // Linear betas 1e-4..0.02 are tuned for T = 1000; with fewer steps the chain would end far
-    // from N(0, I) (abar_T = 0.36 at T = 100) while sampling starts there. Unless the user sets
-    // them, scale both by 1000 / T as improved-diffusion does (capped below 1).
-    if (options.betaStart === undefined && options.betaEnd === undefined) {
-      const scale = 1000 / merged.nTimesteps;
-      merged.betaEnd = Math.min(0.999, DEFAULTS.betaEnd * scale);
-      merged.betaStart = Math.min(merged.betaEnd, DEFAULTS.betaStart * scale);
-    }
-    merged.device = options.device ?? 'auto';
-    validateOptions(merged);
+    const merged = resolveOptions(options);
     this.categoricalOptions = resolveCategoricalOptions(merged.categorical);
     this.options = merged;
     this.backend = resolveDevice(merged.device);
@@ -468,7 +278,11 @@ export class TabularDiffusion {
         signal: options.signal, abortError,
       });
     } else {
-      result = { numeric: await this.sampleStepwise(n, { sampler, timesteps, eta, seed, offset, context, callbacks, state, signal: options.signal }) };
+      result = {
+        numeric: await sampleNumericStepwise(loadNative(), native, this.schedule, this.options.variance, n, this.dataDim, {
+          sampler, timesteps, eta, seed, offset, context, callbacks, state, signal: options.signal,
+        }),
+      };
     }
     state.step = timesteps.length;
     for (const c of callbacks) await c.onSampleEnd?.(state);
@@ -484,14 +298,14 @@ export class TabularDiffusion {
    * with that many random times per row.
    */
   async nll(X: MixedInput, options: { context?: MatrixLike; seed?: number; draws?: number; signal?: AbortSignal } = {}): Promise<CategoricalNll> {
-    const native = this.requireMixed('nll') as unknown as MixedNativeModel;
+    const native = this.requireMixed('nll');
     const x = this.readHeldOut(X);
     const context = this.fitContext(x.numeric.rows, options.context);
     const seed = options.seed ?? 0;
     checkInteger('seed', seed, 0, Number.MAX_SAFE_INTEGER);
     if (options.draws !== undefined) checkInteger('draws', options.draws, 1, 100000);
     const { k, draws } = evaluationTimesteps(loadNative(), x.numeric.rows, this.options.nTimesteps, options.draws, seed);
-    const out = await withSignal(options.signal, native as unknown as NativeModel, () =>
+    const out = await withSignal(options.signal, native, () =>
       native.evaluateAsync(evalOptions(x, this.schedule, context, k, draws, seed, true)));
     return nllFromEval(out, x.numeric.rows, draws);
   }
@@ -528,42 +342,6 @@ export class TabularDiffusion {
   }
 
   /**
-   * The reverse chain one step at a time through the native ops, for per-step hooks. Same
-   * draws and arithmetic as the native loop, so it returns the same bytes.
-   */
-  private async sampleStepwise(
-    n: number,
-    a: {
-      sampler: SamplerName; timesteps: Int32Array; eta: number; seed: number; offset: number; context: Matrix | undefined;
-      callbacks: DiffusionCallback[]; state: SampleState; signal: AbortSignal | undefined;
-    },
-  ): Promise<Float32Array> {
-    const addon = loadNative();
-    const native = this.requireFitted();
-    const cols = this.dataDim;
-    const SAMPLE_INIT_STREAM = 6; // kStreamSampleInit in native/core/philox.h
-    let x = addon.draws({ seed: a.seed, stream: SAMPLE_INIT_STREAM, rowStart: a.offset, rows: n, step: 0, cols });
-    const x0Prev = new Float32Array(x.length);
-    const { betas, alphaBars } = this.schedule;
-    for (let k = 0; k < a.timesteps.length; k++) {
-      if (a.signal?.aborted) throw abortError(a.signal);
-      const t = a.timesteps[k]!;
-      const prev = k + 1 < a.timesteps.length ? a.timesteps[k + 1]! : -1;
-      const epsHat = native.predictEps(x, t, { rows: n, context: a.context?.data, contextRows: a.context?.rows });
-      const common = { x, epsHat, rows: n, cols, t, alphaBars, seed: a.seed, rowOffset: a.offset };
-      if (a.sampler === 'ddpm') x = addon.ddpmStep({ ...common, betas, variance: this.options.variance });
-      else if (a.sampler === 'ddim') x = addon.ddimStep({ ...common, prev, eta: a.eta });
-      else x = addon.dpmSolverStep({ ...common, prev, before: dpmSolverBefore(a.timesteps, k), x0Prev });
-      a.state.step = k + 1;
-      a.state.t = t;
-      a.state.x = { rows: n, cols, data: x };
-      for (const c of a.callbacks) await c.onSampleStep?.(a.state);
-    }
-    a.state.x = undefined;
-    return x;
-  }
-
-  /**
    * Mean eps-MSE of the current training weights on rows X at random timesteps (seeded),
    * averaged over `draws` noise draws per row: the held-out loss of EarlyStopping. With
    * `observed`, the mean runs over observed cells only (gaps are left out, as in training).
@@ -582,7 +360,7 @@ export class TabularDiffusion {
       const mask = options.observed !== undefined
         ? readObserved(options.observed, mixedX.numeric.rows, mixedX.numeric.cols, 'observed') : undefined;
       const { k } = evaluationTimesteps(addon, mixedX.numeric.rows, this.options.nTimesteps, n, s);
-      const out = (native as unknown as MixedNativeModel).evaluate(evalOptions(mixedX, this.schedule, ctx, k, n, s, false, mask));
+      const out = native.evaluate(evalOptions(mixedX, this.schedule, ctx, k, n, s, false, mask));
       return lossFromEval(out, this.dataDim, this.categoricalClasses.length, this.options.categoricalWeight,
         mask ? { perRow: observedPerRow(mask, mixedX.numeric.rows, mixedX.numeric.cols), draws: n } : undefined);
     }
@@ -598,31 +376,7 @@ export class TabularDiffusion {
     const draws = options.draws ?? 1;
     checkInteger('draws', draws, 1, 1000);
     const seed = options.seed ?? 0;
-    const T = this.options.nTimesteps;
-    const { timeDim } = this.options;
-    const inDim = this.dataDim + this.contextDim + timeDim;
-    const embeddings = new Map<number, Float32Array>();
-    let total = 0;
-    for (let d = 0; d < draws; d++) {
-      const u = addon.draws({ seed, stream: 8, rowStart: 0, rows: x.rows, step: d, cols: 1, kind: 'uniform' });
-      const t = Int32Array.from(u, (v) => Math.min(T - 1, Math.floor(v * T)));
-      const { xt, eps } = addon.forwardNoise({
-        x0: x.data, rows: x.rows, cols: x.cols, t, sqrtAlphaBars: this.schedule.sqrtAlphaBars,
-        sqrtOneMinusAlphaBars: this.schedule.sqrtOneMinusAlphaBars, seed, step: d + 1,
-      });
-      const input = new Float32Array(x.rows * inDim);
-      for (let i = 0; i < x.rows; i++) {
-        const row = input.subarray(i * inDim, (i + 1) * inDim);
-        row.set(xt.subarray(i * x.cols, (i + 1) * x.cols), 0);
-        if (context) row.set(context.data.subarray(i * this.contextDim, (i + 1) * this.contextDim), x.cols);
-        let e = embeddings.get(t[i]!);
-        if (!e) embeddings.set(t[i]!, (e = addon.timeEmbedding(t[i]!, timeDim)));
-        row.set(e, x.cols + this.contextDim);
-      }
-      const epsHat = native.forward(input, x.rows);
-      total += (observed ? addon.epsMse(epsHat, eps, { observed }) : addon.epsMse(epsHat, eps)).loss;
-    }
-    return total / draws;
+    return numericDenoisingLoss(addon, native, this.schedule, this.options.timeDim, x, context, this.contextDim, { draws, seed, observed });
   }
 
   /** The native handle (for persistence and tests); throws before fit. */
@@ -704,9 +458,7 @@ export class TabularDiffusion {
       return undefined;
     }
     if (value === undefined) throw new RangeError(`context: the model was fitted with ${this.contextDim} context columns; pass one row, or one per sample`);
-    const c = Array.isArray(value) && value.length > 0 && typeof value[0] === 'number'
-      ? toMatrix([value as unknown as number[]], 'context')
-      : toMatrix(value, 'context');
+    const c = isNumberRow(value) ? toMatrix([value], 'context') : toMatrix(value, 'context');
     if (c.cols !== this.contextDim) throw new RangeError(`context: has ${c.cols} columns, the model expects ${this.contextDim}`);
     if (c.rows !== 1 && c.rows !== n) throw new RangeError(`context: has ${c.rows} rows; pass 1 (shared by all samples) or n = ${n}`);
     assertFinite(c, 'context');
@@ -714,8 +466,7 @@ export class TabularDiffusion {
   }
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+/** One context row given as a plain array of numbers (shared by all samples). */
+function isNumberRow(v: unknown): v is readonly number[] {
+  return Array.isArray(v) && v.length > 0 && typeof v[0] === 'number';
 }

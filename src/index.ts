@@ -36,7 +36,7 @@ export type { ModelFileContents } from './model-file.js';
 export { MAX_CATEGORICAL_CLASSES } from './sedd/options.js';
 export type { CategoricalOptions, CategoricalMethod } from './sedd/options.js';
 export type { MixedInput, MixedSample, CategoricalNll } from './sedd/mixed.js';
-export type { SeddOps, GraphName, DiscreteNoiseName, DiscreteSamplerName } from './sedd/ops.js';
+export type { SeddOps, GraphName, DiscreteNoiseName, DiscreteSamplerName } from './native.js';
 export type { LogDensityOptions, LogDensityResult, DensityMethod } from './density/estimate.js';
 export type { TableLogDensityResult, DensityPart } from './density/table.js';
 export { memorisationGap } from './density/memorisation.js';

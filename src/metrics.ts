@@ -7,13 +7,9 @@
  * column; the numeric side is cut into equal-width bins over the real column's range).
  * Shape and Trend are the SDMetrics "Column Shapes" and "Column Pair Trends" scores.
  */
-import { readDateCell } from './table/dates.js';
-import { isGap } from './table/gaps.js';
-import { TableView, TabularDataError, categoryKey, parseNumeric, tableView } from './table/input.js';
+import { TableView, TabularDataError, tableView } from './table/input.js';
+import { GAP_CLASS, ReadColumn, readTables } from './table/read-columns.js';
 import type { TableInput } from './transformer.js';
-
-/** The category that stands for gaps in a categorical column's metrics. */
-const GAP_CLASS = '(gap)';
 
 export interface MetricsOptions {
   /** Columns to treat as categorical even when their values look numeric. */
@@ -144,72 +140,6 @@ function tvCodes(a: Int32Array, b: Int32Array, K: number): number {
   let tv = 0;
   for (let k = 0; k < K; k++) tv += Math.abs(ca[k]! / a.length - cb[k]! / b.length);
   return tv / 2;
-}
-
-// ----------------------------------------------------------------------------------------
-// Reading the two tables
-
-/** @internal A column of a table read as numbers or as category codes over a shared vocabulary. */
-export type ReadColumn =
-  | { name: string; kind: 'numeric'; values: Float64Array }
-  | { name: string; kind: 'categorical'; codes: Int32Array; categories: string[] };
-
-/**
- * @internal Reads the named columns of several tables with one kind per column: categorical
- * when listed or when any table holds a non-numeric string there; categorical codes share one
- * vocabulary (sorted) across the tables. `labels` name the tables in error messages.
- */
-export function readTables(
-  views: readonly TableView[],
-  names: readonly string[],
-  categorical: ReadonlySet<string>,
-  labels: readonly string[] = views.map((_, t) => `table ${t}`),
-): ReadColumn[][] {
-  const out: ReadColumn[][] = views.map(() => []);
-  for (const name of names) {
-    const raws = views.map((v) => v.column(name));
-    const numeric = categorical.has(name) ? null : withLabels(labels, (t) => readDates(raws[t]!) ?? parseNumeric(raws[t]!, name, false), raws.length);
-    if (numeric !== null && numeric.every((v) => v !== null)) {
-      numeric.forEach((values, t) => out[t]!.push({ name, kind: 'numeric', values: values! }));
-      continue;
-    }
-    const seen = new Set<string>();
-    const keys = withLabels(
-      labels,
-      (t) => {
-        const raw = raws[t]!;
-        const k = new Array<string>(raw.length);
-        for (let i = 0; i < raw.length; i++) {
-          k[i] = categoryKey(raw[i], name, i) ?? GAP_CLASS;
-          seen.add(k[i]!);
-        }
-        return k;
-      },
-      raws.length,
-    );
-    const categories = Array.from(seen).sort();
-    const vocab = new Map(categories.map((c, idx) => [c, idx]));
-    keys.forEach((k, t) => {
-      const codes = new Int32Array(k.length);
-      for (let i = 0; i < k.length; i++) codes[i] = vocab.get(k[i]!)!;
-      out[t]!.push({ name, kind: 'categorical', codes, categories });
-    });
-  }
-  return out;
-}
-
-/** Runs fn for each table, prefixing data errors with the table's label. */
-function withLabels<T>(labels: readonly string[], fn: (t: number) => T, count: number): T[] {
-  const out: T[] = [];
-  for (let t = 0; t < count; t++) {
-    try {
-      out.push(fn(t));
-    } catch (e) {
-      if (e instanceof TabularDataError) throw new TabularDataError(`${labels[t]}: ${e.message}`, e.column, e.row);
-      throw e;
-    }
-  }
-  return out;
 }
 
 function nonEmptyView(input: TableInput, argName: string): TableView {
@@ -431,23 +361,6 @@ function share(codes: Int32Array, k: number): number {
   let c = 0;
   for (let i = 0; i < codes.length; i++) if (codes[i] === k) c++;
   return codes.length > 0 ? c / codes.length : 0;
-}
-
-/** A column whose cells are all dates or gaps (at least one date), as milliseconds; else null. */
-function readDates(raw: ArrayLike<unknown>): Float64Array | null {
-  const out = new Float64Array(raw.length);
-  let any = false;
-  for (let i = 0; i < raw.length; i++) {
-    if (isGap(raw[i])) {
-      out[i] = NaN;
-      continue;
-    }
-    const d = readDateCell(raw[i]);
-    if (!d) return null;
-    out[i] = d.ms;
-    any = true;
-  }
-  return any ? out : null;
 }
 
 /** Pearson correlations; a constant column is taken as uncorrelated with everything (rho = 0). */

@@ -1,7 +1,22 @@
-// Checks of user option objects shared by the estimators: unknown keys (a typo such as
-// `offest` must not be ignored silently), AbortSignal and callback types, and whether n rows
-// of objects can fit in the JS heap at all.
+// Checks of user option objects shared by the estimators (the one place for them, as sharp's
+// lib/is.js; the addon is to keep only what memory safety needs): integer and number ranges,
+// unknown keys (a typo such as `offest` must not be ignored silently), AbortSignal and
+// callback types, and whether n rows of objects can fit in the JS heap at all.
 import { getHeapStatistics } from 'node:v8';
+
+/** Throws a RangeError unless `value` is an integer in [min, max]. */
+export function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected an integer in [${min}, ${max}], got ${String(value)}`);
+  }
+}
+
+/** Throws a RangeError unless `value` is a finite number in [min, max]. */
+export function checkNumber(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected a number in [${min}, ${max}], got ${String(value)}`);
+  }
+}
 
 /** Edit distance, for the "did you mean" hint. */
 function distance(a: string, b: string): number {
@@ -43,6 +58,14 @@ export function checkKnownOptions(where: string, options: object, known: readonl
     throw new RangeError(`${where}: unknown option ${JSON.stringify(key)}; did you mean ${JSON.stringify(closestOption(key, known))}?`);
   }
 }
+
+/**
+ * Compile-time guard that a key list names every option of T, so the unknown-option lists
+ * cannot fall behind the option types: `type _ = AssertTrue<CoversKeys<T, typeof KEYS>>` fails
+ * to compile (naming the missing keys) when one is left out.
+ */
+export type CoversKeys<T, K extends readonly PropertyKey[]> = [Exclude<keyof T, K[number]>] extends [never] ? true : Exclude<keyof T, K[number]>;
+export type AssertTrue<T extends true> = T;
 
 /** `signal` must be an AbortSignal and `onProgress` a function when given. */
 export function checkSignalAndProgress(options: { signal?: unknown; onProgress?: unknown }): void {

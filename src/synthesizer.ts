@@ -8,9 +8,8 @@ import { autoSettings } from './auto-config.js';
 import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
 import { imputeTables, readImputeInput } from './conditioning/impute.js';
-import { KnownCells, ResampleOptions, checkResample } from './conditioning/known.js';
-import { DiffusionCallback } from './callbacks.js';
-import { TabularDiffusion, TabularDiffusionOptions, SamplerName } from './diffusion.js';
+import { KnownCells, checkResample } from './conditioning/known.js';
+import { TabularDiffusion, TabularDiffusionOptions } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
 import { packageVersion, readModelFile, writeModelFile } from './model-file.js';
 import { checkKnownOptions, checkRowObjectsFit, checkSignalAndProgress } from './option-checks.js';
@@ -18,134 +17,25 @@ import { synthesizerSafetensors, writeFileAtomically } from './safetensors.js';
 import type { CategoricalNll } from './sedd/mixed.js';
 import type { LogDensityOptions } from './density/estimate.js';
 import { TableLogDensityResult, tableLogDensity } from './density/table.js';
-import { CategoricalOptions, checkCardinalities } from './sedd/options.js';
+import { checkCardinalities } from './sedd/options.js';
 import { Latent, STREAM_SLICE_ROWS, sliceLatent } from './stream-slices.js';
-import { ValidationRecord, fitWithValidation, splitRows } from './validation.js';
 import {
-  IntMatrix, MixedMatrices, OutputColumns, OutputRow, TableInput, TabularDataError, TabularTransformer, TabularTransformerOptions,
+  FIT_KEYS, SAMPLE_KEYS, SynthesizerFitOptions, SynthesizerImputeOptions, SynthesizerSampleOptions, SynthesizerSettings, TabularSynthesizerOptions,
+  checkOffset, readSettings, readSynthesizerOptions,
+} from './synthesizer/options.js';
+import { fitWithValidation, splitRows } from './validation.js';
+import {
+  IntMatrix, MixedMatrices, OutputColumns, OutputRow, TableInput, TabularDataError, TabularTransformer,
   TransformerState, categoryKey, columnsToRows,
 } from './transformer.js';
 
-/**
- * Categorical columns of a synthesizer: which they are (`columns`, else detected) and how they
- * are diffused: 'sedd' (default: score-entropy discrete diffusion), 'multinomial' (Tab-DDPM's
- * chain) or 'onehot' (one-hot blocks in the Gaussian chain, argmax on the way back).
- */
-export interface SynthesizerCategoricalOptions extends Omit<CategoricalOptions, 'method'> {
-  columns?: readonly string[];
-  method?: 'sedd' | 'multinomial' | 'onehot';
-}
+export type {
+  SynthesizerCategoricalOptions, TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerImputeOptions,
+  SynthesizerSettings,
+} from './synthesizer/options.js';
 
-export interface TabularSynthesizerOptions
-  extends Omit<TabularDiffusionOptions, 'categorical'>, Omit<TabularTransformerOptions, 'categoricalEncoding' | 'categorical'> {
-  /** A list of categorical column names, or { columns, method, graph, noise, sampler, ... }. */
-  categorical?: readonly string[] | SynthesizerCategoricalOptions;
-  /**
-   * 'any': train for arbitrary conditioning (a random subset of each row's cells observed and
-   * given to the network; the loss on the others), stored in the model file. Default 'none':
-   * conditioning by inpainting only. See docs/imputation.md.
-   */
-  conditioning?: 'none' | 'any';
-  /** conditioning 'any': copies of the training rows, each with its own random observed subset (default 4). */
-  conditioningCopies?: number;
-}
-
-export interface SynthesizerFitOptions {
-  /**
-   * Share of the rows held out (seeded) to watch the fit: every `validationEvery` steps the
-   * held-out denoising loss and a fidelity score (Shape and Trend of a small sample against the
-   * held-out rows) are measured; the weights with the best fidelity are kept. Default 0 (off).
-   */
-  validation?: number;
-  /** Steps between validation checks (default: about 10 checks per fit). */
-  validationEvery?: number;
-  /** Called once the settings are chosen, before training (the CLI prints them). */
-  onSettings?: (settings: SynthesizerSettings) => void;
-  /** Called after each validation check. */
-  onValidation?: (record: ValidationRecord) => void;
-  /** Receives warnings (columns left out) instead of process.emitWarning. */
-  onWarning?: (message: string) => void;
-  callbacks?: DiffusionCallback[];
-  signal?: AbortSignal;
-  onProgress?: (progress: { step: number; maxSteps: number; loss: number }) => void;
-}
-
-export interface SynthesizerSampleOptions {
-  seed?: number;
-  sampler?: SamplerName;
-  steps?: number;
-  eta?: number;
-  /** Draw binary columns as Bernoulli(p) instead of rounding. */
-  sampleBinary?: boolean;
-  /** Rows generated per chunk: bounds memory; results do not depend on it. */
-  chunkRows?: number;
-  /**
-   * First row of the seed's run to draw (default 0): sample(n, { seed, offset: a }) gives rows
-   * [a, a + n) of the one big run, the same bytes as those rows of sample(a + n, { seed }).
-   */
-  offset?: number;
-  /**
-   * Hold categorical columns at given categories ({ race: 'black' }); the other columns are
-   * generated around them (inpainting by replacement on the discrete chain). SEDD / multinomial only.
-   */
-  conditions?: Record<string, unknown>;
-  /** SEDD reverse step for this call: 'analytic' or 'euler' (default: the model's option). */
-  categoricalSampler?: 'analytic' | 'euler';
-  /**
-   * Condition on cells of any columns: one row (shared by all n rows) or n rows (one per output
-   * row). A value is held (it comes back unchanged); { min, max } on a numeric column draws the
-   * value inside the range; a gap or an absent column is drawn. See docs/imputation.md.
-   */
-  given?: GivenRow | readonly GivenRow[];
-  /** RePaint resampling of conditional sampling and impute (default { jumps: 10, length: 10, start: 0.75 }). */
-  resample?: ResampleOptions;
-  signal?: AbortSignal;
-  onProgress?: (progress: { rowsDone: number; rows: number }) => void;
-}
-
-export interface SynthesizerImputeOptions {
-  /** Completed tables to return (multiple imputation); default 1. */
-  draws?: number;
-  seed?: number;
-  signal?: AbortSignal;
-  sampler?: SamplerName;
-  steps?: number;
-  eta?: number;
-  resample?: ResampleOptions;
-  /** Receives the warning when some gaps could not be filled with values. */
-  onWarning?: (message: string) => void;
-}
-
-const TRANSFORMER_KEYS = [
-  'categorical', 'binary', 'nonnegative', 'integer', 'continuous', 'date', 'quantile', 'maxCategories', 'missing', 'identifiers', 'pointMasses',
-] as const;
-// Every option of fit and sample (anything else is a typo and throws; add new options here).
-const FIT_KEYS = ['validation', 'validationEvery', 'onSettings', 'onValidation', 'onWarning', 'callbacks', 'signal', 'onProgress'] as const;
-const SAMPLE_KEYS = [
-  'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'given', 'resample', 'categoricalSampler', 'signal', 'onProgress',
-] as const;
-const DIFFUSION_KEYS = [
-  'hiddenDims', 'timeDim', 'nTimesteps', 'schedule', 'betaStart', 'betaEnd', 'batchSize', 'maxSteps', 'lr', 'weightDecay', 'dropout',
-  'seed', 'device', 'threads', 'activation', 'emaDecay', 'lrDecay', 'maxGradNorm', 'variance', 'categoricalWeight', 'precision',
-] as const;
 const FILE_KIND = 'TabularSynthesizer';
 const DEFAULT_CHUNK_ROWS = 65536;
-
-/** What fit chose for the options left unset, and what it measured (stored in the model file). */
-export interface SynthesizerSettings {
-  /** The diffusion options the model was fitted with (the user's, else the defaults for the table). */
-  diffusion: TabularDiffusionOptions;
-  /** Default sampler of sample() and sampleStream(). */
-  sampler: { sampler: SamplerName; steps?: number; eta?: number };
-  /** One line per choice: what was chosen and why. */
-  notes: string[];
-  /** Validation checks (fit with `validation`) and the step whose weights were kept. */
-  validation?: { heldOutRows: number; bestStep: number; history: ValidationRecord[] };
-  /** Training loss as fit reported it (about 100 points), for the report's loss curve. */
-  lossHistory?: { step: number; loss: number }[];
-  /** 'any': the network was trained for arbitrary conditioning (its context row is the observed cells). */
-  conditioning?: 'any';
-}
 
 export class TabularSynthesizer {
   readonly transformer: TabularTransformer;
@@ -168,26 +58,10 @@ export class TabularSynthesizer {
       this.chosen = parts.settings ?? null;
       return;
     }
-    checkKnownOptions('TabularSynthesizer options', options, [...TRANSFORMER_KEYS, ...DIFFUSION_KEYS, 'conditioning', 'conditioningCopies']);
-    const { categorical, conditioning, conditioningCopies, ...rest } = options;
-    if (conditioning !== undefined && conditioning !== 'none' && conditioning !== 'any') {
-      throw new RangeError(`conditioning: expected 'none' or 'any', got ${JSON.stringify(conditioning)}`);
-    }
-    const copies = conditioningCopies ?? 4;
-    if (!Number.isInteger(copies) || copies < 1 || copies > 64) throw new RangeError(`conditioningCopies: expected an integer in [1, 64], got ${String(copies)}`);
-    this.conditioning = { mode: conditioning ?? 'none', copies };
-    const split = splitCategorical(categorical);
-    const transformerOptions: TabularTransformerOptions = { categoricalEncoding: split.encoding };
-    if (split.columns) transformerOptions.categorical = split.columns;
-    const diffusionOptions: Record<string, unknown> = split.chain ? { categorical: split.chain } : {};
-    for (const [key, value] of Object.entries(rest)) {
-      if ((TRANSFORMER_KEYS as readonly string[]).includes(key)) (transformerOptions as Record<string, unknown>)[key] = value;
-      else diffusionOptions[key] = value;
-    }
-    // Quantile-normal numeric columns unless the user says otherwise (see docs/defaults.md).
-    if (transformerOptions.quantile === undefined) transformerOptions.quantile = true;
-    this.transformer = new TabularTransformer(transformerOptions);
-    this.userDiffusion = diffusionOptions as TabularDiffusionOptions;
+    const read = readSynthesizerOptions(options);
+    this.conditioning = read.conditioning;
+    this.transformer = new TabularTransformer(read.transformer);
+    this.userDiffusion = read.diffusion;
     // Validates the user's options now; fit replaces it with the model for the table.
     this.model = new TabularDiffusion(this.userDiffusion);
   }
@@ -567,42 +441,4 @@ export class TabularSynthesizer {
     if (this.fitting) throw new Error('TabularSynthesizer: a fit is running; sample after it settles');
     if (!this.fitted) throw new Error('TabularSynthesizer: call fit() (or load a saved model) before sampling');
   }
-}
-
-function checkOffset(offset: number | undefined): number {
-  if (offset === undefined) return 0;
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset: expected a non-negative integer, got ${String(offset)}`);
-  return offset;
-}
-
-/** The settings stored in a model file: checked enough that sampling defaults are safe. */
-function readSettings(raw: unknown, path: string): SynthesizerSettings {
-  const s = raw as SynthesizerSettings;
-  const sampler = s?.sampler?.sampler;
-  if (!s || typeof s !== 'object' || (sampler !== 'ddpm' && sampler !== 'ddim' && sampler !== 'dpm-solver++') || !Array.isArray(s.notes)) {
-    throw new Error(`${path}: the stored settings are malformed`);
-  }
-  if (s.conditioning !== undefined && s.conditioning !== 'any') throw new Error(`${path}: the stored settings' conditioning is malformed`);
-  return s;
-}
-
-/** Splits the synthesizer's `categorical` option into column names, encoding and chain options. */
-function splitCategorical(value: TabularSynthesizerOptions['categorical']): {
-  columns?: readonly string[]; encoding: 'onehot' | 'index'; chain?: CategoricalOptions;
-} {
-  if (value === undefined || Array.isArray(value)) return { columns: value as readonly string[] | undefined, encoding: 'index' };
-  if (value === null || typeof value !== 'object') {
-    throw new TypeError("categorical: expected a list of column names or { columns, method: 'sedd' | 'multinomial' | 'onehot', graph, noise, sampler }");
-  }
-  const { columns, method, ...chain } = value as SynthesizerCategoricalOptions;
-  if (columns !== undefined && !Array.isArray(columns)) throw new TypeError('categorical.columns: expected an array of column names');
-  if (method === 'onehot') {
-    const extra = Object.keys(chain).filter((k) => (chain as Record<string, unknown>)[k] !== undefined);
-    if (extra.length > 0) throw new RangeError(`categorical.${extra[0]}: applies to method 'sedd' or 'multinomial', not 'onehot'`);
-    return { columns, encoding: 'onehot' };
-  }
-  if (method !== undefined && method !== 'sedd' && method !== 'multinomial') {
-    throw new RangeError(`categorical.method: expected 'sedd', 'multinomial' or 'onehot', got ${JSON.stringify(method)}`);
-  }
-  return { columns, encoding: 'index', chain: { ...chain, method } };
 }

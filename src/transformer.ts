@@ -14,13 +14,19 @@
 import { Matrix, MatrixLike, toMatrix } from './matrix.js';
 import { setOwn } from './own-keys.js';
 import { mulberry32 } from './prng.js';
+import { checkIntMatrix, decodeValue, encodeValue, fillPlaceholders } from './table/cells.js';
 import {
-  ColumnFitOptions, ColumnKind, ColumnSpec, ParsedColumn, discreteClasses, discreteNames, fitColumn, identifierReason, parseForSpec,
+  ColumnFitOptions, ColumnSpec, ParsedColumn, discreteClasses, discreteNames, fitColumn, identifierReason, parseForSpec,
 } from './table/columns.js';
 import { formatDate } from './table/dates.js';
 import { TabularDataError, requireRows, tableView } from './table/input.js';
-import { fromNormal, toNormal } from './table/quantile-map.js';
-import { STATE_FORMAT, STATE_VERSION, ColumnState, describe, expectObject, specToState, stateToSpec } from './table/state.js';
+import { KIND_LISTS, NormalizedOptions, normalizeOptions, readInverseOptions } from './table/options.js';
+import { columnsToRows } from './table/rows.js';
+import { STATE_FORMAT, STATE_VERSION, describe, expectObject, specToState, stateToSpec } from './table/state.js';
+import type {
+  CategoricalEncoding, InverseTransformOptions, IntMatrix, MixedMatrices, OutputColumns, OutputRow, TableInput, TabularTransformerOptions,
+  TransformerColumn, TransformerState,
+} from './table/types.js';
 
 export { TabularDataError, tableView, parseNumeric, categoryKey } from './table/input.js';
 export type { TableView } from './table/input.js';
@@ -29,108 +35,11 @@ export type { ColumnKind } from './table/columns.js';
 export type { DateFormat } from './table/dates.js';
 export { GAP_TOKENS, isGap } from './table/gaps.js';
 
-export type CategoricalEncoding = 'onehot' | 'index';
-/** One row as an object record: `{ column: value }`. */
-export type RowRecord = Readonly<Record<string, unknown>>;
-/** A columnar table: `{ column: values[] }` (arrays or typed arrays, all the same length). */
-export type ColumnarTable = Readonly<Record<string, ArrayLike<unknown>>>;
-export type TableInput = readonly RowRecord[] | ColumnarTable;
-/** A generated row: numbers, strings, Dates (for Date input) and null for gaps. */
-export type OutputRow = Record<string, number | string | Date | null>;
-/** Columns of generated rows: numbers (NaN = gap), strings or Dates (null = gap). */
-export type OutputColumns = Record<string, Float64Array | (string | Date | null)[]>;
-
-export interface TabularTransformerOptions {
-  categorical?: readonly string[];
-  binary?: readonly string[];
-  nonnegative?: readonly string[];
-  integer?: readonly string[];
-  continuous?: readonly string[];
-  /** Columns holding dates (detected anyway: JS Dates and ISO 8601 strings). */
-  date?: readonly string[];
-  /** Quantile-normal transform for all (true) or the listed numeric columns. Default false. */
-  quantile?: boolean | readonly string[];
-  categoricalEncoding?: CategoricalEncoding;
-  /** A categorical column with more distinct values than this is an error. Default 1000. */
-  maxCategories?: number;
-  /** Gaps (see GAP_TOKENS): modelled (default) or an error. */
-  missing?: 'model' | 'error';
-  /** Columns that look like identifiers (unique strings or unique integers): left out (default) or kept. */
-  identifiers?: 'exclude' | 'keep';
-  /** Point masses (a value held by >= 5% of rows and >= 5 rows, such as zero incomes) get a class of their own. Default true. */
-  pointMasses?: boolean;
-}
-
-/** A dense row-major int32 matrix: class indices of the categorical columns. */
-export interface IntMatrix {
-  rows: number;
-  cols: number;
-  data: Int32Array;
-}
-
-export interface MixedMatrices {
-  /** Gaussian part: numeric values (and one-hot blocks under encoding 'onehot'). */
-  numeric: Matrix;
-  /** Class index per discrete part (categorical columns, numeric columns' modes); 0 columns under 'onehot'. */
-  categorical: IntMatrix;
-  /** 1 where a numeric cell holds a value, 0 where it is a placeholder (gap or point mass); null when all hold values. */
-  observed: Uint8Array | null;
-}
-
-export interface InverseTransformOptions {
-  /** Draw binary columns as Bernoulli(clip(value, 0, 1)) instead of rounding. */
-  sampleBinary?: boolean;
-  /** Seed of the Bernoulli draws (default 0). */
-  seed?: number;
-  /** Clip numeric columns to their training range (default true). */
-  clip?: boolean;
-}
-
-export interface TransformerColumn {
-  readonly name: string;
-  readonly kind: ColumnKind;
-  readonly nonnegative: boolean;
-  readonly quantile: boolean;
-  /** Standardisation parameters (0 and 1 for binary, categorical and quantile columns). */
-  readonly mean: number;
-  readonly sd: number;
-  /** Clip range of a numeric column (inside the training range; NaN for categorical). */
-  readonly min: number;
-  readonly max: number;
-  /** Vocabulary (sorted unique strings) of a categorical column. */
-  readonly categories?: readonly string[];
-  /** The column had gaps (modelled: a class or mode of their own). */
-  readonly missing: boolean;
-  /** Point masses of a numeric column. */
-  readonly pointMasses: readonly number[];
-  /** First column of this column in the numeric matrix, and how many it uses (0 if none). */
-  readonly offset: number;
-  readonly width: number;
-  /** Column in the categorical index matrix (encoding 'index'): the category or the numeric mode; else -1. */
-  readonly categoricalIndex: number;
-}
-
-/** Plain-JSON persistence format of a fitted transformer. */
-export interface TransformerState {
-  format: typeof STATE_FORMAT;
-  version: typeof STATE_VERSION;
-  options: { categoricalEncoding: CategoricalEncoding };
-  columns: ColumnState[];
-  /** Columns left out at fit (identifiers), with the reason. */
-  excluded: { name: string; reason: string }[];
-}
-
-const KIND_LISTS = ['categorical', 'binary', 'integer', 'continuous', 'date'] as const;
-
-interface NormalizedOptions {
-  lists: Partial<Record<(typeof KIND_LISTS)[number] | 'nonnegative', string[]>>;
-  quantile: boolean | string[];
-  categoricalEncoding: CategoricalEncoding;
-  maxCategories: number;
-  missing: 'model' | 'error';
-  identifiers: 'exclude' | 'keep';
-  pointMasses: boolean;
-}
+export type {
+  CategoricalEncoding, RowRecord, ColumnarTable, TableInput, OutputRow, OutputColumns, TabularTransformerOptions, IntMatrix, MixedMatrices,
+  InverseTransformOptions, TransformerColumn, TransformerState,
+} from './table/types.js';
+export { columnsToRows } from './table/rows.js';
 
 /** Where a column's parts sit in the matrices. */
 interface Placed {
@@ -517,133 +426,4 @@ export class TabularTransformer {
     }
     return out;
   }
-}
-
-/**
- * Placeholders of a column's masked cells (gaps, point masses): values resampled (seeded, per
- * column) from the column's own observed cells. The loss ignores them, but the network sees
- * them in its input: a constant there would tell it "this row's mode is not a value", a cue
- * that sampling, where the cell evolves like any value, never gives; a gap rate that depends on
- * another column then came out 7 points low. With typical values there is no such cue.
- */
-function fillPlaceholders(numeric: Float32Array, observed: Uint8Array, n: number, W: number, k: number, column: number): void {
-  const pool: number[] = [];
-  for (let i = 0; i < n; i++) if (observed[i * W + k]) pool.push(numeric[i * W + k]!);
-  if (pool.length === n) return;
-  const rng = mulberry32(0x9e3779b9 ^ column);
-  for (let i = 0; i < n; i++) {
-    if (observed[i * W + k]) continue;
-    numeric[i * W + k] = pool.length > 0 ? pool[Math.floor(rng() * pool.length)]! : 0;
-  }
-}
-
-/** A value of a numeric column -> its Gaussian cell. */
-function encodeValue(c: ColumnSpec, x: number): number {
-  if (c.kind === 'binary') return x;
-  return c.quantile ? toNormal(c.quantile, x) : (x - c.mean) / c.sd;
-}
-
-/** A Gaussian cell -> the value: inverse map, rounding of integers and dates, clipping. */
-function decodeValue(c: ColumnSpec, v: number, clip: boolean): number {
-  // A constant column (one value in training) comes back as that value, clipped or not.
-  if (c.lo === c.hi && c.masses.length === 0) return c.lo;
-  let x = c.quantile ? fromNormal(c.quantile, v) : v * c.sd + c.mean;
-  const integral = c.kind === 'integer' || c.kind === 'date';
-  if (clip) x = Math.min(Math.max(x, c.lo), c.hi);
-  if (integral) {
-    x = Math.round(x);
-    // Keep a rounded value inside the range too (lo and hi are group means, not integers).
-    if (clip) x = Math.min(Math.max(x, Math.ceil(c.lo)), Math.max(Math.floor(c.hi), Math.ceil(c.lo)));
-    x = x || 0; // -0 -> 0
-  }
-  // Non-negativity holds with clip: false too, for integers as for continuous columns (dates
-  // are exempt: a date before 1970 is a negative number but a fine date).
-  if (c.nonnegative && c.kind !== 'date' && x < 0) x = 0;
-  return x;
-}
-
-function columnsToRows(columns: OutputColumns, start = 0, end?: number): OutputRow[] {
-  const names = Object.keys(columns);
-  const cols = names.map((name) => columns[name]!);
-  const n = end ?? (cols.length > 0 ? cols[0]!.length : 0);
-  const rows = new Array<OutputRow>(n - start);
-  const proto = names.indexOf('__proto__');
-  for (let i = start; i < n; i++) {
-    const row: OutputRow = {};
-    for (let j = 0; j < names.length; j++) {
-      const v = cols[j]![i]!;
-      const value = typeof v === 'number' && Number.isNaN(v) ? null : v;
-      if (j === proto) setOwn(row, names[j]!, value);
-      else row[names[j]!] = value;
-    }
-    rows[i - start] = row;
-  }
-  return rows;
-}
-
-/** @internal Output columns (rows [start, end)) -> row objects (gaps as null). */
-export { columnsToRows };
-
-function checkIntMatrix(m: IntMatrix | null, rows: number, cols: number): void {
-  if (m == null || typeof m !== 'object' || !(m.data instanceof Int32Array)) {
-    throw new TypeError('values.categorical: expected { rows, cols, data: Int32Array } with the class indices of the categorical columns');
-  }
-  if (m.rows !== rows) throw new RangeError(`values.categorical: has ${m.rows} rows but values.numeric has ${rows}`);
-  if (m.cols !== cols) throw new RangeError(`values.categorical: expected ${cols} columns (one per discrete part), got ${m.cols}`);
-  if (m.data.length !== rows * cols) throw new RangeError(`values.categorical: data has ${m.data.length} values, expected rows*cols = ${rows * cols}`);
-}
-
-function readInverseOptions(options: InverseTransformOptions): { sampleBinary: boolean; seed: number; clip: boolean } {
-  if (options == null || typeof options !== 'object') throw new TypeError('options: expected an object');
-  const seed = options.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`options.seed: expected a finite number, got ${describe(seed)}`);
-  return { sampleBinary: options.sampleBinary === true, seed, clip: options.clip !== false };
-}
-
-function normalizeOptions(options: TabularTransformerOptions): NormalizedOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
-  const lists: NormalizedOptions['lists'] = {};
-  const owner = new Map<string, string>();
-  for (const key of [...KIND_LISTS, 'nonnegative'] as const) {
-    const value = options[key];
-    if (value === undefined) continue;
-    const names = readNameList(value, `options.${key}`);
-    lists[key] = names;
-    for (const name of names) {
-      if (key === 'nonnegative') {
-        if (lists.categorical?.includes(name)) throw new TypeError(`options: column "${name}" cannot be both categorical and nonnegative`);
-        continue;
-      }
-      const prev = owner.get(name);
-      if (prev) throw new TypeError(`options: column "${name}" is listed as both ${prev} and ${key}`);
-      owner.set(name, key);
-    }
-  }
-  let quantile: boolean | string[] = false;
-  if (typeof options.quantile === 'boolean') quantile = options.quantile;
-  else if (options.quantile !== undefined) {
-    quantile = readNameList(options.quantile, 'options.quantile');
-    for (const name of quantile) {
-      const kind = owner.get(name);
-      if (kind === 'categorical' || kind === 'binary') throw new TypeError(`options.quantile: column "${name}" is ${kind}; quantile applies to continuous, integer and date columns`);
-    }
-  }
-  const encoding = options.categoricalEncoding ?? 'onehot';
-  if (encoding !== 'onehot' && encoding !== 'index') throw new TypeError(`options.categoricalEncoding: expected 'onehot' or 'index', got ${describe(encoding)}`);
-  const maxCategories = options.maxCategories ?? 1000;
-  if (typeof maxCategories !== 'number' || !Number.isInteger(maxCategories) || maxCategories < 1) {
-    throw new RangeError(`options.maxCategories: expected a positive integer, got ${describe(maxCategories)}`);
-  }
-  const missing = options.missing ?? 'model';
-  if (missing !== 'model' && missing !== 'error') throw new TypeError(`options.missing: expected 'model' or 'error', got ${describe(missing)}`);
-  const identifiers = options.identifiers ?? 'exclude';
-  if (identifiers !== 'exclude' && identifiers !== 'keep') throw new TypeError(`options.identifiers: expected 'exclude' or 'keep', got ${describe(identifiers)}`);
-  const pointMasses = options.pointMasses ?? true;
-  if (typeof pointMasses !== 'boolean') throw new TypeError(`options.pointMasses: expected a boolean, got ${describe(pointMasses)}`);
-  return { lists, quantile, categoricalEncoding: encoding, maxCategories, missing, identifiers, pointMasses };
-}
-
-function readNameList(value: unknown, argName: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new TypeError(`${argName}: expected an array of column names`);
-  return value.slice() as string[];
 }

@@ -237,8 +237,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 /** How the synthesizer diffuses categorical columns, in words. */
 function categoricalChain(synth: TabularSynthesizer): string {
   if (synth.transformer.categoricalEncoding === 'onehot') return 'categorical (one-hot block in the Gaussian chain)';
-  const d = synth.diffusion as unknown as { categoricalOptions?: { method?: string } };
-  const method = d.categoricalOptions?.method ?? 'sedd';
+  const method = synth.diffusion.categoricalOptions.method ?? 'sedd';
   return `categorical (discrete ${method === 'sedd' ? 'SEDD' : method} chain)`;
 }
 

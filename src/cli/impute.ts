@@ -2,12 +2,14 @@
 // drawn given the row's observed cells (TabularSynthesizer.impute). With --draws m > 1 the m
 // completed tables are written one after the other with a leading column ".imp" (1..m), the long
 // format of R's mice. Observed cells and other columns are written as read.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 
+import { digitsArg, shareArg } from './args.js';
 import { TabularSynthesizer } from '../synthesizer.js';
 import type { OutputColumns } from '../transformer.js';
 import { outputFormat } from '../io/format.js';
-import { StdoutClosed, formatNumber, openSink } from '../io/sinks.js';
+import { formatNumber, openSink } from '../io/sinks.js';
+import { writeColumns } from './sample-output.js';
 import { checkWritable, inFileTerms, readCsv } from './csv.js';
 
 interface ImputeFlags {
@@ -20,22 +22,6 @@ interface ImputeFlags {
   jumpLength?: number;
   jumpStart?: number;
   threads?: number;
-}
-
-function intArg(min: number, max: number) {
-  return (value: string): number => {
-    const v = value.trim();
-    const x = Number(v);
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(x) || x < min || x > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}].`);
-    return x;
-  };
-}
-
-function shareArg(value: string): number {
-  const v = value.trim();
-  const x = Number(v);
-  if (v === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError('expected a number in [0, 1].');
-  return x;
 }
 
 async function imputeCommand(model: string, data: string, flags: ImputeFlags, signal: AbortSignal, info: (line: string) => void): Promise<void> {
@@ -62,13 +48,7 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
     const format = outputFormat(flags.output, undefined);
     const { data, kinds } = toColumns(rows, columns, format === 'parquet');
     const sink = await openSink(format, flags.output, columns, kinds);
-    try {
-      await sink.write(data);
-      await sink.close();
-    } catch (err) {
-      sink.discard();
-      if (!(err instanceof StdoutClosed)) throw err;
-    }
+    await writeColumns(sink, data);
     if (!toStdout) {
       info(`tabdiff: wrote ${flags.draws} completed table(s) of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
@@ -103,13 +83,13 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .argument('<model.tdm>', 'model written by tabdiff fit')
     .argument('<data.csv>', 'table with gaps (empty, NA, ?, null ...) in the model\'s columns')
     .option('-o, --output <file.csv>', "output file; '-' or none: stdout")
-    .option('--draws <m>', 'completed tables (multiple imputation); m > 1 adds a leading column .imp', intArg(1, 10000), 1)
-    .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', intArg(0, Number.MAX_SAFE_INTEGER))
+    .option('--draws <m>', 'completed tables (multiple imputation); m > 1 adds a leading column .imp', digitsArg(1, 10000), 1)
+    .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', digitsArg(0, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
-    .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', intArg(1, 100000))
-    .option('--jumps <r>', 'RePaint resampling: runs of each resampled block of steps (default 10; 1 = plain replacement)', intArg(1, 100))
-    .option('--jump-length <j>', 'RePaint resampling: steps per block (default 10)', intArg(1, 100000))
+    .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', digitsArg(1, 100000))
+    .option('--jumps <r>', 'RePaint resampling: runs of each resampled block of steps (default 10; 1 = plain replacement)', digitsArg(1, 100))
+    .option('--jump-length <j>', 'RePaint resampling: steps per block (default 10)', digitsArg(1, 100000))
     .option('--jump-start <share>', 'RePaint resampling: share of the chain before the first resampled block (default 0.75)', shareArg)
-    .option('--threads <n>', 'CPU threads', intArg(1, 256))
+    .option('--threads <n>', 'CPU threads', digitsArg(1, 256))
     .action((model: string, data: string, flags: ImputeFlags) => imputeCommand(model, data, flags, signal(), info));
 }

@@ -15,19 +15,20 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 
 import { backendInfo } from '../backend-info.js';
 import { compareToBaselines, formatBaselineTable } from '../baselines.js';
 import { formatMetricsTable } from '../metrics.js';
 import { SamplerName } from '../diffusion.js';
-import { TabularSynthesizer, TabularSynthesizerOptions } from '../synthesizer.js';
+import { TabularSynthesizer } from '../synthesizer.js';
 import { extensionOf, outputFormat, INPUT_FORMATS, OUTPUT_FORMATS } from '../io/format.js';
 import { readTable } from '../io/read-table.js';
 import { openSink } from '../io/sinks.js';
-import { tableErrorInFileTerms } from '../io/table.js';
+import { delimiterArg, integer, list, nonNegative, positive, real, seedArg, threadsArg, widths } from './args.js';
 import { checkWritable, readCsv } from './csv.js';
-import { runDemo } from './demo.js';
+import { FitFlags, fitCommand } from './fit.js';
+import { DemoOptions, runDemo } from './demo.js';
 import { registerImpute } from './impute.js';
 import { CliError, formatError, isAbortError } from './errors.js';
 import { createProgress } from './progress.js';
@@ -36,65 +37,6 @@ import { registerReportCommand } from './report.js';
 import { registerExport } from './export.js';
 import { writeSampleRows } from './sample-output.js';
 import { partPath, resolveShard, shardRows } from './shard.js';
-
-// ------------------------------------------------------------------------------------------
-// Argument parsers: strict, so "12abc", "1.5" for an integer, or "" are errors.
-
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-function parseNumber(value: string, expected: string): number {
-  const v = value.trim();
-  if (!NUMBER.test(v)) throw new InvalidArgumentError(`expected ${expected}.`);
-  return Number(v);
-}
-
-function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
-  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
-  return (value: string): number => {
-    const x = parseNumber(value, expected);
-    if (!Number.isSafeInteger(x) || x < min || x > max) throw new InvalidArgumentError(`expected ${expected}.`);
-    return x;
-  };
-}
-
-function real(min: number, max: number, { openMin = false } = {}) {
-  const expected = `a number in ${openMin ? '(' : '['}${min}, ${max}]`;
-  return (value: string): number => {
-    const x = parseNumber(value, expected);
-    if (!Number.isFinite(x) || x < min || x > max || (openMin && x === min)) throw new InvalidArgumentError(`expected ${expected}.`);
-    return x;
-  };
-}
-
-/** "a,b,c" -> ['a', 'b', 'c']; repeated options add up (--categorical a --categorical b). */
-function list(value: string, previous: string[] | undefined): string[] {
-  const names = value.split(',').map((s) => s.trim());
-  if (names.some((s) => s === '')) throw new InvalidArgumentError('expected a comma-separated list of column names.');
-  return [...(previous ?? []), ...names];
-}
-
-function widths(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim());
-  const parse = integer(1, 65536);
-  try {
-    return parts.map((p) => parse(p));
-  } catch {
-    throw new InvalidArgumentError('expected comma-separated layer widths, e.g. 128,128.');
-  }
-}
-
-/** --delimiter: one character, or its name (tab, comma, semicolon, pipe). */
-function delimiterArg(value: string): string {
-  const named: Record<string, string> = { tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', pipe: '|' };
-  const d = named[value.toLowerCase()] ?? value;
-  if ([...d].length !== 1 || d === '"' || d === '\n' || d === '\r') throw new InvalidArgumentError('expected one character (or tab, comma, semicolon, pipe).');
-  return d;
-}
-
-const positive = integer(1);
-const nonNegative = integer(0);
-const seedArg = integer(0);
-const threadsArg = integer(1, 256);
 
 // ------------------------------------------------------------------------------------------
 // Shared plumbing
@@ -123,125 +65,6 @@ function deviceOption(): Option {
 
 // ------------------------------------------------------------------------------------------
 // Commands
-
-interface FitFlags {
-  output: string;
-  steps?: number;
-  hidden?: number[];
-  timeDim?: number;
-  timesteps?: number;
-  schedule?: 'linear' | 'cosine';
-  betaStart?: number;
-  betaEnd?: number;
-  lr?: number;
-  lrDecay?: boolean;
-  emaDecay?: number;
-  weightDecay?: number;
-  dropout?: number;
-  batchSize?: number;
-  seed?: number;
-  categorical?: string[];
-  binary?: string[];
-  integer?: string[];
-  nonnegative?: string[];
-  continuous?: string[];
-  quantile?: boolean;
-  quantileColumns?: string[];
-  threads?: number;
-  device?: 'auto' | 'cpu' | 'cuda';
-  date?: string[];
-  validation?: number;
-  missing?: 'model' | 'error';
-  keepIdentifiers?: boolean;
-  standardise?: boolean;
-  format?: string;
-  delimiter?: string;
-}
-
-async function fitCommand(data: string, flags: FitFlags): Promise<void> {
-  if (flags.quantile && flags.quantileColumns) throw new CliError('pass --quantile (all numeric columns) or --quantile-columns, not both');
-  checkWritable(flags.output);
-  const numericLists = [...(flags.binary ?? []), ...(flags.integer ?? []), ...(flags.nonnegative ?? []), ...(flags.continuous ?? []), ...(flags.quantileColumns ?? [])];
-  for (const name of numericLists) {
-    if (flags.categorical?.includes(name)) throw new CliError(`column "${name}" is listed as categorical and as numeric`);
-  }
-  const table = await readTable(data, {
-    format: flags.format, delimiter: flags.delimiter, categorical: flags.categorical, numeric: numericLists, onNote: (m) => info(`tabdiff: ${m}`),
-  });
-  // Text the library would read as numbers (0x10) stays categorical, as the CLI read it.
-  const categorical = [...(flags.categorical ?? []), ...table.forceCategorical];
-
-  const options: TabularSynthesizerOptions = {
-    categorical: categorical.length > 0 ? categorical : undefined,
-    binary: flags.binary,
-    integer: flags.integer,
-    nonnegative: flags.nonnegative,
-    continuous: flags.continuous,
-    date: flags.date,
-    quantile: flags.standardise ? false : flags.quantileColumns ?? flags.quantile,
-    missing: flags.missing,
-    identifiers: flags.keepIdentifiers ? 'keep' : undefined,
-    hiddenDims: flags.hidden,
-    timeDim: flags.timeDim,
-    nTimesteps: flags.timesteps,
-    schedule: flags.schedule,
-    betaStart: flags.betaStart,
-    betaEnd: flags.betaEnd,
-    maxSteps: flags.steps,
-    batchSize: flags.batchSize,
-    lr: flags.lr,
-    lrDecay: flags.lrDecay,
-    emaDecay: flags.emaDecay,
-    weightDecay: flags.weightDecay,
-    dropout: flags.dropout,
-    seed: flags.seed,
-    threads: flags.threads,
-    device: flags.device,
-  };
-  // The transformer reads lists as given; drop the unset keys so defaults apply.
-  for (const key of Object.keys(options) as (keyof TabularSynthesizerOptions)[]) {
-    if (options[key] === undefined) delete options[key];
-  }
-  const synth = new TabularSynthesizer(options);
-  try {
-    let bar: ReturnType<typeof createProgress> | undefined;
-    const t0 = performance.now();
-    let result: { steps: number; loss: number };
-    try {
-      result = await synth.fit(table.data, {
-        signal: state.controller.signal,
-        validation: flags.validation,
-        onWarning: (message) => info(`tabdiff: warning: ${message}`),
-        onSettings: (s) => {
-          for (const line of s.notes) info(`tabdiff: ${line}`);
-          info(`tabdiff: default sampler ${s.sampler.sampler}${s.sampler.steps ? ` (${s.sampler.steps} steps)` : ''}`);
-          bar = createProgress(s.diffusion.maxSteps!, 'fit    [{bar}] {percentage}% | {value}/{total} steps | loss {loss} | ETA {eta_formatted}', { loss: '-' });
-        },
-        onValidation: (r) => {
-          bar?.stop();
-          info(`tabdiff: step ${r.step}: held-out loss ${r.heldOutLoss.toFixed(4)}, fidelity ${r.fidelity.toFixed(4)} (shape ${r.shape.toFixed(4)}, trend ${r.trend === null ? '-' : r.trend.toFixed(4)})`);
-        },
-        onProgress: ({ step, loss }) => bar?.update(step, { loss: Number.isFinite(loss) ? loss.toFixed(4) : String(loss) }),
-      });
-    } catch (err) {
-      throw tableErrorInFileTerms(err, table);
-    } finally {
-      bar?.stop();
-    }
-    const validation = synth.settings?.validation;
-    if (validation) info(`tabdiff: kept the weights of step ${validation.bestStep} (best held-out fidelity of ${validation.history.length} checks on ${validation.heldOutRows} rows)`);
-    const seconds = (performance.now() - t0) / 1000;
-    await synth.save(flags.output);
-    const kinds = synth.transformer.columns.map((c) => `${c.name}:${c.kind}${c.quantile ? '(q)' : ''}`).join(' ');
-    info(
-      `tabdiff: fitted ${table.nRows} rows x ${table.columns.length} columns in ${seconds.toFixed(1)} s ` +
-        `(${result.steps} steps, final batch loss ${result.loss.toFixed(4)}); saved ${flags.output}`,
-    );
-    info(`tabdiff: columns ${kinds}`);
-  } finally {
-    synth.dispose();
-  }
-}
 
 interface SampleFlags {
   rows: number;
@@ -361,15 +184,7 @@ async function evalCommand(realPath: string, synthPath: string, flags: EvalFlags
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-interface DemoFlags {
-  steps?: number;
-  seed?: number;
-  quick?: boolean;
-  samples?: number;
-  threads?: number;
-  device?: 'auto' | 'cpu' | 'cuda';
-  data?: string;
-}
+type DemoFlags = Pick<DemoOptions, 'steps' | 'seed' | 'quick' | 'samples' | 'threads' | 'device'> & { data?: string };
 
 async function demoCommand(flags: DemoFlags): Promise<void> {
   await runDemo({
@@ -455,7 +270,7 @@ export function buildProgram(): Command {
     .option('--keep-identifiers', 'model columns that look like identifiers instead of leaving them out')
     .option('--threads <n>', 'CPU threads', threadsArg)
     .addOption(deviceOption())
-    .action(fitCommand);
+    .action((data: string, flags: FitFlags) => fitCommand(data, flags, state.controller.signal, info));
 
   program
     .command('sample')

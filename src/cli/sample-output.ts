@@ -1,6 +1,7 @@
 // tabdiff sample's loop: draw rows [start, end) of the seed's run chunk by chunk and hand each
 // chunk to a sink before drawing the next (memory: one chunk). On any failure the sink removes
-// only what this command created, and the first error is the one reported.
+// only what this command created, and the first error is the one reported. writeColumns: the
+// same for one block (impute, score).
 import type { SamplerName } from '../diffusion.js';
 import type { TabularSynthesizer } from '../synthesizer.js';
 import type { TableSink } from '../io/sinks.js';
@@ -31,6 +32,18 @@ export async function writeSampleRows(synth: TabularSynthesizer, sink: TableSink
   } catch (err) {
     sink.discard();
     // `tabdiff sample ... | head`: the reader left; that is not an error.
+    if (err instanceof StdoutClosed) return;
+    throw err;
+  }
+}
+
+/** One block of columns to a sink, then close it; failures as writeSampleRows handles them. */
+export async function writeColumns(sink: TableSink, columns: Parameters<TableSink['write']>[0]): Promise<void> {
+  try {
+    await sink.write(columns);
+    await sink.close();
+  } catch (err) {
+    sink.discard();
     if (err instanceof StdoutClosed) return;
     throw err;
   }

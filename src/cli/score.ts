@@ -4,12 +4,14 @@
 // Carlo standard error, and the log-density in the model's coordinates (finite where the
 // user-unit one is not: values on a tie of a quantile map, beyond its range, gaps of a
 // Gaussian-only model). Mixed models: the discrete chain's part is included (a bound; see parts).
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 
+import { digitsArg } from './args.js';
 import { memorisationGap } from '../density/memorisation.js';
 import { TabularSynthesizer } from '../synthesizer.js';
 import { outputFormat } from '../io/format.js';
-import { StdoutClosed, openSink } from '../io/sinks.js';
+import { openSink } from '../io/sinks.js';
+import { writeColumns } from './sample-output.js';
 import { CsvTable, checkWritable, inFileTerms, readCsv } from './csv.js';
 
 interface ScoreFlags {
@@ -20,14 +22,6 @@ interface ScoreFlags {
   probes?: number;
   seed?: number;
   threads?: number;
-}
-
-function intArg(min: number, max: number) {
-  return (value: string): number => {
-    const v = value.trim();
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}].`);
-    return Number(v);
-  };
 }
 
 async function scoreCommand(model: string, data: string, flags: ScoreFlags, signal: AbortSignal): Promise<void> {
@@ -53,13 +47,7 @@ async function scoreCommand(model: string, data: string, flags: ScoreFlags, sign
     const names = Object.keys(columns);
     // The output format follows the extension (.csv, .jsonl, .parquet), as tabdiff sample's does.
     const sink = await openSink(outputFormat(flags.output, undefined), flags.output, names, names.map(() => 'number' as const));
-    try {
-      await sink.write(columns);
-      await sink.close();
-    } catch (err) {
-      sink.discard();
-      if (!(err instanceof StdoutClosed)) throw err;
-    }
+    await writeColumns(sink, columns);
     const rows = table.lines;
     const notes = result.parts.map((p) => `  ${p.part} (${p.status}): ${p.note}`).join('\n');
     process.stderr.write(`tabdiff: scored ${rows.length} rows (${result.method}); parts:\n${notes}\n`);
@@ -77,11 +65,11 @@ export function registerScoreCommand(program: Command, signal: () => AbortSignal
     .argument('<data.csv>', 'rows to score (the model\'s columns, header row required)')
     .option('-o, --output <scores.csv>', "output file; '-' or none: stdout")
     .addOption(new Option('--method <name>', 'estimator (default path-integral)').choices(['path-integral', 'ode']))
-    .option('--throws <n>', 'path integral: network evaluations per row (default 100)', intArg(1, 100000))
-    .option('--steps <n>', 'ODE: RK4 steps (default 100)', intArg(1, 100000))
-    .option('--probes <n>', 'ODE: Hutchinson probes (default 0 = exact divergence up to 64 columns)', intArg(0, 256))
-    .option('--seed <n>', 'seed of the Monte Carlo draws (default 0)', intArg(0, Number.MAX_SAFE_INTEGER))
-    .option('--threads <n>', 'CPU threads', intArg(1, 256))
+    .option('--throws <n>', 'path integral: network evaluations per row (default 100)', digitsArg(1, 100000))
+    .option('--steps <n>', 'ODE: RK4 steps (default 100)', digitsArg(1, 100000))
+    .option('--probes <n>', 'ODE: Hutchinson probes (default 0 = exact divergence up to 64 columns)', digitsArg(0, 256))
+    .option('--seed <n>', 'seed of the Monte Carlo draws (default 0)', digitsArg(0, Number.MAX_SAFE_INTEGER))
+    .option('--threads <n>', 'CPU threads', digitsArg(1, 256))
     .action((model: string, data: string, flags: ScoreFlags) => scoreCommand(model, data, flags, signal()));
 }
 

@@ -4,7 +4,7 @@
  * Defaults are the hyper-parameters bench/peers/ml_efficiency.py gives XGBoost, so the two are
  * compared like for like (bench/eval.mjs).
  */
-import { loadNative } from '../native.js';
+import { EvalOps, loadNative } from '../native.js';
 
 export type GbdtObjective = 'regression' | 'binary' | 'multiclass';
 
@@ -41,21 +41,13 @@ export interface GbdtModel {
   nodes: Float64Array;
 }
 
-interface EvalOps {
-  gbdtFit(o: Record<string, unknown>): GbdtModel;
-  gbdtPredict(o: { model: GbdtModel; x: Float64Array; rows: number; threads?: number }): Float64Array;
-  nearestNeighbours(o: {
-    queries: Float32Array; rows: number; refs: Float32Array; refRows: number; cols: number; k?: number; threads?: number;
-  }): { index: Int32Array; dist2: Float64Array };
-}
-
 /** @internal The evaluation ops of the addon (a clear message when the binary predates them). */
 export function evalOps(): EvalOps {
-  const addon = loadNative() as unknown as Partial<EvalOps>;
+  const addon = loadNative();
   if (typeof addon.gbdtFit !== 'function' || typeof addon.nearestNeighbours !== 'function') {
     throw new Error('tabular-diffusion: the native binary has no evaluation ops (gbdtFit, nearestNeighbours); rebuild it with "npm run build:native"');
   }
-  return addon as EvalOps;
+  return addon;
 }
 
 /** Fits on x [rows x cols] (NaN = missing); y holds targets, or class indices for the classification objectives. */

@@ -3,7 +3,7 @@
  * naming the argument and the column otherwise), at least one row each, one kind per column and
  * one category vocabulary shared by all the tables (metrics.ts readTables).
  */
-import { ReadColumn, readTables } from '../metrics.js';
+import { ReadColumn, readTables } from '../table/read-columns.js';
 import { TableView, TabularDataError, tableView } from '../table/input.js';
 import type { TableInput } from '../transformer.js';
 

@@ -1,9 +1,9 @@
 // Mixed-type models (numeric columns on the Gaussian chain, categorical columns on SEDD or
-// multinomial diffusion): input checks, the typed native surface, the step-wise sampler for
+// multinomial diffusion): input checks, the step-wise sampler for
 // per-step hooks, the likelihood bound and the held-out loss. TabularDiffusion calls these.
 import type { DiffusionCallback, SampleState } from '../callbacks.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from '../matrix.js';
-import type { NativeAddon, NativeModel } from '../native.js';
+import type { MixedEvalOptions, MixedEvalOutput, NativeAddon, NativeModel } from '../native.js';
 import { dpmSolverBefore } from '../schedule.js';
 import type { NoiseSchedule } from '../schedule.js';
 import type { IntMatrix } from '../transformer.js';
@@ -25,27 +25,6 @@ export interface CategoricalNll {
   nll: Float64Array;
   diffusion: Float64Array;
   prior: Float64Array;
-}
-
-interface EvalOutput {
-  mse: Float64Array;
-  cat: Float64Array;
-  prior: Float64Array;
-}
-
-export interface MixedEvalOptions {
-  x: Float32Array; rows: number; categorical: Int32Array; context?: Float32Array;
-  sqrtAlphaBars: Float32Array; sqrtOneMinusAlphaBars: Float32Array; alphaBars: Float64Array;
-  k: Int32Array; draws: number; seed?: number; useEma?: boolean;
-  /** Missing values: [rows x numeric columns] 1 = observed, 0 = gap; mse sums observed cells only. */
-  observed?: Uint8Array;
-}
-
-/** The parts of the NativeModel surface that differ for mixed-type models. */
-export interface MixedNativeModel extends Omit<NativeModel, 'sample'> {
-  sample(options: Record<string, unknown>, onProgress?: (rowsDone: number) => void): Promise<{ numeric: Float32Array; categorical: Int32Array }>;
-  evaluate(options: MixedEvalOptions): EvalOutput;
-  evaluateAsync(options: MixedEvalOptions): Promise<EvalOutput>;
 }
 
 export function isMixedInput(x: unknown): x is MixedInput {
@@ -144,7 +123,7 @@ export function evalOptions(
 }
 
 /** Per-row bound from evaluation terms: mean over draws of the diffusion integrand + prior. */
-export function nllFromEval(out: EvalOutput, rows: number, draws: number): CategoricalNll {
+export function nllFromEval(out: MixedEvalOutput, rows: number, draws: number): CategoricalNll {
   const diffusion = new Float64Array(rows);
   const nll = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -162,7 +141,7 @@ export function nllFromEval(out: EvalOutput, rows: number, draws: number): Categ
  * mean over observed cells (out.mse then sums observed cells only), 0 when there are none.
  */
 export function lossFromEval(
-  out: EvalOutput, numericDim: number, categoricalColumns: number, weight: number,
+  out: MixedEvalOutput, numericDim: number, categoricalColumns: number, weight: number,
   observed?: { perRow: Int32Array; draws: number },
 ): number {
   if (observed) {

@@ -1,5 +1,5 @@
 // Options of the categorical (discrete) chain of a mixed-type model and their validation.
-import type { DiscreteNoiseName, DiscreteSamplerName, GraphName } from './ops.js';
+import type { DiscreteNoiseName, DiscreteSamplerName, GraphName } from '../native-types.js';
 
 export type CategoricalMethod = 'sedd' | 'multinomial';
 

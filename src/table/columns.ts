@@ -15,21 +15,29 @@ import { MIN_GROUP, QuantileMap, fitQuantileMap } from './quantile-map.js';
 
 export type ColumnKind = 'continuous' | 'integer' | 'binary' | 'categorical' | 'date';
 
-/** The fitted codec of one column (persisted by state.ts). */
-export interface ColumnSpec {
+/**
+ * What every record of a column holds: the codec (ColumnSpec), its JSON state (ColumnState in
+ * state.ts) and the public view (TransformerColumn in types.ts) extend it.
+ */
+export interface ColumnBasics {
   name: string;
   kind: ColumnKind;
+  /** All training values were >= 0 (or the column was listed as nonnegative). */
+  nonnegative: boolean;
+  /** Standardisation parameters (0 and 1 for binary, categorical and quantile columns). */
+  mean: number;
+  sd: number;
+}
+
+/** The fitted codec of one column (persisted by state.ts). */
+export interface ColumnSpec extends ColumnBasics {
   /** Sorted vocabulary of a categorical column (gap not included). */
   categories: string[] | null;
   /** Quantile-normal map of the value part; null = standardised (binary: kept on 0/1). */
   quantile: QuantileMap | null;
-  mean: number;
-  sd: number;
   /** Outputs are clipped to [lo, hi]: the means of the lowest and highest knot groups. NaN for categorical. */
   lo: number;
   hi: number;
-  /** All training values were >= 0 (or the column was listed as nonnegative). */
-  nonnegative: boolean;
   date: DateFormat | null;
   /** The column had gaps: they are a class of their own (categorical) or a mode (numeric). */
   gap: boolean;

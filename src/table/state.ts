@@ -1,17 +1,12 @@
 // Persistence of a fitted transformer: plain JSON, validated field by field on the way in.
-import { ColumnKind, ColumnSpec, MAX_NUMERIC_MAGNITUDE } from './columns.js';
+import { ColumnBasics, ColumnKind, ColumnSpec, MAX_NUMERIC_MAGNITUDE } from './columns.js';
 import { DateFormat } from './dates.js';
 import { MAX_KNOTS } from './quantile-map.js';
 
 export const STATE_FORMAT = 'tabular-diffusion/transformer';
 export const STATE_VERSION = 2;
 
-export interface ColumnState {
-  name: string;
-  kind: ColumnKind;
-  nonnegative: boolean;
-  mean: number;
-  sd: number;
+export interface ColumnState extends ColumnBasics {
   /** Clip range of a numeric column (null for categorical). */
   lo: number | null;
   hi: number | null;
