@@ -7,8 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "../cpu/gbdt.h"
-#include "../cpu/nearest.h"
+#include "../backend/cpu_backend.h"
 #include "validate.h"
 
 namespace td {
@@ -19,19 +18,9 @@ namespace {
 constexpr double kMaxRows = 2147483647;
 constexpr double kMaxCols = 1 << 20;
 
-ThreadPool* EvalPool(int threads) {
-  static std::map<int, std::unique_ptr<ThreadPool>> pools;
-  auto& slot = pools[threads];
-  if (!slot) slot.reset(new ThreadPool(threads));
-  return slot.get();
-}
-
 int ThreadsOption(const Napi::Object& o) {
   return static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
 }
-
-// Inside Compute: starting threads can throw std::system_error.
-ThreadPool* PoolFor(int threads) { return threads > 1 ? EvalPool(threads) : nullptr; }
 
 // Runs a compute function, turning its C++ exceptions into JS errors (never an abort).
 template <typename Fn>
@@ -84,7 +73,7 @@ Napi::Value GbdtFit(const Napi::CallbackInfo& info) {
   p.seed = GetSeed(o, "seed", 0);
   const int threads = ThreadsOption(o);
   cpu::GbdtModel m;
-  Compute(env, [&] { m = cpu::gbdt_fit(x.data, static_cast<int>(rows), static_cast<int>(cols), y.data, p, PoolFor(threads)); });
+  Compute(env, [&] { m = backend::Host().gbdt_fit(x.data, static_cast<int>(rows), static_cast<int>(cols), y.data, p, threads); });
   Napi::Object out = Napi::Object::New(env);
   out.Set("features", m.features);
   out.Set("outputs", m.outputs);
@@ -168,7 +157,7 @@ Napi::Value GbdtPredict(const Napi::CallbackInfo& info) {
   const size_t out_count = CheckedElements(env, "rows", rows, m.outputs);
   const int threads = ThreadsOption(o);
   Napi::Float64Array out = Napi::Float64Array::New(env, out_count);
-  Compute(env, [&] { cpu::gbdt_predict(m, x.data, static_cast<int>(rows), out.Data(), PoolFor(threads)); });
+  Compute(env, [&] { backend::Host().gbdt_predict(m, x.data, static_cast<int>(rows), out.Data(), threads); });
   return out;
 }
 
@@ -189,8 +178,8 @@ Napi::Value NearestNeighbours(const Napi::CallbackInfo& info) {
   Napi::Int32Array index = Napi::Int32Array::New(env, out_count);
   Napi::Float64Array dist2 = Napi::Float64Array::New(env, out_count);
   Compute(env, [&] {
-    cpu::nearest_neighbours(q.data, static_cast<int>(rows), r.data, static_cast<int>(ref_rows), static_cast<int>(cols), k,
-                            index.Data(), dist2.Data(), PoolFor(threads));
+    backend::Host().nearest_neighbours(q.data, static_cast<int>(rows), r.data, static_cast<int>(ref_rows),
+                                       static_cast<int>(cols), k, index.Data(), dist2.Data(), threads);
   });
   Napi::Object out = Napi::Object::New(env);
   out.Set("index", index);

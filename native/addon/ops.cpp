@@ -8,12 +8,13 @@
 
 #include "../core/mlp_layout.h"
 #include "../core/philox.h"
+#include "../backend/cpu_backend.h"
+#include "../backend/cuda_library.h"
 #include "../cpu/diffusion_ops.h"
 #include "../cpu/gemm.h"
-#include "../cpu/normals.h"
-#include "../cpu/optimizer.h"
-#include "cuda_backend.h"
+#include "../cpu/thread_pool.h"
 #include "boundary.h"
+#include "device.h"
 #include "validate.h"
 
 namespace td {
@@ -65,20 +66,10 @@ Napi::Value Draws(const Napi::CallbackInfo& info) {
   Napi::Float32Array out = NewFloat32Out(info.Env(), "rows", s.count);
   float* dst = out.Data();
   const uint64_t first = static_cast<uint64_t>(row_start);
-  // reference: the scalar formulas of core/philox.h, to check the SIMD path against.
   const bool reference = GetBool(o, "reference", false);
-  const TdCudaApi* cuda = DeviceOption(o);
-  if (kind == "normal") {
-    if (cuda) CheckCudaCall(info.Env(), cuda, cuda->normals(seed, stream, first, s.rows, step, s.cols, dst));
-    else if (reference) cpu::fill_normals_scalar(seed, stream, first, s.rows, step, s.cols, dst);
-    else cpu::fill_normals(seed, stream, first, s.rows, step, s.cols, dst);
-    return out;
-  }
-  if (cuda) ThrowRange(info.Env(), "device", "uniform draws run on the CPU only");
-  for (int i = 0; i < s.rows; ++i) {
-    float* row = dst + static_cast<size_t>(i) * s.cols;
-    for (int j = 0; j < s.cols; ++j) row[j] = uniform_at(seed, stream, first + i, step, static_cast<uint32_t>(j));
-  }
+  backend::Backend& be = DeviceOption(o);
+  if (kind == "normal") be.normals(seed, stream, first, s.rows, step, s.cols, dst, reference);
+  else be.uniforms(seed, stream, first, s.rows, step, s.cols, dst);
   return out;
 }
 
@@ -102,16 +93,11 @@ Napi::Value ForwardNoise(const Napi::CallbackInfo& info) {
   const uint64_t seed = GetSeed(o, "seed", 0);
   const double row_offset = GetNumber(o, "rowOffset", {0, 281474976710655.0 - s.rows, true}, 0);
   const uint32_t step = static_cast<uint32_t>(GetNumber(o, "step", {0, 4294967295.0, true}, 0));
-  const TdCudaApi* cuda = DeviceOption(o);
+  backend::Backend& be = DeviceOption(o);
   Napi::Float32Array xt = NewFloat32Out(env, "rows", s.count);
   Napi::Float32Array eps = NewFloat32Out(env, "rows", s.count);
-  if (cuda) {
-    CheckCudaCall(env, cuda, cuda->forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, static_cast<int>(sa.length),
-                                             seed, kStreamUser, static_cast<uint64_t>(row_offset), step, xt.Data(), eps.Data()));
-  } else {
-    cpu::forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, seed, kStreamUser,
-                       static_cast<uint64_t>(row_offset), step, xt.Data(), eps.Data());
-  }
+  be.forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, static_cast<int>(sa.length), seed, kStreamUser,
+                   static_cast<uint64_t>(row_offset), step, xt.Data(), eps.Data());
   Napi::Object out = Napi::Object::New(env);
   out.Set("xt", xt);
   out.Set("eps", eps);
@@ -125,24 +111,16 @@ Napi::Value EpsMse(const Napi::CallbackInfo& info) {
   if (info.Length() < 2) ThrowType(env, "epsHat", "epsMse(epsHat, eps) takes two Float32Arrays");
   // Options first: their snapshot may run getters, which must not detach the arrays below.
   Napi::Object o;
-  const TdCudaApi* cuda = nullptr;
+  backend::Backend* be = &backend::Host();
   if (info.Length() > 2) {
     o = OptionsArg(info, 2, "options");
-    cuda = DeviceOption(o);
+    be = &DeviceOption(o);
   }
   auto eps_hat = GetFloat32(env, info[0], "epsHat", kAny, true);
   auto eps = GetFloat32(env, info[1], "eps", eps_hat.length, true);
   const uint8_t* observed = !o.IsEmpty() && Has(o, "observed") ? GetMask(env, o.Get("observed"), "observed", eps.length).data : nullptr;
   Napi::Float32Array grad = NewFloat32Out(env, "grad", eps.length);
-  double loss = 0.0;
-  if (observed) {
-    if (cuda) CheckCudaCall(env, cuda, cuda->eps_mse_masked(eps_hat.data, eps.data, observed, eps.length, &loss, grad.Data()));
-    else loss = cpu::eps_mse_masked(eps_hat.data, eps.data, observed, eps.length, grad.Data());
-  } else if (cuda) {
-    CheckCudaCall(env, cuda, cuda->eps_mse(eps_hat.data, eps.data, eps.length, &loss, grad.Data()));
-  } else {
-    loss = cpu::eps_mse(eps_hat.data, eps.data, eps.length, grad.Data());
-  }
+  const double loss = be->eps_mse(eps_hat.data, eps.data, observed, eps.length, grad.Data());
   Napi::Object out = Napi::Object::New(env);
   out.Set("loss", loss);
   out.Set("grad", grad);
@@ -178,15 +156,10 @@ StepInputs GetStepInputs(const Napi::Object& o) {
   return in;
 }
 
-Napi::Value RunAffine(Napi::Env env, const StepInputs& in, const cpu::AffineStep& c, const TdCudaApi* cuda) {
+Napi::Value RunAffine(Napi::Env env, const StepInputs& in, const cpu::AffineStep& c, backend::Backend& be) {
   Napi::Float32Array out = NewFloat32(env, in.x.data, in.shape.count);
-  if (cuda) {
-    CheckCudaCall(env, cuda, cuda->affine_step(out.Data(), in.eps_hat.data, in.shape.rows, in.shape.cols, c.x_coef, c.eps_coef,
-                                           c.sigma, in.seed, in.row_offset, static_cast<uint32_t>(in.t)));
-  } else {
-    cpu::affine_step(out.Data(), in.eps_hat.data, in.shape.rows, in.shape.cols, c, in.seed, in.row_offset,
-                     static_cast<uint32_t>(in.t));
-  }
+  be.affine_step(out.Data(), in.eps_hat.data, in.shape.rows, in.shape.cols, c, in.seed, in.row_offset,
+                 static_cast<uint32_t>(in.t));
   return out;
 }
 
@@ -228,14 +201,9 @@ Napi::Value DpmSolverStep(const Napi::CallbackInfo& info) {
   if (before >= 0 && before <= in.t) ThrowRange(env, "before", "must be greater than t (or -1)");
   const int prev = static_cast<int>(GetNumber(o, "prev", {-1, static_cast<double>(in.t - 1), true}, NAN));
   const cpu::DpmStep c = cpu::dpm_solver_coefficients(in.alpha_bars.data, before, in.t, prev, true);
-  const TdCudaApi* cuda = DeviceOption(o);
+  backend::Backend& be = DeviceOption(o);
   Napi::Float32Array out = NewFloat32(env, in.x.data, in.shape.count);
-  if (cuda) {
-    const float coefs[6] = {c.x_coef, c.d_coef, c.cur_weight, c.prev_weight, c.x0_from_x, c.x0_from_eps};
-    CheckCudaCall(env, cuda, cuda->dpm_step(out.Data(), in.eps_hat.data, x0_prev.data, in.shape.rows, in.shape.cols, coefs));
-  } else {
-    cpu::dpm_solver_step(out.Data(), in.eps_hat.data, x0_prev.data, in.shape.rows, in.shape.cols, c);
-  }
+  be.dpm_solver_step(out.Data(), in.eps_hat.data, x0_prev.data, in.shape.rows, in.shape.cols, c);
   return out;
 }
 
@@ -257,13 +225,7 @@ Napi::Value AdamWStep(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < v.length; ++i) {
     if (v.data[i] < 0.0f) ThrowRange(env, "v", "second moments must be >= 0; index " + std::to_string(i) + " is negative");
   }
-  const TdCudaApi* cuda = DeviceOption(o);
-  if (cuda) {
-    CheckCudaCall(env, cuda, cuda->adamw(params.data, grads.data, m.data, v.data, params.length, static_cast<int64_t>(step), cfg.lr,
-                                     cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay));
-  } else {
-    cpu::adamw_step(params.data, grads.data, m.data, v.data, params.length, static_cast<int64_t>(step), cfg);
-  }
+  DeviceOption(o).adamw_step(params.data, grads.data, m.data, v.data, params.length, static_cast<int64_t>(step), cfg);
   return env.Undefined();
 }
 
@@ -285,27 +247,10 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   const float beta = static_cast<float>(GetNumber(o, "beta", {-1e30, 1e30, false}, 0));
   const int threads = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, 1));
   const int lda = ta ? m : k, ldb = tb ? k : n;
-  const std::string precision = GetString(o, "precision", "fp32");
-  if (precision != "fp32" && precision != "bf16" && precision != "fp16") ThrowRange(env, "precision", "expected 'fp32', 'bf16' or 'fp16'");
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const int p = precision == "fp32" ? TD_PRECISION_FP32 : precision == "bf16" ? TD_PRECISION_BF16 : TD_PRECISION_FP16;
-    CheckCudaCall(env, cuda, cuda->sgemm(ta, tb, m, n, k, alpha, a.data, b.data, beta, c.data, p));
-    return env.Undefined();
-  }
-  if (precision != "fp32") ThrowRange(env, "precision", "the CPU backend computes in fp32 only");
-  if (GetBool(o, "reference", false)) {
-    cpu::sgemm_reference(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n);
-  } else {
-    // A handle on the shared worker threads: no threads are created per distinct count.
-    std::unique_ptr<ThreadPool> pool;
-    try {
-      if (threads > 1) pool.reset(new ThreadPool(threads));
-    } catch (const std::system_error& e) {
-      throw Napi::Error::New(env, "threads: the OS refused to start " + std::to_string(threads - 1) + " worker threads (" +
-                                      e.what() + "); ask for fewer threads");
-    }
-    cpu::sgemm(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n, pool.get());
-  }
+  const backend::Precision p = GetPrecision(o);
+  backend::Backend& be = DeviceOption(o);
+  const bool reference = GetBool(o, "reference", false);
+  be.sgemm(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n, p, threads, reference);
   return env.Undefined();
 }
 
@@ -328,7 +273,7 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   out.Set("gemmKernel", cpu::gemm_kernel_name());
   out.Set("defaultThreads", ThreadPool::default_threads());
   out.Set("poolThreads", ThreadPool::live_threads());  // OS threads the shared pool holds now
-  const CudaBackend& cuda = GetCudaBackend();
+  const backend::CudaLibrary& cuda = backend::GetCudaLibrary();
   Napi::Object c = Napi::Object::New(env);
   c.Set("available", cuda.api != nullptr);
   c.Set("devices", cuda.devices);

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "../backend/cpu_backend.h"
 #include "../cpu/inpaint.h"
 #include "validate.h"
 
@@ -83,8 +84,8 @@ Napi::Value InpaintStep(const Napi::CallbackInfo& info) {
   std::vector<uint8_t> mask;
   const cpu::KnownCells known = ReadKnown(o, rows, static_cast<int>(cols), values, mask);
   Napi::Float32Array out = NewFloat32(env, x.data, count);
-  cpu::inpaint_affine_step(out.Data(), eps.data, static_cast<int>(rows), static_cast<int>(cols), c, seed, row_offset,
-                           cpu::visit_step(t, T, pass), known, 0, cpu::renoise_to(ab.data, prev));
+  backend::Host().inpaint_step(out.Data(), eps.data, static_cast<int>(rows), static_cast<int>(cols), c, ab.data, T, t, prev,
+                               pass, seed, row_offset, known);
   return out;
 }
 
@@ -103,7 +104,7 @@ Napi::Value InpaintJump(const Napi::CallbackInfo& info) {
   const uint64_t row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - rows, true}, 0));
   const uint32_t step = static_cast<uint32_t>(GetNumber(o, "step", {0, 2147483647.0, true}, 0));
   Napi::Float32Array out = NewFloat32(env, x.data, count);
-  cpu::inpaint_jump(out.Data(), static_cast<int>(rows), static_cast<int>(cols), from, to, seed, row_offset, step);
+  backend::Host().inpaint_jump(out.Data(), static_cast<int>(rows), static_cast<int>(cols), from, to, seed, row_offset, step);
   return out;
 }
 
@@ -115,7 +116,7 @@ Napi::Value InpaintSchedule(const Napi::CallbackInfo& info) {
   const int jumps = static_cast<int>(GetNumber(o, "jumps", {1, 100, true}, 1));
   const int length = static_cast<int>(GetNumber(o, "length", {1, 100000, true}, 10));
   const double start = GetNumber(o, "start", {0, 1, false}, 0);
-  const std::vector<cpu::Move> moves = cpu::inpaint_schedule(steps, jumps, length, start);
+  const std::vector<cpu::Move> moves = backend::Host().inpaint_schedule(steps, jumps, length, start);
   Napi::Int32Array out = Napi::Int32Array::New(env, moves.size() * 4);
   for (size_t i = 0; i < moves.size(); ++i) {
     out[4 * i] = moves[i].k;

@@ -6,8 +6,9 @@
 #include "../core/philox.h"
 #include "../cpu/sedd_multinomial.h"
 #include "../cpu/sedd_ops.h"
-#include "cuda_backend.h"
+#include "../backend/cpu_backend.h"
 #include "boundary.h"
+#include "device.h"
 #include "validate.h"
 
 namespace td {
@@ -268,10 +269,6 @@ Napi::Value SeddTransition(const Napi::CallbackInfo& info) {
   return out;
 }
 
-TdCatLayout ToCudaLayout(const CatLayout& L) {
-  return {L.classes, L.offsets, L.cols, L.total, L.graph == sedd::Graph::Absorbing ? 1 : 0};
-}
-
 // seddCorrupt({graph, classes, rows, x0, sigma, seed, rowOffset, step}) -> Int32Array x_t
 Napi::Value SeddCorrupt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -285,12 +282,8 @@ Napi::Value SeddCorrupt(const Napi::CallbackInfo& info) {
   std::vector<double> move(a.rows);
   for (size_t i = 0; i < a.rows; ++i) move[i] = -std::expm1(-sigma[i]);
   Napi::Int32Array out = NewInt32Out(env, "rows", a.rows * a.spec.classes.size());
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const TdCatLayout L = ToCudaLayout(a.layout());
-    CheckCudaCall(env, cuda, cuda->cat_corrupt(x0, static_cast<int>(a.rows), &L, move.data(), seed, row_offset, step, kCatColumnsTrain, out.Data()));
-    return out;
-  }
-  cpu::cat_corrupt(x0, static_cast<int>(a.rows), a.layout(), move.data(), seed, row_offset, step, kCatColumnsTrain, out.Data());
+  DeviceOption(o).cat_corrupt(x0, static_cast<int>(a.rows), a.layout(), move.data(), seed, row_offset, step, kCatColumnsTrain,
+                              out.Data());
   return out;
 }
 
@@ -303,12 +296,7 @@ Napi::Value SeddScaleLogScores(const Napi::CallbackInfo& info) {
   const int32_t* x = GetClassMatrix(env, o.Get("x"), "x", a.rows, a.spec.classes, a.mask_extra);
   const double* sigma = GetSigmas(o, a.rows);
   Napi::Float32Array out = NewFloat32(env, raw, a.rows * a.spec.total);
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const TdCatLayout L = ToCudaLayout(a.layout());
-    CheckCudaCall(env, cuda, cuda->sedd_scale_log_scores(out.Data(), a.spec.total, x, static_cast<int>(a.rows), &L, sigma));
-    return out;
-  }
-  cpu::sedd_scale_log_scores(out.Data(), a.spec.total, x, static_cast<int>(a.rows), a.layout(), sigma);
+  DeviceOption(o).sedd_scale_log_scores(out.Data(), a.spec.total, x, static_cast<int>(a.rows), a.layout(), sigma);
   return out;
 }
 
@@ -328,15 +316,8 @@ Napi::Value SeddScoreEntropy(const Napi::CallbackInfo& info) {
   }
   Napi::Float32Array grad = NewFloat32Out(env, "grad", a.rows * a.spec.total);
   std::vector<double> row_loss(a.rows);
-  double loss = 0.0;
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const TdCatLayout L = ToCudaLayout(a.layout());
-    CheckCudaCall(env, cuda, cuda->sedd_score_entropy(ls, a.spec.total, xt, x0, static_cast<int>(a.rows), &L, sigma,
-                                                      weight.data(), grad.Data(), row_loss.data(), &loss));
-  } else {
-    loss = cpu::sedd_score_entropy(ls, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(), sigma,
-                                   weight.data(), grad.Data(), row_loss.data());
-  }
+  const double loss = DeviceOption(o).sedd_score_entropy(ls, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(),
+                                                         sigma, weight.data(), grad.Data(), row_loss.data());
   return LossResult(env, loss, row_loss, grad);
 }
 
@@ -348,7 +329,7 @@ Napi::Value SeddReverseRate(const Napi::CallbackInfo& info) {
   const float* ls = GetScores(o, "logScore", a);
   const int32_t* x = GetClassMatrix(env, o.Get("x"), "x", a.rows, a.spec.classes, a.mask_extra);
   Napi::Float32Array out = NewFloat32Out(env, "rows", a.rows * a.spec.total);
-  cpu::sedd_reverse_rate(ls, a.spec.total, x, static_cast<int>(a.rows), a.layout(), out.Data());
+  backend::Host().sedd_reverse_rate(ls, a.spec.total, x, static_cast<int>(a.rows), a.layout(), out.Data());
   return out;
 }
 
@@ -372,7 +353,7 @@ Napi::Value SeddStepProbs(const Napi::CallbackInfo& info) {
   const int32_t* x = GetClassMatrix(env, o.Get("x"), "x", a.rows, a.spec.classes, a.mask_extra);
   const sedd::StepCoef c = GetStepCoef(o);
   Napi::Float32Array out = NewFloat32Out(env, "rows", a.rows * a.spec.total);
-  cpu::sedd_step_probs(ls, a.spec.total, x, static_cast<int>(a.rows), a.layout(), c, out.Data());
+  backend::Host().sedd_step_probs(ls, a.spec.total, x, static_cast<int>(a.rows), a.layout(), c, out.Data());
   return out;
 }
 
@@ -388,13 +369,7 @@ Napi::Value SeddStep(const Napi::CallbackInfo& info) {
   const uint64_t row_offset = GetRowOffset(o, a.rows);
   const uint32_t step = GetStep(o);
   Napi::Int32Array out = NewInt32(env, x, a.rows * a.spec.classes.size());
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const TdCatLayout L = ToCudaLayout(a.layout());
-    const TdSeddStep coef = {c.delta_em1, c.delta_move, c.euler_h, c.euler ? 1 : 0, c.final ? 1 : 0};
-    CheckCudaCall(env, cuda, cuda->sedd_reverse_step(ls, a.spec.total, out.Data(), static_cast<int>(a.rows), &L, &coef, seed, row_offset, step));
-    return out;
-  }
-  cpu::sedd_reverse_step(ls, a.spec.total, out.Data(), static_cast<int>(a.rows), a.layout(), c, seed, row_offset, step);
+  DeviceOption(o).sedd_reverse_step(ls, a.spec.total, out.Data(), static_cast<int>(a.rows), a.layout(), c, seed, row_offset, step);
   return out;
 }
 
@@ -407,12 +382,7 @@ Napi::Value SeddInit(const Napi::CallbackInfo& info) {
   const uint64_t seed = GetSeed(o, "seed", 0);
   const uint64_t row_offset = GetRowOffset(o, a.rows);
   Napi::Int32Array out = NewInt32Out(env, "rows", a.rows * a.spec.classes.size());
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const TdCatLayout L = ToCudaLayout(a.layout());
-    CheckCudaCall(env, cuda, cuda->cat_init(out.Data(), static_cast<int>(a.rows), &L, std::exp(-noise.total(1.0)), seed, row_offset));
-    return out;
-  }
-  cpu::cat_init(out.Data(), static_cast<int>(a.rows), a.layout(), std::exp(-noise.total(1.0)), seed, row_offset);
+  DeviceOption(o).cat_init(out.Data(), static_cast<int>(a.rows), a.layout(), std::exp(-noise.total(1.0)), seed, row_offset);
   return out;
 }
 
@@ -456,17 +426,8 @@ Napi::Value MultinomialLoss(const Napi::CallbackInfo& info) {
   }
   Napi::Float32Array grad = NewFloat32Out(env, "grad", a.rows * a.spec.total);
   std::vector<double> row_loss(a.rows);
-  double loss = 0.0;
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const TdCatLayout L = ToCudaLayout(a.layout());
-    std::vector<TdMultinomialStep> steps(a.rows);
-    for (size_t i = 0; i < a.rows; ++i) steps[i] = {coef[i].a, coef[i].b};
-    CheckCudaCall(env, cuda, cuda->multinomial_loss(logits, a.spec.total, xt, x0, static_cast<int>(a.rows), &L, steps.data(),
-                                                    weight.data(), grad.Data(), row_loss.data(), &loss));
-  } else {
-    loss = cpu::multinomial_loss(logits, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(), coef.data(),
-                                 weight.data(), grad.Data(), row_loss.data());
-  }
+  const double loss = DeviceOption(o).multinomial_loss(logits, a.spec.total, xt, x0, static_cast<int>(a.rows), a.layout(),
+                                                       coef.data(), weight.data(), grad.Data(), row_loss.data());
   return LossResult(env, loss, row_loss, grad);
 }
 
@@ -488,7 +449,7 @@ Napi::Value MultinomialStepProbs(const Napi::CallbackInfo& info) {
   int k = 0;
   const multinomial::StepCoef c = GetMultinomialStep(o, k);
   Napi::Float32Array out = NewFloat32Out(env, "rows", a.rows * a.spec.total);
-  cpu::multinomial_step_probs(logits, a.spec.total, x, static_cast<int>(a.rows), a.layout(), c, out.Data());
+  backend::Host().multinomial_step_probs(logits, a.spec.total, x, static_cast<int>(a.rows), a.layout(), c, out.Data());
   return out;
 }
 
@@ -504,15 +465,8 @@ Napi::Value MultinomialStep(const Napi::CallbackInfo& info) {
   const uint64_t seed = GetSeed(o, "seed", 0);
   const uint64_t row_offset = GetRowOffset(o, a.rows);
   Napi::Int32Array out = NewInt32(env, x, a.rows * a.spec.classes.size());
-  if (const TdCudaApi* cuda = DeviceOption(o)) {
-    const TdCatLayout L = ToCudaLayout(a.layout());
-    const TdMultinomialStep coef = {c.a, c.b};
-    CheckCudaCall(env, cuda, cuda->multinomial_step(logits, a.spec.total, out.Data(), static_cast<int>(a.rows), &L, &coef, seed,
-                                                    row_offset, static_cast<uint32_t>(k)));
-    return out;
-  }
-  cpu::multinomial_step(logits, a.spec.total, out.Data(), static_cast<int>(a.rows), a.layout(), c, seed, row_offset,
-                        static_cast<uint32_t>(k));
+  DeviceOption(o).multinomial_step(logits, a.spec.total, out.Data(), static_cast<int>(a.rows), a.layout(), c, seed,
+                                   row_offset, static_cast<uint32_t>(k));
   return out;
 }
 

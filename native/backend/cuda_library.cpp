@@ -1,8 +1,4 @@
-#include "cuda_backend.h"
-
-#include <napi.h>
-
-#include "validate.h"
+#include "cuda_library.h"
 
 #include <cstdlib>
 #include <vector>
@@ -14,7 +10,7 @@
 #endif
 
 namespace td {
-namespace addon {
+namespace backend {
 
 namespace {
 
@@ -30,7 +26,7 @@ std::vector<std::string> Candidates() {
   std::vector<std::string> list;
   if (const char* env = std::getenv("TABULAR_DIFFUSION_CUDA_LIB")) list.push_back(env);
   Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&GetCudaBackend), &info) && info.dli_fname) {
+  if (dladdr(reinterpret_cast<void*>(&GetCudaLibrary), &info) && info.dli_fname) {
     const std::string dir = DirectoryOf(info.dli_fname);
     list.push_back(dir + "/libtabular_diffusion_cuda.so");
     // build/Release/x.node -> <root>/build-cmake/Release/
@@ -40,8 +36,8 @@ std::vector<std::string> Candidates() {
 }
 #endif
 
-CudaBackend Load() {
-  CudaBackend b;
+CudaLibrary Load() {
+  CudaLibrary b;
 #if defined(TD_NO_DLOPEN)
   b.reason = "the CUDA backend is not supported on this platform";
 #else
@@ -82,27 +78,10 @@ CudaBackend Load() {
 
 }  // namespace
 
-const CudaBackend& GetCudaBackend() {
-  static const CudaBackend backend = Load();  // thread-safe one-time initialisation
-  return backend;
+const CudaLibrary& GetCudaLibrary() {
+  static const CudaLibrary library = Load();  // thread-safe one-time initialisation
+  return library;
 }
 
-const TdCudaApi& RequireCuda(napi_env env) {
-  const CudaBackend& b = GetCudaBackend();
-  if (!b.api) throw Napi::Error::New(env, "device: CUDA is not available: " + b.reason);
-  return *b.api;
-}
-
-const TdCudaApi* DeviceOption(const Napi::Object& o) {
-  const std::string device = GetString(o, "device", "cpu");
-  if (device == "cpu") return nullptr;
-  if (device != "cuda") ThrowRange(o.Env(), "device", "expected 'cpu' or 'cuda'");
-  return &RequireCuda(o.Env());
-}
-
-void CheckCudaCall(Napi::Env env, const TdCudaApi* api, int rc) {
-  if (rc != 0) throw Napi::Error::New(env, std::string("CUDA backend: ") + api->last_error());
-}
-
-}  // namespace addon
+}  // namespace backend
 }  // namespace td

@@ -1,4 +1,4 @@
-#include "cuda_jobs.h"
+#include "cuda_model_jobs.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -7,9 +7,10 @@
 
 #include "../cpu/sedd_sampler.h"
 #include "../cpu/sedd_trainer.h"
+#include "backend.h"
 
 namespace td {
-namespace addon {
+namespace backend {
 
 namespace {
 
@@ -26,7 +27,7 @@ int ShouldStop(void* user) {
 }
 
 void Check(const TdCudaApi& api, int rc) {
-  if (rc == 1) throw std::runtime_error(std::string("CUDA backend: ") + api.last_error());
+  if (rc == 1) throw Error(std::string("CUDA backend: ") + api.last_error());
 }
 
 // The categorical part of a mixed model for the backend, with the host arrays it points into.
@@ -75,7 +76,7 @@ struct MixedInputs {
 TdMlpDesc DescribeMlp(const cpu::DenoiserModel& model) {
   TdMlpDesc desc{};
   const auto& layers = model.layout.layers;
-  if (layers.size() > TD_CUDA_MAX_LAYERS) throw std::runtime_error("CUDA backend: too many layers");
+  if (layers.size() > TD_CUDA_MAX_LAYERS) throw std::runtime_error("CUDA backend: too many layers");  // a plain error, as before the backend layer
   desc.layers = static_cast<int>(layers.size());
   for (size_t l = 0; l < layers.size(); ++l) {
     desc.in[l] = layers[l].in;
@@ -182,5 +183,5 @@ bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n
   return rc == 0;
 }
 
-}  // namespace addon
+}  // namespace backend
 }  // namespace td

@@ -1,6 +1,6 @@
-// The CUDA backend behind the same signatures as cpu::train and cpu::sample, so the fit and
-// sample jobs run either backend. Failures on the GPU throw std::runtime_error with the
-// backend's message.
+// A model's fit and sample on the CUDA library: the host side of the table's train / sample
+// entries (numeric or mixed decided here), with the same arguments as cpu::train and
+// cpu::sample. Failures on the GPU throw backend::Error with the library's message.
 #pragma once
 #include <atomic>
 
@@ -9,7 +9,7 @@
 #include "../cuda/cuda_api.h"
 
 namespace td {
-namespace addon {
+namespace backend {
 
 TdMlpDesc DescribeMlp(const cpu::DenoiserModel& model);
 
@@ -22,5 +22,5 @@ bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n
                 int precision, float* out, int32_t* out_categorical, const std::atomic<bool>& abort,
                 const cpu::SampleProgress& progress);
 
-}  // namespace addon
+}  // namespace backend
 }  // namespace td

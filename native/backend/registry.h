@@ -1,0 +1,26 @@
+// Which backend runs: chosen once when a model is created, or per call for a standalone op
+// (its `device` option). The CUDA backend exists only when the library loaded and a GPU
+// answered (cuda_library.h); asking for it otherwise throws backend::Error naming why.
+#pragma once
+#include <memory>
+
+#include "backend.h"
+#include "cpu_backend.h"
+
+namespace td {
+namespace backend {
+
+enum class Device { Cpu, Cuda };
+
+// Throws what CreateBackend would (CUDA unusable, a precision the CPU lacks), before a model
+// allocates anything.
+void CheckAvailable(Device device, Precision precision);
+
+// A model's backend; pool: the model's worker threads (the CUDA backend's host work runs there).
+std::unique_ptr<Backend> CreateBackend(Device device, Precision precision, ThreadPool* pool);
+
+// The backend of a standalone op on the calling thread.
+Backend& OpBackend(Device device);
+
+}  // namespace backend
+}  // namespace td
