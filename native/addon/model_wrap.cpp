@@ -14,7 +14,7 @@
 #include "jobs.h"
 #include "boundary.h"
 #include "live_models.h"
-#include "ops_sedd.h"
+#include "categorical_args.h"
 #include "validate.h"
 
 namespace td {
@@ -285,13 +285,7 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   else if (sampler == "ddim") s.kind = cpu::SamplerKind::DDIM;
   else if (sampler == "dpm-solver++") s.kind = cpu::SamplerKind::DPMSolver;
   else ThrowRange(env, "sampler", "expected 'ddpm', 'ddim' or 'dpm-solver++'");
-  auto ab = GetFloat64(env, o.Get("alphaBars"), "alphaBars", kAny, true);
-  if (ab.length < 1 || ab.length > kMaxT) ThrowRange(env, "alphaBars", "length must be in [1, 100000]");
-  for (size_t i = 0; i < ab.length; ++i) {
-    if (!(ab.data[i] > 0.0 && ab.data[i] < 1.0) || (i > 0 && !(ab.data[i] < ab.data[i - 1]))) {
-      ThrowRange(env, "alphaBars", "must be strictly decreasing in (0, 1); index " + std::to_string(i) + " breaks it");
-    }
-  }
+  const View<double> ab = GetAlphaBars(o);
   auto betas = GetFloat64(env, o.Get("betas"), "betas", ab.length, true);
   for (size_t i = 0; i < betas.length; ++i) {
     if (!(betas.data[i] > 0.0 && betas.data[i] < 1.0)) ThrowRange(env, "betas", "index " + std::to_string(i) + " is outside (0, 1)");

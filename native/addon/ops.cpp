@@ -98,10 +98,7 @@ Napi::Value ForwardNoise(const Napi::CallbackInfo& info) {
   Napi::Float32Array eps = NewFloat32Out(env, "rows", s.count);
   be.forward_noise(x0.data, s.rows, s.cols, t.data, sa.data, sb.data, static_cast<int>(sa.length), seed, kStreamUser,
                    static_cast<uint64_t>(row_offset), step, xt.Data(), eps.Data());
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("xt", xt);
-  out.Set("eps", eps);
-  return out;
+  return NewResult(env, {{"xt", xt}, {"eps", eps}});
 }
 
 // epsMse(epsHat, eps, {device, observed}?) -> {loss, grad}; with observed (Uint8Array of 0/1,
@@ -121,10 +118,7 @@ Napi::Value EpsMse(const Napi::CallbackInfo& info) {
   const uint8_t* observed = !o.IsEmpty() && Has(o, "observed") ? GetMask(env, o.Get("observed"), "observed", eps.length).data : nullptr;
   Napi::Float32Array grad = NewFloat32Out(env, "grad", eps.length);
   const double loss = be->eps_mse(eps_hat.data, eps.data, observed, eps.length, grad.Data());
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("loss", loss);
-  out.Set("grad", grad);
-  return out;
+  return NewResult(env, {{"loss", Napi::Number::New(env, loss)}, {"grad", grad}});
 }
 
 struct StepInputs {
@@ -144,12 +138,7 @@ StepInputs GetStepInputs(const Napi::Object& o) {
   in.eps_hat = GetFloat32(env, o.Get("epsHat"), "epsHat", in.shape.count, true);
   in.alpha_bars = GetFloat64(env, o.Get("alphaBars"), "alphaBars", kAny, true);
   if (in.alpha_bars.length == 0) ThrowRange(env, "alphaBars", "must not be empty");
-  for (size_t i = 0; i < in.alpha_bars.length; ++i) {
-    const double a = in.alpha_bars.data[i];
-    if (!(a > 0.0 && a < 1.0) || (i > 0 && !(a < in.alpha_bars.data[i - 1]))) {
-      ThrowRange(env, "alphaBars", "must be strictly decreasing in (0, 1); index " + std::to_string(i) + " breaks it");
-    }
-  }
+  CheckAlphaBars(env, in.alpha_bars);
   in.t = static_cast<int>(GetNumber(o, "t", {0, static_cast<double>(in.alpha_bars.length - 1), true}, NAN));
   in.seed = GetSeed(o, "seed", 0);
   in.row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - in.shape.rows, true}, 0));

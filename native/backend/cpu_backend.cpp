@@ -11,8 +11,8 @@
 #include "../cpu/mlp.h"
 #include "../cpu/nearest.h"
 #include "../cpu/normals.h"
-#include "../cpu/sedd_sampler.h"
-#include "../cpu/sedd_trainer.h"
+#include "../cpu/mixed_sampler.h"
+#include "../cpu/mixed_trainer.h"
 
 namespace td {
 namespace backend {
@@ -48,6 +48,8 @@ cpu::TrainResult CpuBackend::train(cpu::DenoiserModel& model, const cpu::TrainDa
   if (model.cat.active()) return cpu::train_mixed(model, data, options, pool_, abort, progress);
   return cpu::train(model, data, options, pool_, abort, progress);
 }
+
+bool CpuBackend::inpaints() const { return true; }
 
 bool CpuBackend::sample(const cpu::DenoiserModel& model, int64_t n, const cpu::SampleOptions& options, float* out,
                         int32_t* out_categorical, std::atomic<bool>& abort, const cpu::SampleProgress& progress) {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "../cpu/sedd_sampler.h"
-#include "../cpu/sedd_trainer.h"
+#include "../cpu/mixed_sampler.h"
+#include "../cpu/mixed_trainer.h"
 #include "backend.h"
 
 namespace td {

@@ -51,7 +51,7 @@ struct TrainResult {
 
 using TrainProgress = std::function<void(int64_t step, double loss)>;
 
-// The Gaussian (numeric-only) loop; mixed models train in sedd_trainer.h (the backend picks).
+// The Gaussian (numeric-only) loop; mixed models train in mixed_trainer.h (the backend picks).
 TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
                   const std::atomic<bool>& abort, const TrainProgress& progress);
 

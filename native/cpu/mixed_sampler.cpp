@@ -1,4 +1,4 @@
-#include "sedd_sampler.h"
+#include "mixed_sampler.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,8 +10,8 @@
 #include "chunks.h"
 #include "mlp.h"
 #include "normals.h"
-#include "sedd_multinomial.h"
-#include "sedd_ops.h"
+#include "multinomial.h"
+#include "sedd.h"
 
 namespace td {
 namespace cpu {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../core/sedd_graph.h"
-#include "../core/sedd_multinomial.h"
+#include "../core/multinomial.h"
 #include "sampler.h"
 
 namespace td {

@@ -1,4 +1,4 @@
-#include "sedd_trainer.h"
+#include "mixed_trainer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +8,8 @@
 #include "../core/philox.h"
 #include "diffusion_ops.h"
 #include "mlp.h"
-#include "sedd_multinomial.h"
-#include "sedd_ops.h"
+#include "multinomial.h"
+#include "sedd.h"
 
 namespace td {
 namespace cpu {

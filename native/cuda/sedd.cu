@@ -1,7 +1,7 @@
 #include "../core/philox.h"
-#include "../core/sedd_spec.h"
+#include "../core/categorical_spec.h"
 #include "common.cuh"
-#include "kernels_sedd.cuh"
+#include "sedd.cuh"
 
 namespace tdc {
 
@@ -209,8 +209,8 @@ void reduce_rows(const double* cells, int rows, int cols, const double* weight, 
 }
 
 
-int sedd_cat_corrupt(const int32_t* x0, int rows, const TdCatLayout* L, const double* move, uint64_t seed,
-                     uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt) {
+int cat_corrupt(const int32_t* x0, int rows, const TdCatLayout* L, const double* move, uint64_t seed,
+                uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt) {
   const size_t cells = static_cast<size_t>(rows) * L->cols;
   LayoutBuffers lb;
   DeviceLayout dl;
@@ -226,7 +226,7 @@ int sedd_cat_corrupt(const int32_t* x0, int rows, const TdCatLayout* L, const do
   return 0;
 }
 
-int sedd_cat_init(int32_t* x, int rows, const TdCatLayout* L, double keep, uint64_t seed, uint64_t row_offset) {
+int cat_init(int32_t* x, int rows, const TdCatLayout* L, double keep, uint64_t seed, uint64_t row_offset) {
   const size_t cells = static_cast<size_t>(rows) * L->cols;
   LayoutBuffers lb;
   DeviceLayout dl;
@@ -239,7 +239,7 @@ int sedd_cat_init(int32_t* x, int rows, const TdCatLayout* L, double keep, uint6
   return 0;
 }
 
-int sedd_scale(float* ls, int ld, const int32_t* x, int rows, const TdCatLayout* L, const double* sigma) {
+int sedd_scale_log_scores(float* ls, int ld, const int32_t* x, int rows, const TdCatLayout* L, const double* sigma) {
   const size_t cells = static_cast<size_t>(rows) * L->cols;
   LayoutBuffers lb;
   DeviceLayout dl;
@@ -256,24 +256,30 @@ int sedd_scale(float* ls, int ld, const int32_t* x, int rows, const TdCatLayout*
   return 0;
 }
 
-int sedd_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
-                 const double* sigma, const double* weight, float* grad, double* row_loss, double* total) {
+namespace {
+
+// The host side of a categorical loss op: uploads the scores, classes, per-row coefficients
+// (SEDD: sigma; multinomial: its step coefficients) and weights, runs `launch` on device
+// pointers, downloads the cell losses and gradient and reduces them per row in the CPU's order.
+template <typename Coef, typename Launch>
+int run_cat_loss(const float* scores, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
+                 const Coef* coef, const double* weight, float* grad, double* row_loss, double* total, Launch launch) {
   const size_t cells = static_cast<size_t>(rows) * L->cols;
   LayoutBuffers lb;
   DeviceLayout dl;
   if (lb.upload(L, &dl) != 0) return 1;
-  DeviceBuffer<float> dls, dgrad;
+  DeviceBuffer<float> dscores, dgrad;
   DeviceBuffer<int32_t> dxt, dx0;
-  DeviceBuffer<double> ds, dw, dcell;
-  TDC_CHECK(dls.upload(ls, static_cast<size_t>(rows) * ld));
+  DeviceBuffer<Coef> dcoef;
+  DeviceBuffer<double> dw, dcell;
+  TDC_CHECK(dscores.upload(scores, static_cast<size_t>(rows) * ld));
   TDC_CHECK(dxt.upload(xt, cells));
   TDC_CHECK(dx0.upload(x0, cells));
-  TDC_CHECK(ds.upload(sigma, rows));
+  TDC_CHECK(dcoef.upload(coef, rows));
   TDC_CHECK(dw.upload(weight, rows));
   TDC_CHECK(dcell.alloc(cells));
   if (grad) TDC_CHECK(dgrad.upload(grad, static_cast<size_t>(rows) * ld));
-  launch_sedd_entropy(dls.get(), ld, dxt.get(), dx0.get(), rows, dl, ds.get(), dw.get(), grad ? dgrad.get() : nullptr,
-                      dcell.get(), 0);
+  launch(dscores.get(), dxt.get(), dx0.get(), dl, dcoef.get(), dw.get(), grad ? dgrad.get() : nullptr, dcell.get());
   TDC_CHECK_LAUNCH();
   std::vector<double> cell(cells);
   TDC_CHECK(dcell.download(cell.data(), cells));
@@ -282,72 +288,64 @@ int sedd_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, 
   return 0;
 }
 
-int sedd_step(const float* ls, int ld, int32_t* x, int rows, const TdCatLayout* L, const TdSeddStep* coef,
-              uint64_t seed, uint64_t row_offset, uint32_t step) {
+// The host side of a reverse-step op: uploads the scores and the classes x, runs `launch`
+// with a scratch of `widest` doubles per cell, and downloads x.
+template <typename Launch>
+int run_cat_step(const float* scores, int ld, int32_t* x, int rows, const TdCatLayout* L, Launch launch) {
   const size_t cells = static_cast<size_t>(rows) * L->cols;
   const int widest = widest_states(L);
   LayoutBuffers lb;
   DeviceLayout dl;
   if (lb.upload(L, &dl) != 0) return 1;
-  DeviceBuffer<float> dls;
+  DeviceBuffer<float> dscores;
   DeviceBuffer<int32_t> dx;
   DeviceBuffer<double> scratch;
-  TDC_CHECK(dls.upload(ls, static_cast<size_t>(rows) * ld));
+  TDC_CHECK(dscores.upload(scores, static_cast<size_t>(rows) * ld));
   TDC_CHECK(dx.upload(x, cells));
   TDC_CHECK(scratch.alloc(cells * widest));
-  launch_sedd_step(dls.get(), ld, dx.get(), rows, dl, sedd_coef(*coef), seed, row_offset, step, scratch.get(), widest, 0);
+  launch(dscores.get(), dx.get(), dl, scratch.get(), widest);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(dx.download(x, cells));
   return 0;
 }
 
-int multinomial_kl(const float* logits, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
-                   const TdMultinomialStep* coef, const double* weight, float* grad, double* row_loss, double* total) {
-  const size_t cells = static_cast<size_t>(rows) * L->cols;
-  LayoutBuffers lb;
-  DeviceLayout dl;
-  if (lb.upload(L, &dl) != 0) return 1;
-  DeviceBuffer<float> dl_, dgrad;
-  DeviceBuffer<int32_t> dxt, dx0;
-  DeviceBuffer<double> dw, dcell;
-  DeviceBuffer<TdMultinomialStep> dc;
-  TDC_CHECK(dl_.upload(logits, static_cast<size_t>(rows) * ld));
-  TDC_CHECK(dxt.upload(xt, cells));
-  TDC_CHECK(dx0.upload(x0, cells));
-  TDC_CHECK(dc.upload(coef, rows));
-  TDC_CHECK(dw.upload(weight, rows));
-  TDC_CHECK(dcell.alloc(cells));
-  if (grad) TDC_CHECK(dgrad.upload(grad, static_cast<size_t>(rows) * ld));
-  launch_multinomial_kl(dl_.get(), ld, dxt.get(), dx0.get(), rows, dl, dc.get(), dw.get(), grad ? dgrad.get() : nullptr,
-                        dcell.get(), 0);
-  TDC_CHECK_LAUNCH();
-  std::vector<double> cell(cells);
-  TDC_CHECK(dcell.download(cell.data(), cells));
-  if (grad) TDC_CHECK(dgrad.download(grad, static_cast<size_t>(rows) * ld));
-  reduce_rows(cell.data(), rows, L->cols, weight, row_loss, total);
-  return 0;
+}  // namespace
+
+int sedd_score_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
+                       const double* sigma, const double* weight, float* grad, double* row_loss, double* total) {
+  return run_cat_loss(ls, ld, xt, x0, rows, L, sigma, weight, grad, row_loss, total,
+                      [&](const float* dls, const int32_t* dxt, const int32_t* dx0, const DeviceLayout& dl,
+                          const double* dsigma, const double* dw, float* dgrad, double* dcell) {
+                        launch_sedd_entropy(dls, ld, dxt, dx0, rows, dl, dsigma, dw, dgrad, dcell, 0);
+                      });
 }
 
-int multinomial_reverse(const float* logits, int ld, int32_t* x, int rows, const TdCatLayout* L,
-                        const TdMultinomialStep* coef, uint64_t seed, uint64_t row_offset, uint32_t step) {
-  const size_t cells = static_cast<size_t>(rows) * L->cols;
-  const int widest = widest_states(L);
-  LayoutBuffers lb;
-  DeviceLayout dl;
-  if (lb.upload(L, &dl) != 0) return 1;
-  DeviceBuffer<float> dlog;
-  DeviceBuffer<int32_t> dx;
-  DeviceBuffer<double> scratch;
-  TDC_CHECK(dlog.upload(logits, static_cast<size_t>(rows) * ld));
-  TDC_CHECK(dx.upload(x, cells));
-  TDC_CHECK(scratch.alloc(cells * widest));
+int sedd_reverse_step(const float* ls, int ld, int32_t* x, int rows, const TdCatLayout* L, const TdSeddStep* coef,
+                      uint64_t seed, uint64_t row_offset, uint32_t step) {
+  return run_cat_step(ls, ld, x, rows, L,
+                      [&](const float* dls, int32_t* dx, const DeviceLayout& dl, double* scratch, int widest) {
+                        launch_sedd_step(dls, ld, dx, rows, dl, sedd_coef(*coef), seed, row_offset, step, scratch, widest, 0);
+                      });
+}
+
+int multinomial_loss(const float* logits, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
+                     const TdMultinomialStep* coef, const double* weight, float* grad, double* row_loss, double* total) {
+  return run_cat_loss(logits, ld, xt, x0, rows, L, coef, weight, grad, row_loss, total,
+                      [&](const float* dlogits, const int32_t* dxt, const int32_t* dx0, const DeviceLayout& dl,
+                          const TdMultinomialStep* dcoef, const double* dw, float* dgrad, double* dcell) {
+                        launch_multinomial_kl(dlogits, ld, dxt, dx0, rows, dl, dcoef, dw, dgrad, dcell, 0);
+                      });
+}
+
+int multinomial_step(const float* logits, int ld, int32_t* x, int rows, const TdCatLayout* L,
+                     const TdMultinomialStep* coef, uint64_t seed, uint64_t row_offset, uint32_t step) {
   td::multinomial::StepCoef c;
   c.a = coef->a;
   c.b = coef->b;
-  launch_multinomial_step(dlog.get(), ld, dx.get(), rows, dl, c, seed, row_offset, step, scratch.get(), widest, 0);
-  TDC_CHECK_LAUNCH();
-  TDC_CHECK(dx.download(x, cells));
-  return 0;
+  return run_cat_step(logits, ld, x, rows, L,
+                      [&](const float* dlog, int32_t* dx, const DeviceLayout& dl, double* scratch, int widest) {
+                        launch_multinomial_step(dlog, ld, dx, rows, dl, c, seed, row_offset, step, scratch, widest, 0);
+                      });
 }
 
 }  // namespace tdc

@@ -6,7 +6,7 @@
 
 #include "common.cuh"
 #include "cuda_api.h"
-#include "kernels_gemm.cuh"
+#include "gemm.cuh"
 
 namespace tdc {
 

@@ -4,7 +4,7 @@
 
 #include "../core/philox.h"
 #include "common.cuh"
-#include "kernels_gemm.cuh"
+#include "gemm.cuh"
 #include "step_math.cuh"
 
 namespace tdc {

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../core/sedd_multinomial.h"
+#include "../core/multinomial.h"
 #include "trainer.h"
 
 namespace td {

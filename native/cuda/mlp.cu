@@ -1,8 +1,8 @@
 #include <algorithm>
 
-#include "kernels_gemm.cuh"
+#include "gemm.cuh"
 #include "kernels_train.cuh"
-#include "mlp_device.cuh"
+#include "mlp.cuh"
 
 namespace tdc {
 

@@ -1,4 +1,4 @@
-#include "sedd_multinomial.h"
+#include "multinomial.h"
 
 #include <algorithm>
 #include <cmath>

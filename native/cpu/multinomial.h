@@ -1,11 +1,11 @@
 // Kernels of multinomial diffusion (Tab-DDPM's categorical chain) on the CPU, the
 // `categorical.method: 'multinomial'` alternative to SEDD. Same shapes and draw indexing as
-// sedd_ops.h (corruption and init are shared: cat_corrupt with move = 1 - abar, cat_init).
+// sedd.h (corruption and init are shared: cat_corrupt with move = 1 - abar, cat_init).
 #pragma once
 #include <cstdint>
 
-#include "../core/sedd_multinomial.h"
-#include "../core/sedd_spec.h"
+#include "../core/multinomial.h"
+#include "../core/categorical_spec.h"
 
 namespace td {
 namespace cpu {

@@ -1,4 +1,4 @@
-#include "sedd_ops.h"
+#include "sedd.h"
 
 #include <algorithm>
 #include <cmath>

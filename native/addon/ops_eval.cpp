@@ -1,4 +1,4 @@
-#include "eval_ops.h"
+#include "ops_eval.h"
 
 #include <cmath>
 #include <map>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../backend/cpu_backend.h"
+#include "boundary.h"
 #include "validate.h"
 
 namespace td {
@@ -181,18 +182,15 @@ Napi::Value NearestNeighbours(const Napi::CallbackInfo& info) {
     backend::Host().nearest_neighbours(q.data, static_cast<int>(rows), r.data, static_cast<int>(ref_rows),
                                        static_cast<int>(cols), k, index.Data(), dist2.Data(), threads);
   });
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("index", index);
-  out.Set("dist2", dist2);
-  return out;
+  return NewResult(env, {{"index", index}, {"dist2", dist2}});
 }
 
 }  // namespace
 
 void RegisterEvalOps(Napi::Env env, Napi::Object exports) {
-  exports.Set("gbdtFit", Napi::Function::New(env, GbdtFit, "gbdtFit"));
-  exports.Set("gbdtPredict", Napi::Function::New(env, GbdtPredict, "gbdtPredict"));
-  exports.Set("nearestNeighbours", Napi::Function::New(env, NearestNeighbours, "nearestNeighbours"));
+  TD_EXPORT(exports, env, "gbdtFit", GbdtFit);
+  TD_EXPORT(exports, env, "gbdtPredict", GbdtPredict);
+  TD_EXPORT(exports, env, "nearestNeighbours", NearestNeighbours);
 }
 
 }  // namespace addon

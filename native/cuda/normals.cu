@@ -2,7 +2,7 @@
 
 #include "../core/philox.h"
 #include "common.cuh"
-#include "kernels_rng.cuh"
+#include "normals.cuh"
 #include "step_math.cuh"
 
 namespace tdc {

@@ -1,7 +1,7 @@
 // Kernels of the discrete chains on the CPU (the reference for the CUDA twin): forward
 // corruption, one-hot input, SEDD output scaling, the denoising score-entropy loss and its
 // gradient, and the reverse steps (analytic / Euler / final denoising) of score-entropy
-// discrete diffusion; multinomial diffusion's kernels are in sedd_multinomial.h.
+// discrete diffusion; multinomial diffusion's kernels are in multinomial.h.
 //
 // Shapes: x, x0, xt are class indices [rows x L.cols] (row-major int32); score / gradient /
 // one-hot blocks are float [rows x L.total] inside rows of stride ld (the network's rows),
@@ -11,7 +11,7 @@
 #pragma once
 #include <cstdint>
 
-#include "../core/sedd_spec.h"
+#include "../core/categorical_spec.h"
 
 namespace td {
 namespace cpu {
