@@ -12,6 +12,10 @@
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   td::addon::InstallExitHooks(env, exports);
+  td::addon::RegisterNormalsOps(env, exports);
+  td::addon::RegisterDiffusionOps(env, exports);
+  td::addon::RegisterOptimizerOps(env, exports);
+  td::addon::RegisterGemmOps(env, exports);
   td::addon::RegisterOps(env, exports);
   td::addon::RegisterSeddOps(env, exports);
   td::addon::RegisterMultinomialOps(env, exports);

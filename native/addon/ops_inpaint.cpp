@@ -48,10 +48,11 @@ struct Block {
 };
 
 Block GetBlock(const Napi::Object& o) {
+  const Shape shape = GetShape(o);
   Block b;
-  b.rows = GetNumber(o, "rows", {0, kMaxRows, true}, NAN);
-  b.cols = GetNumber(o, "cols", {1, 1 << 20, true}, NAN);
-  b.count = CheckedElements(o.Env(), "rows", b.rows, b.cols);
+  b.rows = shape.rows;
+  b.cols = shape.cols;
+  b.count = shape.count;
   b.x = GetFloat32(o.Env(), o.Get("x"), "x", b.count, true);
   return b;
 }

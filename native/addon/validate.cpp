@@ -220,5 +220,11 @@ Napi::Object NewResult(Napi::Env env, std::initializer_list<std::pair<const char
   return out;
 }
 
+Shape GetShape(const Napi::Object& o) {
+  const double rows = GetNumber(o, "rows", {0, 2147483647, true}, NAN);
+  const double cols = GetNumber(o, "cols", {1, 1 << 20, true}, NAN);
+  return {static_cast<int>(rows), static_cast<int>(cols), CheckedElements(o.Env(), "rows", rows, cols)};
+}
+
 }  // namespace addon
 }  // namespace td

@@ -64,6 +64,14 @@ size_t CheckedElements(Napi::Env env, const std::string& name, double rows, doub
 void CheckAlphaBars(Napi::Env env, const View<double>& alpha_bars);
 View<double> GetAlphaBars(const Napi::Object& o);
 
+// {rows, cols} of a row-major block: rows in [0, 2^31), cols in [1, 2^20], rows x cols checked.
+struct Shape {
+  int rows;
+  int cols;
+  size_t count;
+};
+Shape GetShape(const Napi::Object& o);
+
 // A result object {name: value, ...}, its keys set in the order given.
 Napi::Object NewResult(Napi::Env env, std::initializer_list<std::pair<const char*, Napi::Value>> fields);
 
