@@ -16,6 +16,7 @@
 #include "mixed_sampler.cuh"
 #include "mixed_trainer.cuh"
 #include "mlp.cuh"
+#include "multinomial.cuh"
 #include "sampler.cuh"
 #include "trainer.cuh"
 

@@ -12,6 +12,7 @@
 #include "kernels_train.cuh"
 #include "mixed_sampler.cuh"
 #include "mlp.cuh"
+#include "multinomial.cuh"
 #include "optimizer.cuh"
 #include "sample_chain.cuh"
 #include "train_batch.cuh"

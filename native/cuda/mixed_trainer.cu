@@ -13,6 +13,7 @@
 #include "kernels_train.cuh"
 #include "mixed_trainer.cuh"
 #include "mlp.cuh"
+#include "multinomial.cuh"
 #include "optimizer.cuh"
 #include "sample_chain.cuh"
 #include "train_batch.cuh"

@@ -77,31 +77,6 @@ __global__ void step_kernel(const float* ls, int ld, int32_t* x, int rows, Devic
   x[at] = xc;
 }
 
-__global__ void kl_kernel(const float* logits, int ld, const int32_t* xt, const int32_t* x0, int rows, DeviceLayout L,
-                          const TdMultinomialStep* coef, const double* weight, float* grad, double* cell_loss) {
-  const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-  if (at >= static_cast<size_t>(rows) * L.cols) return;
-  const int i = static_cast<int>(at / L.cols), c = static_cast<int>(at % L.cols);
-  const size_t off = static_cast<size_t>(i) * ld + L.offsets[c];
-  td::multinomial::StepCoef k;
-  k.a = coef[i].a;
-  k.b = coef[i].b;
-  cell_loss[at] = td::multinomial::cell_kl(logits + off, L.classes[c], xt[at], x0[at], k, weight[i], grad ? grad + off : nullptr);
-}
-
-__global__ void multinomial_step_kernel(const float* logits, int ld, int32_t* x, int rows, DeviceLayout L,
-                                        td::multinomial::StepCoef coef, uint64_t seed, uint64_t row_offset,
-                                        uint32_t step, double* scratch, int widest) {
-  const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-  if (at >= static_cast<size_t>(rows) * L.cols) return;
-  const int i = static_cast<int>(at / L.cols), c = static_cast<int>(at % L.cols);
-  const int K = L.classes[c];
-  double* p = scratch + at * widest;
-  td::multinomial::cell_step_probs(logits + static_cast<size_t>(i) * ld + L.offsets[c], K, x[at], coef, p);
-  const td::Philox4 b = td::philox_block(seed, td::kStreamCategorical, row_offset + i, step, (td::kCatColumnsStep >> 2) + c);
-  x[at] = td::sedd::draw_from(p, K, td::uniform_closed_open(b.v[0]), x[at]);
-}
-
 __global__ void one_hot_kernel(const int32_t* x, int rows, DeviceLayout L, float* out, int ld) {
   const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (at >= static_cast<size_t>(rows) * L.total) return;
@@ -168,21 +143,6 @@ void launch_sedd_step(const float* ls, int ld, int32_t* x, int rows, const Devic
                       uint64_t seed, uint64_t row_offset, uint32_t step, double* scratch, int widest, cudaStream_t s) {
   const size_t cells = static_cast<size_t>(rows) * L.cols;
   step_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(ls, ld, x, rows, L, c, seed, row_offset, step, scratch, widest);
-}
-
-void launch_multinomial_kl(const float* logits, int ld, const int32_t* xt, const int32_t* x0, int rows,
-                           const DeviceLayout& L, const TdMultinomialStep* coef, const double* weight, float* grad,
-                           double* cell_loss, cudaStream_t s) {
-  const size_t cells = static_cast<size_t>(rows) * L.cols;
-  kl_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(logits, ld, xt, x0, rows, L, coef, weight, grad, cell_loss);
-}
-
-void launch_multinomial_step(const float* logits, int ld, int32_t* x, int rows, const DeviceLayout& L,
-                             const td::multinomial::StepCoef& c, uint64_t seed, uint64_t row_offset, uint32_t step,
-                             double* scratch, int widest, cudaStream_t s) {
-  const size_t cells = static_cast<size_t>(rows) * L.cols;
-  multinomial_step_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(logits, ld, x, rows, L, c, seed, row_offset, step,
-                                                                     scratch, widest);
 }
 
 td::sedd::StepCoef sedd_coef(const TdSeddStep& in) {
@@ -256,61 +216,6 @@ int sedd_scale_log_scores(float* ls, int ld, const int32_t* x, int rows, const T
   return 0;
 }
 
-namespace {
-
-// The host side of a categorical loss op: uploads the scores, classes, per-row coefficients
-// (SEDD: sigma; multinomial: its step coefficients) and weights, runs `launch` on device
-// pointers, downloads the cell losses and gradient and reduces them per row in the CPU's order.
-template <typename Coef, typename Launch>
-int run_cat_loss(const float* scores, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
-                 const Coef* coef, const double* weight, float* grad, double* row_loss, double* total, Launch launch) {
-  const size_t cells = static_cast<size_t>(rows) * L->cols;
-  LayoutBuffers lb;
-  DeviceLayout dl;
-  if (lb.upload(L, &dl) != 0) return 1;
-  DeviceBuffer<float> dscores, dgrad;
-  DeviceBuffer<int32_t> dxt, dx0;
-  DeviceBuffer<Coef> dcoef;
-  DeviceBuffer<double> dw, dcell;
-  TDC_CHECK(dscores.upload(scores, static_cast<size_t>(rows) * ld));
-  TDC_CHECK(dxt.upload(xt, cells));
-  TDC_CHECK(dx0.upload(x0, cells));
-  TDC_CHECK(dcoef.upload(coef, rows));
-  TDC_CHECK(dw.upload(weight, rows));
-  TDC_CHECK(dcell.alloc(cells));
-  if (grad) TDC_CHECK(dgrad.upload(grad, static_cast<size_t>(rows) * ld));
-  launch(dscores.get(), dxt.get(), dx0.get(), dl, dcoef.get(), dw.get(), grad ? dgrad.get() : nullptr, dcell.get());
-  TDC_CHECK_LAUNCH();
-  std::vector<double> cell(cells);
-  TDC_CHECK(dcell.download(cell.data(), cells));
-  if (grad) TDC_CHECK(dgrad.download(grad, static_cast<size_t>(rows) * ld));
-  reduce_rows(cell.data(), rows, L->cols, weight, row_loss, total);
-  return 0;
-}
-
-// The host side of a reverse-step op: uploads the scores and the classes x, runs `launch`
-// with a scratch of `widest` doubles per cell, and downloads x.
-template <typename Launch>
-int run_cat_step(const float* scores, int ld, int32_t* x, int rows, const TdCatLayout* L, Launch launch) {
-  const size_t cells = static_cast<size_t>(rows) * L->cols;
-  const int widest = widest_states(L);
-  LayoutBuffers lb;
-  DeviceLayout dl;
-  if (lb.upload(L, &dl) != 0) return 1;
-  DeviceBuffer<float> dscores;
-  DeviceBuffer<int32_t> dx;
-  DeviceBuffer<double> scratch;
-  TDC_CHECK(dscores.upload(scores, static_cast<size_t>(rows) * ld));
-  TDC_CHECK(dx.upload(x, cells));
-  TDC_CHECK(scratch.alloc(cells * widest));
-  launch(dscores.get(), dx.get(), dl, scratch.get(), widest);
-  TDC_CHECK_LAUNCH();
-  TDC_CHECK(dx.download(x, cells));
-  return 0;
-}
-
-}  // namespace
-
 int sedd_score_entropy(const float* ls, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
                        const double* sigma, const double* weight, float* grad, double* row_loss, double* total) {
   return run_cat_loss(ls, ld, xt, x0, rows, L, sigma, weight, grad, row_loss, total,
@@ -325,26 +230,6 @@ int sedd_reverse_step(const float* ls, int ld, int32_t* x, int rows, const TdCat
   return run_cat_step(ls, ld, x, rows, L,
                       [&](const float* dls, int32_t* dx, const DeviceLayout& dl, double* scratch, int widest) {
                         launch_sedd_step(dls, ld, dx, rows, dl, sedd_coef(*coef), seed, row_offset, step, scratch, widest, 0);
-                      });
-}
-
-int multinomial_loss(const float* logits, int ld, const int32_t* xt, const int32_t* x0, int rows, const TdCatLayout* L,
-                     const TdMultinomialStep* coef, const double* weight, float* grad, double* row_loss, double* total) {
-  return run_cat_loss(logits, ld, xt, x0, rows, L, coef, weight, grad, row_loss, total,
-                      [&](const float* dlogits, const int32_t* dxt, const int32_t* dx0, const DeviceLayout& dl,
-                          const TdMultinomialStep* dcoef, const double* dw, float* dgrad, double* dcell) {
-                        launch_multinomial_kl(dlogits, ld, dxt, dx0, rows, dl, dcoef, dw, dgrad, dcell, 0);
-                      });
-}
-
-int multinomial_step(const float* logits, int ld, int32_t* x, int rows, const TdCatLayout* L,
-                     const TdMultinomialStep* coef, uint64_t seed, uint64_t row_offset, uint32_t step) {
-  td::multinomial::StepCoef c;
-  c.a = coef->a;
-  c.b = coef->b;
-  return run_cat_step(logits, ld, x, rows, L,
-                      [&](const float* dlog, int32_t* dx, const DeviceLayout& dl, double* scratch, int widest) {
-                        launch_multinomial_step(dlog, ld, dx, rows, dl, c, seed, row_offset, step, scratch, widest, 0);
                       });
 }
 
