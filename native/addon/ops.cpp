@@ -1,9 +1,7 @@
 #include "ops.h"
 
-#include "../backend/cuda_library.h"
+#include "../backend/registry.h"
 #include "../core/mlp_layout.h"
-#include "../cpu/gemm.h"
-#include "../cpu/thread_pool.h"
 #include "boundary.h"
 #include "validate.h"
 
@@ -26,19 +24,17 @@ Napi::Value TimeEmbedding(const Napi::CallbackInfo& info) {
 
 Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("backend", "cpu");
-  out.Set("gemmKernel", cpu::gemm_kernel_name());
-  out.Set("defaultThreads", ThreadPool::default_threads());
-  out.Set("poolThreads", ThreadPool::live_threads());  // OS threads the shared pool holds now
-  const backend::CudaLibrary& cuda = backend::GetCudaLibrary();
+  const backend::Description d = backend::Describe();
   Napi::Object c = Napi::Object::New(env);
-  c.Set("available", cuda.api != nullptr);
-  c.Set("devices", cuda.devices);
-  c.Set(cuda.api ? "device" : "reason", cuda.reason);
-  if (!cuda.library.empty()) c.Set("library", cuda.library);
-  out.Set("cuda", c);
-  return out;
+  c.Set("available", d.cuda_available);
+  c.Set("devices", d.cuda_devices);
+  c.Set(d.cuda_available ? "device" : "reason", d.cuda_reason);
+  if (!d.cuda_library.empty()) c.Set("library", d.cuda_library);
+  return NewResult(env, {{"backend", Napi::String::New(env, "cpu")},
+                         {"gemmKernel", Napi::String::New(env, d.gemm_kernel)},
+                         {"defaultThreads", Napi::Number::New(env, d.default_threads)},
+                         {"poolThreads", Napi::Number::New(env, d.live_threads)},
+                         {"cuda", c}});
 }
 
 }  // namespace

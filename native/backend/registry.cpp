@@ -1,5 +1,6 @@
 #include "registry.h"
 
+#include "../cpu/gemm.h"
 #include "cuda_backend.h"
 #include "cuda_library.h"
 
@@ -25,6 +26,12 @@ std::unique_ptr<Backend> CreateBackend(Device device, Precision precision, Threa
   CheckAvailable(device, precision);
   if (device == Device::Cpu) return std::unique_ptr<Backend>(new CpuBackend(pool));
   return std::unique_ptr<Backend>(new CudaBackend(RequireCuda(), precision, pool));
+}
+
+Description Describe() {
+  const CudaLibrary& cuda = GetCudaLibrary();
+  return {cpu::gemm_kernel_name(), ThreadPool::default_threads(), ThreadPool::live_threads(), cuda.api != nullptr,
+          cuda.devices, cuda.reason, cuda.library};
 }
 
 Backend& OpBackend(Device device) {
