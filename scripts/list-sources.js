@@ -3,7 +3,7 @@
 const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..');
-const dirs = ['native/core', 'native/cpu', 'native/addon'];
+const dirs = ['native/core', 'native/cpu', 'native/backend', 'native/addon'];
 for (const dir of dirs) {
   for (const file of fs.readdirSync(path.join(root, dir)).sort()) {
     if (file.endsWith('.cpp')) console.log(`${dir}/${file}`);

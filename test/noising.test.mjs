@@ -10,7 +10,7 @@ import { nativeOps, noiseSchedule } from '../dist/esm/index.mjs';
 const ops = nativeOps();
 const T = 1000;
 const schedule = noiseSchedule('linear', T);
-const STREAM_USER = 8; // kStreamUser: forwardNoise draws eps from the user stream (ops.cpp)
+const STREAM_USER = 8; // kStreamUser: forwardNoise draws eps from the user stream (native/addon/ops_diffusion.cpp)
 
 test('forwardNoise: eps is the user-stream normal draw and xt = sqrtAbar*x0 + sqrt1mAbar*eps in float32, exactly (property)', () => {
   fc.assert(

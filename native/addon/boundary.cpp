@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "../backend/backend.h"
+
 namespace td {
 namespace addon {
 
@@ -81,6 +83,10 @@ void CheckAllocation(Napi::Env env, const std::string& name, double bytes, const
 void RethrowAsJs(Napi::Env env, const char* function) {
   try {
     throw;
+  } catch (const backend::OptionError& e) {
+    throw Napi::RangeError::New(env, e.what());  // names its option, as the addon's own checks do
+  } catch (const backend::Error& e) {
+    throw Napi::Error::New(env, e.what());
   } catch (const std::bad_alloc&) {
     throw Napi::RangeError::New(env, std::string(function) + ": out of memory (a native allocation failed); use fewer rows per call");
   } catch (const std::length_error& e) {

@@ -5,12 +5,9 @@
 #include <system_error>
 #include <thread>
 
-#include "cuda_jobs.h"
 #include "boundary.h"
 #include "live_models.h"
 #include "model_wrap.h"
-#include "../cpu/sedd_sampler.h"
-#include "../cpu/sedd_trainer.h"
 
 namespace td {
 namespace addon {
@@ -199,18 +196,7 @@ class FitJob : public JobBase {
     const cpu::TrainProgress report = [&](int64_t step, double loss) {
       Send(static_cast<double>(step), loss);
     };
-    if (const TdCudaApi* cuda = owner_->cuda()) {
-      result_ = CudaTrain(*cuda, owner_->model(), in_->store->data, in_->options, owner_->abort_flag(), report);
-    } else {
-      // GEMM tasks skip once the flag is set (see ThreadPool::set_abort), only for this job.
-      ThreadPool* pool = owner_->pool();
-      pool->set_abort(&owner_->abort_flag());
-      struct Reset {
-        ThreadPool* p;
-        ~Reset() { p->set_abort(nullptr); }
-      } reset{pool};
-      result_ = cpu::train(owner_->model(), in_->store->data, in_->options, pool, owner_->abort_flag(), report);
-    }
+    result_ = owner_->backend().train(owner_->model(), in_->store->data, in_->options, owner_->abort_flag(), report);
   }
 
   void OnOK(Napi::Env env) override {
@@ -252,15 +238,7 @@ class SampleJob : public JobBase {
       const size_t cat_count = static_cast<size_t>(in_->n) * owner_->model().cat.classes.size();
       out_cat_ = new int32_t[cat_count > 0 ? cat_count : 1];
     }
-    if (const TdCudaApi* cuda = owner_->cuda()) {
-      completed_ = CudaSample(*cuda, owner_->model(), in_->n, in_->options, owner_->precision(), out_, out_cat_,
-                              owner_->abort_flag(), report);
-    } else if (owner_->model().cat.active()) {
-      completed_ = cpu::sample_mixed(owner_->model(), in_->n, in_->options, out_, out_cat_, owner_->pool(),
-                                     owner_->abort_flag(), report);
-    } else {
-      completed_ = cpu::sample(owner_->model(), in_->n, in_->options, out_, owner_->pool(), owner_->abort_flag(), report);
-    }
+    completed_ = owner_->backend().sample(owner_->model(), in_->n, in_->options, out_, out_cat_, owner_->abort_flag(), report);
   }
 
   void OnOK(Napi::Env env) override {
@@ -312,9 +290,8 @@ void RunEvaluation(ModelWrap* owner, const EvalInputs& in, EvalOutput& out) {
   out.cat.assign(pairs, 0.0);
   out.prior.assign(static_cast<size_t>(data.rows), 0.0);
   const float* params = in.use_ema ? model.sampling_params() : model.params.data();
-  out.completed = cpu::evaluate_mixed(model, params, data, in.k.data(), in.draws, in.seed, out.mse.data(),
-                                      out.cat.data(), owner->pool(), owner->abort_flag());
-  cpu::categorical_prior(model, data, out.prior.data());
+  out.completed = owner->backend().evaluate(model, params, data, in.k.data(), in.draws, in.seed, out.mse.data(),
+                                           out.cat.data(), out.prior.data(), owner->abort_flag());
 }
 
 Napi::Object EvalResult(Napi::Env env, const EvalOutput& out) {

@@ -9,12 +9,12 @@
 #include "../cpu/mlp.h"
 #include "ops_inpaint.h"
 #include "../cpu/sampler.h"
-#include "cuda_backend.h"
-#include "cuda_jobs.h"
+#include "../backend/registry.h"
+#include "device.h"
 #include "jobs.h"
 #include "boundary.h"
 #include "live_models.h"
-#include "ops_sedd.h"
+#include "categorical_args.h"
 #include "validate.h"
 
 namespace td {
@@ -128,13 +128,9 @@ void ModelWrap::Init(const Napi::CallbackInfo& info) {
   cfg.dropout = static_cast<float>(GetNumber(o, "dropout", {0, 0.99, false}, 0));
   const uint64_t seed = GetSeed(o, "seed", 0);
   threads_ = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
-  const std::string device = GetString(o, "device", "cpu");
-  if (device != "cpu" && device != "cuda") ThrowRange(env, "device", "expected 'cpu' or 'cuda'");
-  const std::string precision = GetString(o, "precision", "fp32");
-  if (precision != "fp32" && precision != "bf16" && precision != "fp16") ThrowRange(env, "precision", "expected 'fp32', 'bf16' or 'fp16'");
-  precision_ = precision == "fp32" ? TD_PRECISION_FP32 : precision == "bf16" ? TD_PRECISION_BF16 : TD_PRECISION_FP16;
-  if (device == "cuda") cuda_ = &RequireCuda(env);
-  else if (precision_ != TD_PRECISION_FP32) ThrowRange(env, "precision", "the CPU backend computes in fp32 only");
+  const backend::Device device = GetDevice(o);
+  const backend::Precision precision = GetPrecision(o);
+  backend::CheckAvailable(device, precision);
   // Parameter count guard: a typo like hidden [1e5, 1e5] must not try to allocate 40 GB.
   double total = 0, in = cfg.input_dim();
   for (size_t l = 0; l <= cfg.hidden.size(); ++l) {
@@ -155,6 +151,7 @@ void ModelWrap::Init(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(env, "threads: the OS refused to start " + std::to_string(threads_ - 1) +
                                     " worker threads (" + e.what() + "); ask for fewer threads");
   }
+  backend_ = backend::CreateBackend(device, precision, pool_.get());
 }
 
 ModelWrap::~ModelWrap() { UnregisterJobOwner(&abort_); }
@@ -288,13 +285,7 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   else if (sampler == "ddim") s.kind = cpu::SamplerKind::DDIM;
   else if (sampler == "dpm-solver++") s.kind = cpu::SamplerKind::DPMSolver;
   else ThrowRange(env, "sampler", "expected 'ddpm', 'ddim' or 'dpm-solver++'");
-  auto ab = GetFloat64(env, o.Get("alphaBars"), "alphaBars", kAny, true);
-  if (ab.length < 1 || ab.length > kMaxT) ThrowRange(env, "alphaBars", "length must be in [1, 100000]");
-  for (size_t i = 0; i < ab.length; ++i) {
-    if (!(ab.data[i] > 0.0 && ab.data[i] < 1.0) || (i > 0 && !(ab.data[i] < ab.data[i - 1]))) {
-      ThrowRange(env, "alphaBars", "must be strictly decreasing in (0, 1); index " + std::to_string(i) + " breaks it");
-    }
-  }
+  const View<double> ab = GetAlphaBars(o);
   auto betas = GetFloat64(env, o.Get("betas"), "betas", ab.length, true);
   for (size_t i = 0; i < betas.length; ++i) {
     if (!(betas.data[i] > 0.0 && betas.data[i] < 1.0)) ThrowRange(env, "betas", "index " + std::to_string(i) + " is outside (0, 1)");
@@ -305,7 +296,7 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   s.timesteps = GetTimesteps(env, o.Get("timesteps"), ab.length, s.kind);
   s.eta = GetNumber(o, "eta", {0, 1e6, false}, 0);
   GetSampleInpaint(o, *model_, n, *in);
-  if (s.known.active() && cuda()) ThrowRange(env, "known", "inpainting runs on the CPU backend (no CUDA twin yet); load the model with device: 'cpu'");
+  if (s.known.active() && !backend_->inpaints()) ThrowRange(env, "known", "inpainting runs on the CPU backend (no CUDA twin yet); load the model with device: 'cpu'");
   const std::string variance = GetString(o, "variance", "beta");
   if (variance != "beta" && variance != "posterior") ThrowRange(env, "variance", "expected 'beta' or 'posterior'");
   s.variance = variance == "beta" ? cpu::Variance::Beta : cpu::Variance::Posterior;
@@ -355,7 +346,7 @@ Napi::Value ModelWrap::PredictEps(const Napi::CallbackInfo& info) {
   CheckWorkspace(env, *model_, "rows", rows);
   Napi::Float32Array out = NewFloat32Out(env, "rows", CheckedElements(env, "rows", rows, cfg.out_dim));
   const float* params = use_ema ? model_->sampling_params() : model_->params.data();
-  cpu::predict_eps(*model_, params, x.data, static_cast<int>(rows), t, context, context_rows, out.Data());
+  backend_->predict_eps(*model_, params, x.data, static_cast<int>(rows), t, context, context_rows, out.Data());
   return out;
 }
 
@@ -369,17 +360,9 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
   if (info.Length() < 2) ThrowType(env, "rows", "forward(input, rows) needs the row count");
   auto input = GetFloat32(env, info[0], "input", CheckedElements(env, "rows", rows, cfg.input_dim()), true);
   CheckWorkspace(env, *model_, "rows", rows);
-  if (cuda_) {
-    const TdMlpDesc desc = DescribeMlp(*model_);
-    Napi::Float32Array out = NewFloat32Out(env, "rows", static_cast<size_t>(rows) * cfg.out_dim);
-    if (cuda_->mlp_forward(&desc, model_->params.data(), input.data, static_cast<int>(rows), out.Data(), precision_) != 0) {
-      throw Napi::Error::New(env, std::string("CUDA backend: ") + cuda_->last_error());
-    }
-    return out;
-  }
-  cpu::MlpWorkspace ws;
-  const float* out = cpu::mlp_forward(cfg, model_->layout, model_->params.data(), input.data, static_cast<int>(rows), ws, {}, pool_.get());
-  return NewFloat32(env, out, static_cast<size_t>(rows) * cfg.out_dim);
+  Napi::Float32Array out = NewFloat32Out(env, "rows", static_cast<size_t>(rows) * cfg.out_dim);
+  backend_->mlp_forward(*model_, input.data, static_cast<int>(rows), out.Data());
+  return out;
 }
 
 // backward(input, gradOutput, rows) -> {gradParams, gradInput}
@@ -394,18 +377,7 @@ Napi::Value ModelWrap::Backward(const Napi::CallbackInfo& info) {
   CheckWorkspace(env, *model_, "rows", rows);
   Napi::Float32Array grad_params = NewFloat32Out(env, "grad_params", model_->layout.total);
   Napi::Float32Array grad_input = NewFloat32Out(env, "grad_input", input.length);
-  if (cuda_) {
-    const TdMlpDesc desc = DescribeMlp(*model_);
-    if (cuda_->mlp_backward(&desc, model_->params.data(), input.data, grad_out.data, static_cast<int>(rows),
-                            grad_params.Data(), grad_input.Data()) != 0) {
-      throw Napi::Error::New(env, std::string("CUDA backend: ") + cuda_->last_error());
-    }
-  } else {
-    cpu::MlpWorkspace ws;
-    cpu::mlp_forward(cfg, model_->layout, model_->params.data(), input.data, static_cast<int>(rows), ws, {}, pool_.get());
-    cpu::mlp_backward(cfg, model_->layout, model_->params.data(), input.data, grad_out.data, ws, grad_params.Data(),
-                      grad_input.Data(), pool_.get());
-  }
+  backend_->mlp_backward(*model_, input.data, grad_out.data, static_cast<int>(rows), grad_params.Data(), grad_input.Data());
   Napi::Object result = Napi::Object::New(env);
   result.Set("gradParams", grad_params);
   result.Set("gradInput", grad_input);
@@ -479,7 +451,7 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   out.Set("released", !model_);
   out.Set("busy", busy_.load());
   out.Set("threads", threads_);
-  out.Set("device", cuda_ ? "cuda" : "cpu");
+  out.Set("device", backend_->name());
   if (model_) {
     out.Set("paramCount", static_cast<double>(model_->layout.total));
     out.Set("step", static_cast<double>(model_->step));
@@ -547,7 +519,7 @@ Napi::Value ModelWrap::Release(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (busy_.load()) throw Napi::Error::New(env, "model: cannot release while a fit or sample is running; abort it first");
   model_.reset();
-  pool_.reset();
+  pool_.reset();  // backend_ stays for info().device; every use of it needs the model (CheckUsable)
   train_data_.reset();
   return env.Undefined();
 }

@@ -1,6 +1,6 @@
-// NativeModel: the JS handle of one CPU denoiser. Owns the model and a handle on the shared
-// worker threads, runs fit/sample on a job thread (Promises), and refuses concurrent or
-// post-release use.
+// NativeModel: the JS handle of one denoiser. Owns the model, a handle on the shared worker
+// threads and the backend chosen when it was created; runs fit/sample on a job thread
+// (Promises), and refuses concurrent or post-release use.
 #pragma once
 #include <napi.h>
 
@@ -9,7 +9,7 @@
 
 #include "../cpu/model.h"
 #include "../cpu/thread_pool.h"
-#include "../cuda/cuda_api.h"
+#include "../backend/backend.h"
 #include "boundary.h"
 #include "jobs.h"
 
@@ -26,9 +26,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   ThreadPool* pool() { return pool_.get(); }
   std::atomic<bool>& abort_flag() { return abort_; }
   void FinishJob() { busy_.store(false); }
-  // The CUDA backend's table when this model runs on the GPU, else null.
-  const TdCudaApi* cuda() const { return cuda_; }
-  int precision() const { return precision_; }
+  // The backend that runs this model's work (chosen once, in the constructor).
+  backend::Backend& backend() { return *backend_; }
   // Throws unless the model is alive and no fit or sample runs on it (synchronous ops).
   void CheckIdle(Napi::Env env) { CheckUsable(env, false); }
 
@@ -70,8 +69,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::atomic<bool> busy_{false};
   std::atomic<bool> abort_{false};
   int threads_ = 1;
-  const TdCudaApi* cuda_ = nullptr;
-  int precision_ = TD_PRECISION_FP32;
+  std::unique_ptr<backend::Backend> backend_;
 };
 
 }  // namespace addon

@@ -4,7 +4,9 @@
 #include <limits>
 #include <string>
 
+#include "../backend/cpu_backend.h"
 #include "../cpu/inpaint.h"
+#include "boundary.h"
 #include "validate.h"
 
 namespace td {
@@ -38,24 +40,32 @@ cpu::KnownCells ReadKnown(const Napi::Object& o, double rows, int cols, std::vec
   return k;
 }
 
+// {x, rows, cols}: the numeric block a step or a jump works on.
+struct Block {
+  double rows, cols;
+  size_t count;
+  View<float> x;
+};
+
+Block GetBlock(const Napi::Object& o) {
+  const Shape shape = GetShape(o);
+  Block b;
+  b.rows = shape.rows;
+  b.cols = shape.cols;
+  b.count = shape.count;
+  b.x = GetFloat32(o.Env(), o.Get("x"), "x", b.count, true);
+  return b;
+}
+
 // inpaintStep({x, epsHat, rows, cols, t, prev, alphaBars, betas, sampler: 'ddpm'|'ddim', eta,
 //   variance, seed, rowOffset, pass, known, knownMask, knownRows}) -> Float32Array: one reverse
 // step t -> prev fused with the substitution, with the draws of pass `pass` of the sampler.
 Napi::Value InpaintStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
-  const double rows = GetNumber(o, "rows", {0, kMaxRows, true}, NAN);
-  const double cols = GetNumber(o, "cols", {1, 1 << 20, true}, NAN);
-  const size_t count = CheckedElements(env, "rows", rows, cols);
-  auto x = GetFloat32(env, o.Get("x"), "x", count, true);
-  auto eps = GetFloat32(env, o.Get("epsHat"), "epsHat", count, true);
-  auto ab = GetFloat64(env, o.Get("alphaBars"), "alphaBars", kAny, true);
-  if (ab.length == 0 || ab.length > 100000) ThrowRange(env, "alphaBars", "length must be in [1, 100000]");
-  for (size_t i = 0; i < ab.length; ++i) {
-    if (!(ab.data[i] > 0.0 && ab.data[i] < 1.0) || (i > 0 && !(ab.data[i] < ab.data[i - 1]))) {
-      ThrowRange(env, "alphaBars", "must be strictly decreasing in (0, 1); index " + std::to_string(i) + " breaks it");
-    }
-  }
+  const Block b = GetBlock(o);
+  auto eps = GetFloat32(env, o.Get("epsHat"), "epsHat", b.count, true);
+  const View<double> ab = GetAlphaBars(o);
   const int T = static_cast<int>(ab.length);
   const int t = static_cast<int>(GetNumber(o, "t", {0, T - 1.0, true}, NAN));
   const std::string sampler = GetString(o, "sampler", "ddpm");
@@ -77,14 +87,14 @@ Napi::Value InpaintStep(const Napi::CallbackInfo& info) {
     ThrowRange(env, "sampler", "expected 'ddpm' or 'ddim'");
   }
   const uint64_t seed = GetSeed(o, "seed", 0);
-  const uint64_t row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - rows, true}, 0));
+  const uint64_t row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - b.rows, true}, 0));
   const uint32_t pass = static_cast<uint32_t>(GetNumber(o, "pass", {0, 99, true}, 0));
   std::vector<float> values;
   std::vector<uint8_t> mask;
-  const cpu::KnownCells known = ReadKnown(o, rows, static_cast<int>(cols), values, mask);
-  Napi::Float32Array out = NewFloat32(env, x.data, count);
-  cpu::inpaint_affine_step(out.Data(), eps.data, static_cast<int>(rows), static_cast<int>(cols), c, seed, row_offset,
-                           cpu::visit_step(t, T, pass), known, 0, cpu::renoise_to(ab.data, prev));
+  const cpu::KnownCells known = ReadKnown(o, b.rows, static_cast<int>(b.cols), values, mask);
+  Napi::Float32Array out = NewFloat32(env, b.x.data, b.count);
+  backend::Host().inpaint_step(out.Data(), eps.data, static_cast<int>(b.rows), static_cast<int>(b.cols), c, ab.data, T, t, prev,
+                               pass, seed, row_offset, known);
   return out;
 }
 
@@ -92,18 +102,15 @@ Napi::Value InpaintStep(const Napi::CallbackInfo& info) {
 Napi::Value InpaintJump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
-  const double rows = GetNumber(o, "rows", {0, kMaxRows, true}, NAN);
-  const double cols = GetNumber(o, "cols", {1, 1 << 20, true}, NAN);
-  const size_t count = CheckedElements(env, "rows", rows, cols);
-  auto x = GetFloat32(env, o.Get("x"), "x", count, true);
+  const Block b = GetBlock(o);
   const double from = GetNumber(o, "abarFrom", {0, 1, false}, NAN);
   const double to = GetNumber(o, "abarTo", {0, 1, false}, NAN);
   if (!(to > 0.0 && to <= from)) ThrowRange(env, "abarTo", "must be in (0, abarFrom]: a jump goes up in noise");
   const uint64_t seed = GetSeed(o, "seed", 0);
-  const uint64_t row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - rows, true}, 0));
+  const uint64_t row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - b.rows, true}, 0));
   const uint32_t step = static_cast<uint32_t>(GetNumber(o, "step", {0, 2147483647.0, true}, 0));
-  Napi::Float32Array out = NewFloat32(env, x.data, count);
-  cpu::inpaint_jump(out.Data(), static_cast<int>(rows), static_cast<int>(cols), from, to, seed, row_offset, step);
+  Napi::Float32Array out = NewFloat32(env, b.x.data, b.count);
+  backend::Host().inpaint_jump(out.Data(), static_cast<int>(b.rows), static_cast<int>(b.cols), from, to, seed, row_offset, step);
   return out;
 }
 
@@ -115,7 +122,7 @@ Napi::Value InpaintSchedule(const Napi::CallbackInfo& info) {
   const int jumps = static_cast<int>(GetNumber(o, "jumps", {1, 100, true}, 1));
   const int length = static_cast<int>(GetNumber(o, "length", {1, 100000, true}, 10));
   const double start = GetNumber(o, "start", {0, 1, false}, 0);
-  const std::vector<cpu::Move> moves = cpu::inpaint_schedule(steps, jumps, length, start);
+  const std::vector<cpu::Move> moves = backend::Host().inpaint_schedule(steps, jumps, length, start);
   Napi::Int32Array out = Napi::Int32Array::New(env, moves.size() * 4);
   for (size_t i = 0; i < moves.size(); ++i) {
     out[4 * i] = moves[i].k;
@@ -147,9 +154,9 @@ void GetSampleInpaint(const Napi::Object& o, const cpu::DenoiserModel& model, do
 }
 
 void RegisterInpaintOps(Napi::Env env, Napi::Object exports) {
-  exports.Set("inpaintStep", Napi::Function::New(env, InpaintStep, "inpaintStep"));
-  exports.Set("inpaintJump", Napi::Function::New(env, InpaintJump, "inpaintJump"));
-  exports.Set("inpaintSchedule", Napi::Function::New(env, InpaintSchedule, "inpaintSchedule"));
+  TD_EXPORT(exports, env, "inpaintStep", InpaintStep);
+  TD_EXPORT(exports, env, "inpaintJump", InpaintJump);
+  TD_EXPORT(exports, env, "inpaintSchedule", InpaintSchedule);
 }
 
 }  // namespace addon

@@ -198,5 +198,33 @@ Napi::Float32Array NewFloat32(Napi::Env env, const float* src, size_t count) {
   return out;
 }
 
+void CheckAlphaBars(Napi::Env env, const View<double>& ab) {
+  for (size_t i = 0; i < ab.length; ++i) {
+    if (!(ab.data[i] > 0.0 && ab.data[i] < 1.0) || (i > 0 && !(ab.data[i] < ab.data[i - 1]))) {
+      ThrowRange(env, "alphaBars", "must be strictly decreasing in (0, 1); index " + std::to_string(i) + " breaks it");
+    }
+  }
+}
+
+View<double> GetAlphaBars(const Napi::Object& o) {
+  Napi::Env env = o.Env();
+  auto ab = GetFloat64(env, o.Get("alphaBars"), "alphaBars", SIZE_MAX, true);
+  if (ab.length == 0 || ab.length > 100000) ThrowRange(env, "alphaBars", "length must be in [1, 100000]");
+  CheckAlphaBars(env, ab);
+  return ab;
+}
+
+Napi::Object NewResult(Napi::Env env, std::initializer_list<std::pair<const char*, Napi::Value>> fields) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& f : fields) out.Set(f.first, f.second);
+  return out;
+}
+
+Shape GetShape(const Napi::Object& o) {
+  const double rows = GetNumber(o, "rows", {0, 2147483647, true}, NAN);
+  const double cols = GetNumber(o, "cols", {1, 1 << 20, true}, NAN);
+  return {static_cast<int>(rows), static_cast<int>(cols), CheckedElements(o.Env(), "rows", rows, cols)};
+}
+
 }  // namespace addon
 }  // namespace td

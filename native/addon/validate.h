@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <string>
 
 namespace td {
@@ -56,6 +58,22 @@ View<uint8_t> GetMask(Napi::Env env, const Napi::Value& v, const std::string& na
 
 // rows * cols with an overflow and size check (at most 2^31 - 1 elements per array).
 size_t CheckedElements(Napi::Env env, const std::string& name, double rows, double cols);
+
+// A noise schedule's alphaBars: strictly decreasing in (0, 1). GetAlphaBars also reads the
+// Float64Array under "alphaBars" and requires a length in [1, 100000].
+void CheckAlphaBars(Napi::Env env, const View<double>& alpha_bars);
+View<double> GetAlphaBars(const Napi::Object& o);
+
+// {rows, cols} of a row-major block: rows in [0, 2^31), cols in [1, 2^20], rows x cols checked.
+struct Shape {
+  int rows;
+  int cols;
+  size_t count;
+};
+Shape GetShape(const Napi::Object& o);
+
+// A result object {name: value, ...}, its keys set in the order given.
+Napi::Object NewResult(Napi::Env env, std::initializer_list<std::pair<const char*, Napi::Value>> fields);
 
 // A new Float32Array owning a copy of `count` floats.
 Napi::Float32Array NewFloat32(Napi::Env env, const float* src, size_t count);

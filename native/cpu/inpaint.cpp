@@ -5,7 +5,7 @@
 
 #include "../core/philox.h"
 #include "normals.h"
-#include "sedd_ops.h"
+#include "sedd.h"
 
 namespace td {
 namespace cpu {

@@ -11,13 +11,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "../core/sedd_spec.h"
+#include "../core/categorical_spec.h"
 #include "diffusion_ops.h"
 
 namespace td {
 namespace cpu {
 
-// Column block of the categorical chain's jump draws (disjoint from kCatColumns* in sedd_spec.h).
+// Column block of the categorical chain's jump draws (disjoint from kCatColumns* in categorical_spec.h).
 constexpr uint32_t kCatColumnsJump = 4u << 28;
 constexpr uint32_t kJumpStepBit = 1u << 31;
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "../core/mlp_layout.h"
-#include "../core/sedd_spec.h"
+#include "../core/categorical_spec.h"
 
 namespace td {
 namespace cpu {

@@ -32,7 +32,7 @@ struct SampleOptions {
   const float* context = nullptr;  // [context_rows x context_dim]
   int64_t context_rows = 0;        // 0, 1 (broadcast) or n
   bool use_ema = true;
-  // Mixed-type models only (see sedd_sampler.h).
+  // Mixed-type models only (see mixed_sampler.h).
   bool categorical_euler = false;    // SEDD: Euler (tau-leaping) steps instead of the analytic step
   const int32_t* fixed = nullptr;    // [fixed_rows x categorical columns] classes to hold, -1 = free
   int64_t fixed_rows = 0;            // 1 (broadcast) or n

@@ -7,14 +7,12 @@
 #include "../core/philox.h"
 #include "diffusion_ops.h"
 #include "mlp.h"
-#include "sedd_trainer.h"
 
 namespace td {
 namespace cpu {
 
 TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
                   const std::atomic<bool>& abort, const TrainProgress& progress) {
-  if (model.cat.active()) return train_mixed(model, data, options, pool, abort, progress);
   const MlpConfig& cfg = model.cfg;
   const int batch = options.batch_size;
   const int d = cfg.data_dim, c = cfg.context_dim, td_ = cfg.time_dim, in = cfg.input_dim();

@@ -51,6 +51,7 @@ struct TrainResult {
 
 using TrainProgress = std::function<void(int64_t step, double loss)>;
 
+// The Gaussian (numeric-only) loop; mixed models train in mixed_trainer.h (the backend picks).
 TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOptions& options, ThreadPool* pool,
                   const std::atomic<bool>& abort, const TrainProgress& progress);
 

@@ -2,19 +2,23 @@
 // device, run the kernel and copy results back: they exist for parity tests and op-by-op
 // debugging; the loops (train, sample) keep everything on the device.
 #include <cmath>
+#include <cstddef>
 #include <cstdarg>
 #include <cstdio>
 #include <vector>
 
 #include "common.cuh"
 #include "cuda_api.h"
-#include "kernels_gemm.cuh"
-#include "kernels_rng.cuh"
-#include "kernels_sedd.cuh"
+#include "gemm.cuh"
+#include "normals.cuh"
+#include "sedd.cuh"
 #include "kernels_train.cuh"
-#include "loops.cuh"
-#include "mixed_loops.cuh"
-#include "mlp_device.cuh"
+#include "mixed_sampler.cuh"
+#include "mixed_trainer.cuh"
+#include "mlp.cuh"
+#include "multinomial.cuh"
+#include "sampler.cuh"
+#include "trainer.cuh"
 
 namespace tdc {
 
@@ -211,13 +215,41 @@ int mlp_backward(const TdMlpDesc* desc, const float* params, const float* input,
   return 0;
 }
 
-const TdCudaApi kApi = {
-    TD_CUDA_ABI,     last_error,     device_count,        device_name, normals,     forward_noise,
-    affine_step,     dpm_step,       eps_mse,             eps_mse_masked, adamw,       sgemm,       mlp_forward,
-    mlp_backward,    sedd_cat_corrupt, sedd_cat_init,     sedd_scale, sedd_entropy,
-    sedd_step,       multinomial_kl, multinomial_reverse, train,       sample,
-    train_mixed,     sample_mixed,
-};
+// Filled slot by slot, by name: a slot that moves in cuda_api.h cannot silently take another
+// slot's function (the compiler checks each assignment's type).
+TdCudaApi MakeApi() {
+  TdCudaApi api{};
+  api.abi = TD_CUDA_ABI;
+  api.last_error = last_error;
+  api.device_count = device_count;
+  api.device_name = device_name;
+  api.normals = normals;
+  api.forward_noise = forward_noise;
+  api.affine_step = affine_step;
+  api.dpm_step = dpm_step;
+  api.eps_mse = eps_mse;
+  api.eps_mse_masked = eps_mse_masked;
+  api.adamw = adamw;
+  api.sgemm = sgemm;
+  api.mlp_forward = mlp_forward;
+  api.mlp_backward = mlp_backward;
+  api.cat_corrupt = cat_corrupt;
+  api.cat_init = cat_init;
+  api.sedd_scale_log_scores = sedd_scale_log_scores;
+  api.sedd_score_entropy = sedd_score_entropy;
+  api.sedd_reverse_step = sedd_reverse_step;
+  api.multinomial_loss = multinomial_loss;
+  api.multinomial_step = multinomial_step;
+  api.train = train;
+  api.sample = sample;
+  api.train_mixed = train_mixed;
+  api.sample_mixed = sample_mixed;
+  return api;
+}
+
+static_assert((sizeof(TdCudaApi) - offsetof(TdCudaApi, last_error)) / sizeof(void*) == 24,
+              "every function slot of cuda_api.h has its line in MakeApi");
+const TdCudaApi kApi = MakeApi();
 
 }  // namespace
 }  // namespace tdc

@@ -72,7 +72,7 @@ typedef struct {
   const uint8_t* observed;
 } TdTrainArgs;
 
-/* Categorical layout (core/sedd_spec.h CatLayout): class count and first state of each column
+/* Categorical layout (core/categorical_spec.h CatLayout): class count and first state of each column
  * within a row's categorical block of `total` states; graph 0 uniform (and multinomial), 1 absorbing. */
 typedef struct {
   const int32_t* classes;
@@ -93,14 +93,14 @@ typedef struct {
   double a, b;
 } TdMultinomialStep;
 
-/* The categorical part of a mixed-type model (core/sedd_spec.h): the network's input and output
+/* The categorical part of a mixed-type model (core/categorical_spec.h): the network's input and output
  * are [numeric (data_dim - layout.total) | one block of states per categorical column]. */
 typedef struct {
   TdCatLayout layout;
   int method; /* 0 SEDD (graph in layout), 1 multinomial */
   /* Training: x0 classes [rows x layout.cols], per noise step k of T the SEDD sigma_bar, its
    * rate and the resampling probability (move, also multinomial's), multinomial's step
-   * coefficients, and the loss scale of the categorical term (see cpu/sedd_trainer.cpp). */
+   * coefficients, and the loss scale of the categorical term (see cpu/mixed_trainer.cpp). */
   const int32_t* categorical;
   const double* sigma;
   const double* rate;
@@ -150,7 +150,7 @@ typedef struct {
   int (*mlp_backward)(const TdMlpDesc* desc, const float* params, const float* input, const float* grad_output,
                       int rows, float* grad_params, float* grad_input);
 
-  /* Discrete-chain kernels (twins of cpu/sedd_ops.h and cpu/sedd_multinomial.h). Score and
+  /* Discrete-chain kernels (twins of cpu/sedd.h and cpu/multinomial.h). Score and
    * logit matrices have row stride ld; losses return per-row sums and the weighted total. */
   int (*cat_corrupt)(const int32_t* x0, int rows, const TdCatLayout* layout, const double* move, uint64_t seed,
                      uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt);

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "cuda_api.h"
-#include "kernels_gemm.cuh"
+#include "gemm.cuh"
 
 namespace tdc {
 

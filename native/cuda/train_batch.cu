@@ -2,7 +2,7 @@
 
 #include "../core/minibatch.h"
 #include "../core/philox.h"
-#include "kernels_rng.cuh"
+#include "normals.cuh"
 #include "kernels_train.cuh"
 #include "train_batch.cuh"
 
