@@ -126,7 +126,7 @@ export interface MixedEvalOptions {
   observed?: Uint8Array;
 }
 
-/** Evaluation ops (native/addon/eval_ops.cpp): the GBDT learner and exact nearest neighbours. */
+/** Evaluation ops (native/addon/ops_eval.cpp): the GBDT learner and exact nearest neighbours. */
 export interface EvalOps {
   gbdtFit(o: Record<string, unknown>): GbdtModel;
   gbdtPredict(o: { model: GbdtModel; x: Float64Array; rows: number; threads?: number }): Float64Array;

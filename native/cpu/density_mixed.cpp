@@ -7,9 +7,9 @@
 
 #include "chunks.h"
 #include "normals.h"
-#include "sedd_multinomial.h"
-#include "sedd_ops.h"
-#include "sedd_trainer.h"
+#include "multinomial.h"
+#include "sedd.h"
+#include "mixed_trainer.h"
 
 namespace td {
 namespace cpu {

@@ -4,7 +4,7 @@
 // one time t, as training does, and one network evaluation gives both integrands: the Gaussian
 // term of density_path.cpp over the observed numeric cells, and the discrete chain's per-time
 // bound term (SEDD: sigma_bar'(t) * score entropy; multinomial: T * KL), the same kernels as
-// evaluate_mixed in sedd_trainer.cpp. Same draw indexing as density_path: rows [a, b) alone give
+// evaluate_mixed in mixed_trainer.cpp. Same draw indexing as density_path: rows [a, b) alone give
 // the bytes of a larger call, whatever the thread count.
 #pragma once
 #include <atomic>

@@ -23,7 +23,7 @@ enum DensityStream : uint32_t {
 };
 
 // Mixed models: the categorical corruption of the path integral's throws, at column blocks apart
-// from core/sedd_spec.h's kCatColumns* (0..3 << 28) on kStreamCategorical.
+// from core/categorical_spec.h's kCatColumns* (0..3 << 28) on kStreamCategorical.
 constexpr uint32_t kCatColumnsDensity = 4u << 28;
 
 // One noise level: eta = sigma / alpha; t is the (fractional) timestep given to the network.

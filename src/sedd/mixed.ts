@@ -162,7 +162,7 @@ export function lossFromEval(
 
 /**
  * The mixed reverse chain one step at a time through the native ops, for per-step hooks: the
- * same draws and arithmetic as the native loop (native/cpu/sedd_sampler.cpp), so the same bytes.
+ * same draws and arithmetic as the native loop (native/cpu/mixed_sampler.cpp), so the same bytes.
  */
 export async function sampleMixedStepwise(a: {
   addon: NativeAddon; native: NativeModel; n: number; numericDim: number; classes: readonly number[];
