@@ -67,8 +67,8 @@ Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
 // Mixed models: x [rows x numeric columns], categorical [rows x categorical columns] (class
 // indices, checked against the model's class counts), observed [rows x numeric columns] (0/1,
 // optional). Adds `discrete` (the discrete chain's part of logp) and its standard error `discreteSe`.
-Napi::Value MixedLogp(Napi::Env env, const Napi::Object& o, ModelWrap& wrap, const cpu::EpsModel& eps,
-                      const cpu::DensityOptions& opt, double rows, ThreadPool* pool, const std::atomic<bool>& abort) {
+Napi::Value MixedLogp(Napi::Env env, const Napi::Object& o, ModelWrap& wrap, const float* context, int64_t context_rows,
+                      const cpu::DensityOptions& opt, double rows) {
   const cpu::DenoiserModel& m = wrap.model();
   const int d = m.numeric_dim(), C = static_cast<int>(m.cat.classes.size());
   std::vector<float> xs;
@@ -99,7 +99,8 @@ Napi::Value MixedLogp(Napi::Env env, const Napi::Object& o, ModelWrap& wrap, con
   std::vector<double> logp(data.n), se(data.n), discrete(data.n), discrete_se(data.n);
   bool ok;
   try {
-    ok = cpu::density_path_mixed(m, eps, data, opt, logp.data(), se.data(), discrete.data(), discrete_se.data(), pool, abort);
+    ok = wrap.backend().density_logp(m, context, context_rows, data, opt, false, logp.data(), se.data(), discrete.data(),
+                                     discrete_se.data(), wrap.abort_flag());
   } catch (const std::bad_alloc&) {
     ThrowRange(env, "rows", "not enough memory for this call");
   }
@@ -146,6 +147,9 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   const std::atomic<bool>* abort = &no_abort;
   std::vector<float> context_copy;
   ModelWrap* mixed = nullptr;  // a model with a discrete chain
+  ModelWrap* model = nullptr;  // a model: its backend computes
+  const float* model_context = nullptr;
+  int64_t model_context_rows = 0;
   if (Has(o, "model")) {
     if (Has(o, "mixture")) ThrowRange(env, "mixture", "pass either model or mixture, not both");
     Napi::Value mv = o.Get("model");
@@ -170,9 +174,9 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
     } else if (Has(o, "context")) {
       ThrowRange(env, "context", "this model was built with contextDim 0");
     }
-    eps = cpu::make_mlp_eps(wrap->model(), context, context_rows);
-    pool = wrap->pool();
-    abort = &wrap->abort_flag();
+    model = wrap;
+    model_context = context;
+    model_context_rows = context_rows;
   } else if (Has(o, "mixture")) {
     Napi::Value mv = o.Get("mixture");
     if (!mv.IsObject()) ThrowType(env, "mixture", "expected {dim, weights, means, covs}");
@@ -185,9 +189,9 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   } else {
     ThrowType(env, "model", "pass a NativeModel (model) or a Gaussian mixture (mixture)");
   }
-  if (mixed) return MixedLogp(env, o, *mixed, *eps, opt, rows, pool, *abort);
+  if (mixed) return MixedLogp(env, o, *mixed, model_context, model_context_rows, opt, rows);
   if (Has(o, "categorical") || Has(o, "observed")) ThrowRange(env, "categorical", "applies to models with categorical columns on a discrete chain");
-  const int d = eps->dim();
+  const int d = model ? model->model().numeric_dim() : eps->dim();
   if (method == "ode" && opt.probes == 0 && d > 256) {
     ThrowRange(env, "probes", "the exact divergence is limited to 256 columns (" + std::to_string(d) + " here); pass Hutchinson probes");
   }
@@ -197,8 +201,17 @@ Napi::Value DensityLogp(const Napi::CallbackInfo& info) {
   std::vector<double> logp(n), se(n);
   bool ok;
   try {
-    ok = method == "ode" ? cpu::density_ode(*eps, xs.data(), n, opt, logp.data(), se.data(), pool, *abort)
-                         : cpu::density_path(*eps, xs.data(), n, opt, logp.data(), se.data(), pool, *abort);
+    if (model) {
+      cpu::MixedRows data;
+      data.x = xs.data();
+      data.n = n;
+      ok = model->backend().density_logp(model->model(), model_context, model_context_rows, data, opt, method == "ode",
+                                         logp.data(), se.data(), nullptr, nullptr, model->abort_flag());
+    } else {
+      // The Gaussian-mixture oracle (tests, bench): no model and no device, the CPU reference.
+      ok = method == "ode" ? cpu::density_ode(*eps, xs.data(), n, opt, logp.data(), se.data(), pool, *abort)
+                           : cpu::density_path(*eps, xs.data(), n, opt, logp.data(), se.data(), pool, *abort);
+    }
   } catch (const std::bad_alloc&) {
     ThrowRange(env, "rows", "not enough memory for this call");
   }

@@ -9,9 +9,8 @@
 // Seams for later work belong here, not in the addon:
 // - inpainting substitution: sample() honours options.known where inpaints() is true;
 // - guidance terms: they enter through cpu::SampleOptions, which every sample() receives;
-// - density passes: a pass that needs the network (e.g. a path integral) becomes a method
-//   taking the model, the rows and an abort flag, like evaluate(); a backend without a twin
-//   runs it on its host backend, as CudaBackend::evaluate does.
+// - density passes: density_logp() takes the model, the rows and an abort flag, like
+//   evaluate(); a backend without a twin runs it on its host backend, as CudaBackend does.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -19,6 +18,7 @@
 #include <string>
 
 #include "../core/categorical_spec.h"
+#include "../cpu/density_mixed.h"
 #include "../cpu/diffusion_ops.h"
 #include "../cpu/model.h"
 #include "../cpu/optimizer.h"
@@ -61,6 +61,13 @@ enum class Precision { Fp32 = 0, Bf16 = 1, Fp16 = 2 };
   /* prior term per row. False when aborted. */ \
   VIRTUAL bool evaluate(const cpu::DenoiserModel& model, const float* params, const cpu::TrainData& data, const int32_t* k, \
                         int draws, uint64_t seed, double* mse, double* cat, double* prior, std::atomic<bool>& abort) SPEC; \
+  /* Log-density of rows (cpu/density_*.h) on the model's network: the path integral, or the */ \
+  /* probability-flow ODE (ode); mixed models (model.cat) take the joint path integral and also */ \
+  /* fill discrete / discrete_se. rows.categorical and rows.observed are null for numeric models. */ \
+  /* False when aborted. */ \
+  VIRTUAL bool density_logp(const cpu::DenoiserModel& model, const float* context, int64_t context_rows, \
+                            const cpu::MixedRows& rows, const cpu::DensityOptions& options, bool ode, double* logp, \
+                            double* se, double* discrete, double* discrete_se, std::atomic<bool>& abort) SPEC; \
   /* The unfolded network on the training weights, dropout off. */ \
   VIRTUAL void mlp_forward(const cpu::DenoiserModel& model, const float* input, int rows, float* out) SPEC; \
   VIRTUAL void mlp_backward(const cpu::DenoiserModel& model, const float* input, const float* grad_out, int rows, \

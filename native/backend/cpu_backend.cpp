@@ -7,6 +7,9 @@
 #include <system_error>
 
 #include "../core/philox.h"
+#include "../cpu/density_model.h"
+#include "../cpu/density_ode.h"
+#include "../cpu/density_path.h"
 #include "../cpu/gemm.h"
 #include "../cpu/mlp.h"
 #include "../cpu/nearest.h"
@@ -67,6 +70,17 @@ bool CpuBackend::evaluate(const cpu::DenoiserModel& model, const float* params, 
   const bool completed = cpu::evaluate_mixed(model, params, data, k, draws, seed, mse, cat, pool_, abort);
   cpu::categorical_prior(model, data, prior);
   return completed;
+}
+
+bool CpuBackend::density_logp(const cpu::DenoiserModel& model, const float* context, int64_t context_rows,
+                              const cpu::MixedRows& rows, const cpu::DensityOptions& options, bool ode, double* logp,
+                              double* se, double* discrete, double* discrete_se, std::atomic<bool>& abort) {
+  const std::unique_ptr<cpu::EpsModel> eps = cpu::make_mlp_eps(model, context, context_rows);
+  if (model.cat.active()) {
+    return cpu::density_path_mixed(model, *eps, rows, options, logp, se, discrete, discrete_se, pool_, abort);
+  }
+  return ode ? cpu::density_ode(*eps, rows.x, rows.n, options, logp, se, pool_, abort)
+             : cpu::density_path(*eps, rows.x, rows.n, options, logp, se, pool_, abort);
 }
 
 void CpuBackend::mlp_forward(const cpu::DenoiserModel& model, const float* input, int rows, float* out) {

@@ -37,6 +37,13 @@ void CudaBackend::predict_eps(const cpu::DenoiserModel& model, const float* para
   host_.predict_eps(model, params, x, rows, t, context, context_rows, eps_out);
 }
 
+// No CUDA twin yet: the model's host copy of the weights, on its CPU threads.
+bool CudaBackend::density_logp(const cpu::DenoiserModel& model, const float* context, int64_t context_rows,
+                               const cpu::MixedRows& rows, const cpu::DensityOptions& options, bool ode, double* logp,
+                               double* se, double* discrete, double* discrete_se, std::atomic<bool>& abort) {
+  return host_.density_logp(model, context, context_rows, rows, options, ode, logp, se, discrete, discrete_se, abort);
+}
+
 bool CudaBackend::evaluate(const cpu::DenoiserModel& model, const float* params, const cpu::TrainData& data,
                            const int32_t* k, int draws, uint64_t seed, double* mse, double* cat, double* prior,
                            std::atomic<bool>& abort) {
