@@ -26,7 +26,7 @@ import { extensionOf, outputFormat, INPUT_FORMATS, OUTPUT_FORMATS } from '../io/
 import { readTable } from '../io/read-table.js';
 import { openSink } from '../io/sinks.js';
 import { delimiterArg, integer, list, nonNegative, positive, real, seedArg, threadsArg, widths } from './args.js';
-import { checkWritable, readCsv } from './csv.js';
+import { checkWritable } from './csv.js';
 import { FitFlags, fitCommand } from './fit.js';
 import { DemoOptions, runDemo } from './demo.js';
 import { registerImpute } from './impute.js';
@@ -180,7 +180,7 @@ async function evalCommand(realPath: string, synthPath: string, flags: EvalFlags
     `Baselines (${synthetic.nRows} rows each, drawn from ${realPath} itself: optimistic for them):`,
     formatBaselineTable(comparison),
   ];
-  if (flags.model) lines.push('', ...(await memorisationLines(flags.model, flags.train!, readCsv(realPath), state.controller.signal)));
+  if (flags.model) lines.push('', ...(await memorisationLines(flags.model, flags.train!, real, state.controller.signal, { format: flags.format, delimiter: flags.delimiter })));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

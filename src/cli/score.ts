@@ -12,7 +12,9 @@ import { TabularSynthesizer } from '../synthesizer.js';
 import { outputFormat } from '../io/format.js';
 import { openSink } from '../io/sinks.js';
 import { writeColumns } from './sample-output.js';
-import { CsvTable, checkWritable, inFileTerms, readCsv } from './csv.js';
+import { readTable } from '../io/read-table.js';
+import { ColumnTable, ColumnValues, tableErrorInFileTerms } from '../io/table.js';
+import { checkWritable, inFileTerms, readCsv } from './csv.js';
 
 interface ScoreFlags {
   output?: string;
@@ -73,19 +75,37 @@ export function registerScoreCommand(program: Command, signal: () => AbortSignal
     .action((model: string, data: string, flags: ScoreFlags) => scoreCommand(model, data, flags, signal()));
 }
 
-/** tabdiff eval --model m.tdm --train train.csv: the memorisation gap's report lines (real.csv as the held-out rows). */
-export async function memorisationLines(modelPath: string, trainPath: string, real: CsvTable, signal: AbortSignal): Promise<string[]> {
-  const train = readCsv(trainPath);
+/** The first k rows of a table read by the CLI (a view of each column where it can be). */
+function headRows(t: ColumnTable, k: number): ColumnTable {
+  if (t.nRows <= k) return t;
+  const data: Record<string, ColumnValues> = Object.create(null);
+  for (const name of t.columns) {
+    const v = t.data[name]!;
+    data[name] = v instanceof Float64Array ? v.subarray(0, k) : v.slice(0, k);
+  }
+  return { ...t, data, nRows: k };
+}
+
+/**
+ * tabdiff eval --model m.tdm --train train.csv: the memorisation gap's report lines, with the
+ * real table eval already read as the held-out rows; the training file is read with its column
+ * kinds (and format options), so both sides are parsed alike.
+ */
+export async function memorisationLines(
+  modelPath: string, trainPath: string, real: ColumnTable, signal: AbortSignal, read: { format?: string; delimiter?: string } = {},
+): Promise<string[]> {
+  const train = await readTable(trainPath, {
+    ...read, categorical: real.columns.filter((c) => !real.numeric.includes(c)), numeric: real.numeric, ignoreAbsent: true,
+  });
   const synth = await TabularSynthesizer.load(modelPath);
   try {
     // At most 2000 rows per side (the first ones): the gap's SE is then about 0.03 nats on adult.
-    const cap = (t: CsvTable): CsvTable => ({ ...t, rows: t.rows.slice(0, 2000), lines: t.lines.slice(0, 2000) });
-    const [tr, re] = [cap(train), cap(real)];
+    const [tr, re] = [headRows(train, 2000), headRows(real, 2000)];
     let g;
     try {
-      g = await memorisationGap(synth, tr.rows, re.rows, { throws: 100, seed: 0, signal });
+      g = await memorisationGap(synth, tr.data, re.data, { throws: 100, seed: 0, signal });
     } catch (err) {
-      throw inFileTerms(err, tr.rows.length > 0 ? tr : re);
+      throw tableErrorInFileTerms(err, tr.nRows > 0 ? tr : re);
     }
     const left = g.leftOut.train + g.leftOut.heldOut > 0
       ? ` (${g.leftOut.train} + ${g.leftOut.heldOut} rows with a non-finite log-density left out)` : '';
