@@ -144,8 +144,7 @@ bool sample_mixed(const DenoiserModel& model, int64_t n, const SampleOptions& op
                   int32_t* out_cat, ThreadPool* pool, const std::atomic<bool>& abort, const SampleProgress& progress) {
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<MixedPlan> plan = plan_mixed(model, params, options);
-  const std::vector<Move> moves = inpaint_schedule(plan.size(), options.known.active() ? options.resample_jumps : 1,
-                                                   options.resample_length, options.resample_start);
+  const std::vector<Move> moves = sample_moves(plan.size(), options);
   const int chunk = std::max(1, options.chunk_rows);
   const int workers = pool ? pool->size() : 1;
   std::vector<MixedScratch> scratch(workers);

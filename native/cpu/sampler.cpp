@@ -52,6 +52,10 @@ double jump_abar_from(const SampleOptions& o, const Move& m) {
   return next < o.timesteps.size() ? o.alpha_bars[o.timesteps[next]] : 1.0;
 }
 
+std::vector<Move> sample_moves(size_t steps, const SampleOptions& o) {
+  return inpaint_schedule(steps, o.known.active() ? o.resample_jumps : 1, o.resample_length, o.resample_start);
+}
+
 namespace {
 
 bool run_chunk(const DenoiserModel& model, const float* params, const SampleOptions& o,
@@ -100,8 +104,7 @@ bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options,
             const std::atomic<bool>& abort, const SampleProgress& progress) {
   const float* params = options.use_ema ? model.sampling_params() : model.params.data();
   const std::vector<StepPlan> plan = plan_steps(model, params, options);
-  const std::vector<Move> moves = inpaint_schedule(plan.size(), options.known.active() ? options.resample_jumps : 1,
-                                                   options.resample_length, options.resample_start);
+  const std::vector<Move> moves = sample_moves(plan.size(), options);
   const int chunk = std::max(1, options.chunk_rows);
   const int workers = pool ? pool->size() : 1;
   std::vector<ChunkScratch> scratch(workers);

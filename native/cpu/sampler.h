@@ -48,6 +48,9 @@ using SampleProgress = std::function<void(int64_t rows_done)>;
 
 // A jump's starting point: abar at the time after the block's last step (1 at the clean end).
 double jump_abar_from(const SampleOptions& options, const Move& m);
+// The visits of a sampling call over `steps` reverse steps: RePaint's schedule when cells are
+// known (inpainting), the plain chain (one move per step) otherwise. Shared by both samplers.
+std::vector<Move> sample_moves(size_t steps, const SampleOptions& options);
 
 // Writes n rows of data_dim values to out. Returns false when aborted.
 bool sample(const DenoiserModel& model, int64_t n, const SampleOptions& options, float* out, ThreadPool* pool,
