@@ -27,6 +27,8 @@ export interface NativeAddon extends SeddOps, EvalOps {
   sgemm(options: {
     transA?: boolean; transB?: boolean; m: number; n: number; k: number; alpha?: number; beta?: number;
     a: Float32Array; b: Float32Array; c: Float32Array; threads?: number; reference?: boolean;
+    /** Split the work as a fit's GEMMs are (bounded tasks, k in phases): the same bytes, for tests. */
+    abortable?: boolean;
   }): void;
   timeEmbedding(t: number, dim: number): Float32Array;
   /** Log-density estimators (native/addon/ops_density.cpp) on a model or a Gaussian mixture oracle. */

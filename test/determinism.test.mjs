@@ -188,6 +188,31 @@ test('sgemm on a large product: bit-identical across threads (exercises the bloc
   assert.ok(worst < 1e-4, `max |blocked - reference| = ${worst}`);
 });
 
+test('sgemm split as in a fit (bounded tasks, long k in phases) gives the same bytes as the plain split', () => {
+  // A fit's GEMMs carry an abort flag and so run in smaller tasks, with k beyond 2048 in phases of
+  // whole k blocks (issue 12). Shapes: the weight gradient of a narrow layer (transA, small m, k =
+  // batch), k not a multiple of 256 (k blocks of 242), beta != 0 (only the first phase may scale C).
+  const cases = [
+    { transA: true, m: 8, n: 300, k: 5000, beta: 0 },
+    { transA: true, m: 45, n: 130, k: 4100, beta: 0.5 },
+    { m: 70, n: 40, k: 6000, beta: 1, transB: true },
+    { m: 13, n: 700, k: 2300, beta: 0 },
+  ];
+  let s = 7;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+  for (const c of cases) {
+    const a = Float32Array.from({ length: c.m * c.k }, r), b = Float32Array.from({ length: c.k * c.n }, r);
+    const c0 = Float32Array.from({ length: c.m * c.n }, r);
+    const run = (threads, abortable) => {
+      const out = Float32Array.from(c0);
+      ops.sgemm({ ...c, a, b, c: out, threads, abortable });
+      return out;
+    };
+    const plain = run(1, false);
+    for (const threads of [1, 2, 3]) assertSameBytes(run(threads, true), plain, `${JSON.stringify(c)} abortable, threads ${threads}`);
+  }
+});
+
 test.after(() => {
   for (const m of fitted.values()) m.dispose();
 });

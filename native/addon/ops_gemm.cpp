@@ -13,7 +13,7 @@ namespace {
 
 constexpr double kMaxDim = 1 << 20;  // columns
 
-// sgemm({transA, transB, m, n, k, alpha, a, b, beta, c, threads, reference}): c updated in place.
+// sgemm({transA, transB, m, n, k, alpha, a, b, beta, c, threads, reference, abortable}): c updated in place.
 Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
@@ -34,7 +34,8 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   const backend::Precision p = GetPrecision(o);
   backend::Backend& be = DeviceOption(o);
   const bool reference = GetBool(o, "reference", false);
-  be.sgemm(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n, p, threads, reference);
+  const bool abortable = GetBool(o, "abortable", false);
+  be.sgemm(ta, tb, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n, p, threads, reference, abortable);
   return env.Undefined();
 }
 

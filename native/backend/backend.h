@@ -86,9 +86,11 @@ enum class Precision { Fp32 = 0, Bf16 = 1, Fp16 = 2 };
   VIRTUAL void dpm_solver_step(float* x, const float* eps_hat, float* x0_prev, int rows, int cols, const cpu::DpmStep& c) SPEC; \
   VIRTUAL void adamw_step(float* params, const float* grads, float* m, float* v, size_t n, int64_t step, \
                           const cpu::AdamWConfig& config) SPEC; \
-  /* Row-major C = alpha op(A) op(B) + beta C; threads and reference apply to the CPU backend. */ \
+  /* Row-major C = alpha op(A) op(B) + beta C; threads, reference and abortable (split as a fit's GEMMs */ \
+  /* are, for tests) apply to the CPU backend. */ \
   VIRTUAL void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, \
-                     int ldb, float beta, float* c, int ldc, Precision precision, int threads, bool reference) SPEC; \
+                     int ldb, float beta, float* c, int ldc, Precision precision, int threads, bool reference, \
+                     bool abortable) SPEC; \
   /* ---- the discrete chains' ops with a CUDA twin (cpu/sedd.h, cpu/multinomial.h) ---- */ \
   VIRTUAL void cat_corrupt(const int32_t* x0, int rows, const CatLayout& L, const double* move, uint64_t seed, \
                            uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt) SPEC; \

@@ -1,6 +1,7 @@
 #include "cpu_backend.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -135,7 +136,8 @@ void CpuBackend::adamw_step(float* params, const float* grads, float* m, float* 
 }
 
 void CpuBackend::sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
-                       int ldb, float beta, float* c, int ldc, Precision precision, int threads, bool reference) {
+                       int ldb, float beta, float* c, int ldc, Precision precision, int threads, bool reference,
+                       bool abortable) {
   if (precision != Precision::Fp32) throw OptionError("precision", "the CPU backend computes in fp32 only");
   if (reference) {
     cpu::sgemm_reference(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -144,11 +146,15 @@ void CpuBackend::sgemm(bool trans_a, bool trans_b, int m, int n, int k, float al
   // A handle on the shared worker threads: no threads are created per distinct count.
   std::unique_ptr<ThreadPool> pool;
   try {
-    if (threads > 1) pool.reset(new ThreadPool(threads));
+    if (threads > 1 || abortable) pool.reset(new ThreadPool(threads));
   } catch (const std::system_error& e) {
     throw Error("threads: the OS refused to start " + std::to_string(threads - 1) + " worker threads (" + e.what() +
                 "); ask for fewer threads");
   }
+  // An abort flag that is never set: the GEMM is split as during a fit (bounded tasks, k in
+  // phases), which must give the same bytes as the plain split.
+  std::atomic<bool> never{false};
+  if (abortable) pool->set_abort(&never);
   cpu::sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, pool.get());
 }
 

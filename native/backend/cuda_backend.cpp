@@ -97,10 +97,10 @@ void CudaBackend::adamw_step(float* params, const float* grads, float* m, float*
   check(api_.adamw(params, grads, m, v, n, step, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay));
 }
 
-// The library's sgemm takes dense row-major operands (lda, ldb, ldc implied); threads and
-// reference are CPU options.
+// The library's sgemm takes dense row-major operands (lda, ldb, ldc implied); threads,
+// reference and abortable are CPU options.
 void CudaBackend::sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int, const float* b,
-                        int, float beta, float* c, int, Precision precision, int, bool) {
+                        int, float beta, float* c, int, Precision precision, int, bool, bool) {
   check(api_.sgemm(trans_a, trans_b, m, n, k, alpha, a, b, beta, c, static_cast<int>(precision)));
 }
 

@@ -8,7 +8,8 @@
 //  * Edge tiles are zero-padded (packed A rows / packed B columns) and run through the same
 //    micro-kernel into a temporary full tile, whose valid part is then copied, so an element's
 //    arithmetic never depends on where it sits in a tile, on m or n, or on the tiling.
-//  * Threads split only the output (row/column chunks); k is never split across threads.
+//  * Threads split only the output (row/column chunks); k is never split across threads. An
+//    abortable GEMM may run k in phases of whole kc blocks, one phase after the other.
 #include "simd.h"
 #include <algorithm>
 #include <cmath>
@@ -96,8 +97,9 @@ struct Problem {
 };
 
 // Computes rows [i_begin, i_end) x columns [j_begin, j_end) of C (i_begin multiple of MR,
-// j_begin multiple of NR). Columns are processed NC_MAX at a time.
-void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_end) {
+// j_begin multiple of NR), accumulating the k blocks in [p_begin, p_end) (multiples of kc_for(k),
+// or k) onto what earlier blocks left in C. Columns are processed NC_MAX at a time.
+void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_end, int p_begin, int p_end) {
   const KernelChoice& kc_choice = kernel_choice();
   const MicroKernel kernel = kc_choice.kernel;
   const int kc = kc_for(P.k);
@@ -108,7 +110,7 @@ void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_
 
   for (int j0 = j_begin; j0 < j_end; j0 += NC_MAX) {
     const int cols = std::min(NC_MAX, j_end - j0);
-    for (int p0 = 0; p0 < P.k; p0 += kc) {
+    for (int p0 = p_begin; p0 < p_end; p0 += kc) {
       const int kb = std::min(kc, P.k - p0);
       const float beta = p0 == 0 ? P.beta : 1.0f;
       // Few row panels to amortise packing over: read row-major B in place (edge panel packed).
@@ -172,6 +174,10 @@ void compute_block(const Problem& P, int i_begin, int i_end, int j_begin, int j_
 constexpr double kParallelMinFlops = 1.5e6;
 // Largest task of an abortable GEMM: a few ms of one core.
 constexpr double kAbortTaskFlops = 2e8;
+// Longest k extent of an abortable GEMM's task. Flops alone underrate a small-m GEMM with a
+// long k, which streams B from memory: the weight gradient of a narrow output layer at batch
+// 8192 (m 8, n 4096, k 8192) ran ~19 ms per task (issue 12). Longer k runs in phases.
+constexpr int kAbortTaskK = 2048;
 
 }  // namespace
 
@@ -206,8 +212,12 @@ void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const f
   const int min_tasks = abortable ? static_cast<int>(std::min<double>(static_cast<double>(m_panels) * n_panels,
                                                                         std::ceil(flops / kAbortTaskFlops)))
                                   : 1;
-  if (threads <= 1 && min_tasks <= 1) {
-    compute_block(P, 0, m, 0, n);
+  // k phases for abortability: whole kc blocks, run one phase after the other, so every element
+  // still sees its k blocks in order with the same beta, i.e. the same bits as one pass.
+  const int kc = kc_for(k);
+  const int phase_k = abortable ? std::max(1, kAbortTaskK / kc) * kc : k;
+  if (threads <= 1 && min_tasks <= 1 && phase_k >= k) {
+    compute_block(P, 0, m, 0, n, 0, k);
     return;
   }
   // Output chunks: split rows first (B packing is per chunk, A is read in place), columns when
@@ -222,15 +232,20 @@ void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const f
   if (m_chunks * n_chunks < min_tasks) n_chunks = std::min(n_panels, (min_tasks + m_chunks - 1) / m_chunks);
   if (m_chunks * n_chunks < min_tasks) m_chunks = std::min(m_panels, (min_tasks + n_chunks - 1) / n_chunks);
   const int tasks = m_chunks * n_chunks;
+  int p_begin = 0, p_end = k;
   auto run = [&](int task, int) {
     const int mi = task / n_chunks, ni = task % n_chunks;
     const int i0 = static_cast<int>(static_cast<long>(m_panels) * mi / m_chunks) * MR;
     const int i1 = std::min(m, static_cast<int>(static_cast<long>(m_panels) * (mi + 1) / m_chunks) * MR);
     const int j0 = static_cast<int>(static_cast<long>(n_panels) * ni / n_chunks) * NR;
     const int j1 = std::min(n, static_cast<int>(static_cast<long>(n_panels) * (ni + 1) / n_chunks) * NR);
-    if (i0 < i1 && j0 < j1) compute_block(P, i0, i1, j0, j1);
+    if (i0 < i1 && j0 < j1) compute_block(P, i0, i1, j0, j1, p_begin, p_end);
   };
-  pool->parallel_for(tasks, run);
+  for (p_begin = 0; p_begin < k; p_begin = p_end) {
+    if (abortable && pool->abort_flag()->load(std::memory_order_relaxed)) return;  // C is discarded
+    p_end = std::min(k, p_begin + phase_k);
+    pool->parallel_for(tasks, run);
+  }
 }
 
 const char* gemm_kernel_name() { return kernel_choice().name; }
