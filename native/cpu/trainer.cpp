@@ -7,6 +7,7 @@
 #include "../core/philox.h"
 #include "diffusion_ops.h"
 #include "mlp.h"
+#include "release_later.h"
 
 namespace td {
 namespace cpu {
@@ -63,6 +64,9 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
     }
     finisher.finish(grads.data(), loss, local);
   }
+  // The activations of a wide layer at a big batch are hundreds of MB, whose free would delay
+  // the fit's settling (an abort's rejection above all) by tens of ms.
+  release_later(std::move(ws));
   return result;
 }
 
