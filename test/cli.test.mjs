@@ -158,6 +158,44 @@ describe('fit / sample / eval round trip', () => {
   });
 });
 
+test('columns named __proto__, constructor and toString (and such category labels) go through fit and sample intact', () => {
+  // Column and category names are user data: used as plain-object keys they would set a
+  // prototype (the column vanishes) or find Object.prototype's members instead of a column.
+  const header = ['__proto__', 'constructor', 'toString', 'y'];
+  const labels = ['__proto__', 'constructor', 'hasOwnProperty'];
+  let s = 99;
+  const u = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const lines = [header.join(',')];
+  for (let i = 0; i < 160; i++) {
+    const p = (u() + u() + u() - 1.5) * 2;
+    lines.push(`${p.toFixed(4)},${labels[i % 3]},${i % 4},${(1.5 * p + u() - 0.5).toFixed(4)}`);
+  }
+  writeFileSync(join(dir, 'proto.csv'), `${lines.join('\n')}\n`);
+  const fit = tabdiff(['fit', 'proto.csv', '-o', 'proto.tdm', '--steps', '150', '--hidden', '32,32', '--timesteps', '20', '--seed', '1', '--categorical', 'toString']);
+  assert.equal(fit.code, 0, fit.stderr);
+  assert.match(fit.stderr, /fitted 160 rows x 4 columns/);
+  assert.match(fit.stderr, /columns __proto__:\S+ constructor:categorical toString:categorical y:/);
+  const r = tabdiff(['sample', 'proto.tdm', '-n', '300', '-o', 'proto-out.csv', '--seed', '3']);
+  assert.equal(r.code, 0, r.stderr);
+  // Rows as arrays: csv-parse's `columns: true` would itself assign row.__proto__.
+  const [head, ...rows] = parse(readFileSync(join(dir, 'proto-out.csv'), 'utf8'));
+  assert.deepEqual(head, header);
+  assert.equal(rows.length, 300);
+  const p = rows.map((row) => Number(row[0]));
+  for (const row of rows) {
+    assert.equal(row.length, 4);
+    assert.ok(row[0] !== '' && Number.isFinite(Number(row[0])), `__proto__ ${row[0]}`);
+    assert.ok(labels.includes(row[1]), `constructor ${row[1]}`);
+    assert.ok(['0', '1', '2', '3'].includes(row[2]), `toString ${row[2]}`);
+    assert.ok(Number.isFinite(Number(row[3])), `y ${row[3]}`);
+  }
+  // Sampled, not a constant or a lost column filled in: values spread over the training range.
+  const mean = p.reduce((a, b) => a + b, 0) / p.length;
+  assert.ok(Math.abs(mean) < 1, `__proto__ mean ${mean}`);
+  assert.ok(Math.min(...p) < -0.5 && Math.max(...p) > 0.5, `__proto__ range ${Math.min(...p)}..${Math.max(...p)}`);
+  for (const label of labels) assert.ok(rows.some((row) => row[1] === label), `label ${label} never sampled`);
+});
+
 describe('bad input: one line on stderr, exit code 1, no stack trace', () => {
   const cases = [
     ['ragged rows', 'ragged.csv', 'a,b,c\n1,2,3\n4,5\n', /ragged\.csv: .*line 3/i],
