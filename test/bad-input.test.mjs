@@ -108,10 +108,18 @@ const CASES = [
   ['hidden missing', () => new ops.NativeModel({ dataDim: 2 }), TypeError, /^hidden: is required/],
   ['hiddenDims empty (TabularDiffusion)', () => new TabularDiffusion({ hiddenDims: [] }), RangeError, /^hiddenDims: expected a non-empty array/],
   ['hiddenDims with a 0 (TabularDiffusion)', () => new TabularDiffusion({ hiddenDims: [4, 0] }), RangeError, /^hiddenDims\[1\]: expected an integer in \[1, 65536\], got 0/],
-  ['unknown activation', () => model({ activation: 'tanh' }), RangeError, /^activation: expected 'silu' or 'relu'/],
+  // Option policy (names, hyperparameter ranges) is checked in TypeScript on the public path;
+  // the addon keeps only what memory safety needs (docs/architecture.md, "What the addon checks").
+  ['unknown activation (TabularDiffusion)', () => new TabularDiffusion({ activation: 'tanh' }), RangeError, /^activation: expected 'silu' or 'relu'/],
+  ['dropout 1 (TabularDiffusion)', () => new TabularDiffusion({ dropout: 1 }), RangeError, /^dropout: expected a number in \[0, 0.99\], got 1/],
+  ['lr above 10 (TabularDiffusion)', () => new TabularDiffusion({ lr: 11 }), RangeError, /^lr: expected a number in \[0, 10\], got 11/],
+  ['negative weightDecay (TabularDiffusion)', () => new TabularDiffusion({ weightDecay: -1 }), RangeError, /^weightDecay: expected a number in \[0, 1000\], got -1/],
+  ['negative maxGradNorm (TabularDiffusion)', () => new TabularDiffusion({ maxGradNorm: -1 }), RangeError, /^maxGradNorm: expected a number in \[0, 1e\+30\], got -1/],
+  ['emaDecay 1 (TabularDiffusion)', () => new TabularDiffusion({ emaDecay: 1 }), RangeError, /^emaDecay: expected a number in \[0, 0.999999\], got 1/],
+  ['negative categoricalWeight (TabularDiffusion)', () => new TabularDiffusion({ categoricalWeight: -1 }), RangeError, /^categoricalWeight: expected a number in \[0, 1000000\], got -1/],
+  ['fp16 on the CPU backend (TabularDiffusion)', () => new TabularDiffusion({ device: 'cpu', precision: 'fp16' }), RangeError, /^precision: 'fp16' needs the CUDA backend/],
   // Names, contexts and options objects.
-  ['bad sampler name (native)', () => model().sample(sampleOpts({ sampler: 'euler' })), RangeError, /^sampler: expected 'ddpm', 'ddim' or 'dpm-solver\+\+'/],
-  ['bad variance name', () => ops.ddpmStep(stepOpts({ variance: 'fixed' })), RangeError, /^variance: expected 'beta' or 'posterior'/],
+  ['bad variance name (TabularDiffusion)', () => new TabularDiffusion({ variance: 'fixed' }), RangeError, /^variance: expected 'beta' or 'posterior'/],
   ['bad kind', () => ops.draws({ rows: 1, cols: 1, kind: 'gaussian' }), RangeError, /^kind: expected 'normal' or 'uniform'/],
   ['bad weight slot', () => model().getWeights('grads'), RangeError, /^which: expected 'params', 'ema', 'adamM' or 'adamV'/],
   ['context on a model without context (fit)', () => model().fit(fitOpts({ context: f32(10) })), RangeError, /^context: this model was built with contextDim 0/],
@@ -215,7 +223,8 @@ test('estimator-level bad input: sampler name, steps, n, context and X are valid
   const td = new TabularDiffusion({ hiddenDims: [8], nTimesteps: 10, maxSteps: 2 });
   await assert.rejects(td.fit([[1, NaN]]), (e) => e instanceof RangeError && /^X: non-finite value/.test(e.message));
   await td.fit([[1, 2], [3, 4]]);
-  await assert.rejects(td.sample(5, { sampler: 'euler' }), (e) => Object.getPrototypeOf(e) === RangeError.prototype && /^sampler: /.test(e.message));
+  await assert.rejects(td.sample(5, { sampler: 'euler' }), (e) => Object.getPrototypeOf(e) === RangeError.prototype && /^sampler: expected 'ddpm', 'ddim' or 'dpm-solver\+\+'/.test(e.message));
+  await assert.rejects(td.sample(5, { sampler: 'ddim', steps: 5, eta: -1 }), (e) => Object.getPrototypeOf(e) === RangeError.prototype && /^eta: expected a number in \[0, 1000000\], got -1/.test(e.message));
   await assert.rejects(td.sample(5, { steps: 3 }), (e) => Object.getPrototypeOf(e) === RangeError.prototype && /^steps: DDPM runs all 10 steps/.test(e.message));
   await assert.rejects(td.sample(5, { sampler: 'ddim', steps: 11 }), (e) => Object.getPrototypeOf(e) === RangeError.prototype && /^steps: /.test(e.message));
   await assert.rejects(td.sample(-1), (e) => Object.getPrototypeOf(e) === RangeError.prototype && /^n: /.test(e.message));

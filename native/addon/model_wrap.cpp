@@ -122,10 +122,10 @@ void ModelWrap::Init(const Napi::CallbackInfo& info) {
   cfg.hidden = GetHidden(o);
   cfg.out_dim = static_cast<int>(GetNumber(o, "outDim", {1, kMaxWidth, true}, cfg.data_dim));
   if (cat.active() && cfg.out_dim != cfg.data_dim) ThrowRange(env, "outDim", "a mixed-type model's output mirrors its data width");
-  const std::string act = GetString(o, "activation", "silu");
-  if (act != "silu" && act != "relu") ThrowRange(env, "activation", "expected 'silu' or 'relu'");
-  cfg.activation = act == "relu" ? Activation::ReLU : Activation::SiLU;
-  cfg.dropout = static_cast<float>(GetNumber(o, "dropout", {0, 0.99, false}, 0));
+  // Option policy (activation names, dropout in [0, 0.99]) is TypeScript's (validateOptions);
+  // here any other name is SiLU and any dropout is only arithmetic (no index or size).
+  cfg.activation = GetString(o, "activation", "silu") == "relu" ? Activation::ReLU : Activation::SiLU;
+  cfg.dropout = static_cast<float>(GetNumber(o, "dropout", kAnyFloat, 0));
   const uint64_t seed = GetSeed(o, "seed", 0);
   threads_ = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
   const backend::Device device = GetDevice(o);
@@ -226,18 +226,21 @@ Napi::Value ModelWrap::Fit(const Napi::CallbackInfo& info) {
   CheckWorkspace(env, *model_, "batchSize", t.batch_size);
   t.steps = static_cast<int64_t>(GetNumber(o, "steps", {0, 4294967295.0, true}, NAN));
   if (static_cast<double>(model_->step) + t.steps > 4294967295.0) ThrowRange(env, "steps", "the model would pass 2^32 optimiser steps");
-  t.adam.lr = static_cast<float>(GetNumber(o, "lr", {0, 10, false}, 1e-3));
+  // lr, weightDecay, maxGradNorm, emaDecay and categoricalWeight: ranges are TypeScript's
+  // (validateOptions); they only scale arithmetic here. beta1, beta2 and eps are not public
+  // options, so their ranges stay.
+  t.adam.lr = static_cast<float>(GetNumber(o, "lr", kAnyFloat, 1e-3));
   t.adam.beta1 = static_cast<float>(GetNumber(o, "beta1", {0, 0.999999, false}, 0.9));
   t.adam.beta2 = static_cast<float>(GetNumber(o, "beta2", {0, 0.999999, false}, 0.999));
   t.adam.eps = static_cast<float>(GetNumber(o, "eps", {1e-30, 1, false}, 1e-8));
-  t.adam.weight_decay = static_cast<float>(GetNumber(o, "weightDecay", {0, 1e3, false}, 0));
+  t.adam.weight_decay = static_cast<float>(GetNumber(o, "weightDecay", kAnyFloat, 0));
   t.lr_decay_total = static_cast<int64_t>(GetNumber(o, "lrDecaySteps", {0, 4294967295.0, true}, 0));
   t.lr_decay_offset = static_cast<int64_t>(GetNumber(o, "lrDecayOffset", {0, 4294967295.0, true}, 0));
-  t.max_grad_norm = GetNumber(o, "maxGradNorm", {0, 1e30, false}, 0);
-  t.ema_decay = static_cast<float>(GetNumber(o, "emaDecay", {0, 0.999999, false}, 0));
+  t.max_grad_norm = GetNumber(o, "maxGradNorm", kAnyFloat, 0);
+  t.ema_decay = static_cast<float>(GetNumber(o, "emaDecay", kAnyFloat, 0));
   t.seed = GetSeed(o, "seed", 0);
   t.progress_interval = static_cast<int>(GetNumber(o, "progressInterval", {0, 1e9, true}, 0));
-  t.categorical_weight = static_cast<float>(GetNumber(o, "categoricalWeight", {0, 1e6, false}, 1.0));
+  t.categorical_weight = static_cast<float>(GetNumber(o, "categoricalWeight", kAnyFloat, 1.0));
   if (!model_->cat.active() && Has(o, "categoricalWeight")) ThrowRange(env, "categoricalWeight", "this model has no categorical columns");
   Napi::Value on_progress = info.Length() > 1 ? info[1] : env.Undefined();
   if (!on_progress.IsUndefined() && !on_progress.IsNull() && !on_progress.IsFunction()) {
@@ -280,11 +283,12 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   in->n = static_cast<int64_t>(n);
   s.row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - n, true}, 0));
   s.seed = GetSeed(o, "seed", 0);
+  // Names and eta are checked in TypeScript (TabularDiffusion.sample); any other sampler name
+  // runs DDPM (and then needs every timestep), any other variance is beta, any eta is arithmetic.
   const std::string sampler = GetString(o, "sampler", "ddpm");
-  if (sampler == "ddpm") s.kind = cpu::SamplerKind::DDPM;
-  else if (sampler == "ddim") s.kind = cpu::SamplerKind::DDIM;
+  if (sampler == "ddim") s.kind = cpu::SamplerKind::DDIM;
   else if (sampler == "dpm-solver++") s.kind = cpu::SamplerKind::DPMSolver;
-  else ThrowRange(env, "sampler", "expected 'ddpm', 'ddim' or 'dpm-solver++'");
+  else s.kind = cpu::SamplerKind::DDPM;
   const View<double> ab = GetAlphaBars(o);
   auto betas = GetFloat64(env, o.Get("betas"), "betas", ab.length, true);
   for (size_t i = 0; i < betas.length; ++i) {
@@ -294,12 +298,10 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   in->betas.assign(betas.data, betas.data + betas.length);
   s.T = static_cast<int>(ab.length);
   s.timesteps = GetTimesteps(env, o.Get("timesteps"), ab.length, s.kind);
-  s.eta = GetNumber(o, "eta", {0, 1e6, false}, 0);
+  s.eta = GetNumber(o, "eta", kAnyFloat, 0);
   GetSampleInpaint(o, *model_, n, *in);
   if (s.known.active() && !backend_->inpaints()) ThrowRange(env, "known", "inpainting runs on the CPU backend (no CUDA twin yet); load the model with device: 'cpu'");
-  const std::string variance = GetString(o, "variance", "beta");
-  if (variance != "beta" && variance != "posterior") ThrowRange(env, "variance", "expected 'beta' or 'posterior'");
-  s.variance = variance == "beta" ? cpu::Variance::Beta : cpu::Variance::Posterior;
+  s.variance = GetString(o, "variance", "beta") == "posterior" ? cpu::Variance::Posterior : cpu::Variance::Beta;
   s.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 20, true}, 1024));
   CheckAllocation(env, "n", n * (model_->numeric_dim() + static_cast<double>(model_->cat.classes.size())) * 4, "the samples");
   CheckWorkspace(env, *model_, "chunkRows", std::min<double>(s.chunk_rows, std::max(1.0, n)) * threads_);

@@ -106,11 +106,9 @@ Napi::Value DdpmStep(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < betas.length; ++i) {
     if (!(betas.data[i] > 0.0 && betas.data[i] < 1.0)) ThrowRange(env, "betas", "index " + std::to_string(i) + " is outside (0, 1)");
   }
-  const std::string variance = GetString(o, "variance", "beta");
-  if (variance != "beta" && variance != "posterior") ThrowRange(env, "variance", "expected 'beta' or 'posterior'");
-  return RunAffine(env, in, cpu::ddpm_coefficients(betas.data, in.alpha_bars.data, in.t,
-                                                   variance == "beta" ? cpu::Variance::Beta : cpu::Variance::Posterior),
-                   DeviceOption(o));
+  // The variance name is checked in TypeScript (validateOptions); any other name is beta here.
+  const cpu::Variance variance = GetString(o, "variance", "beta") == "posterior" ? cpu::Variance::Posterior : cpu::Variance::Beta;
+  return RunAffine(env, in, cpu::ddpm_coefficients(betas.data, in.alpha_bars.data, in.t, variance), DeviceOption(o));
 }
 
 // ddimStep({x, epsHat, rows, cols, t, prev, alphaBars, eta, seed, rowOffset}) -> Float32Array
@@ -119,7 +117,7 @@ Napi::Value DdimStep(const Napi::CallbackInfo& info) {
   Napi::Object o = OptionsArg(info, 0, "options");
   const StepInputs in = GetStepInputs(o);
   const int prev = static_cast<int>(GetNumber(o, "prev", {-1, static_cast<double>(in.t - 1), true}, NAN));
-  const double eta = GetNumber(o, "eta", {0, 1e6, false}, 0);
+  const double eta = GetNumber(o, "eta", kAnyFloat, 0);  // its range is TypeScript's (sample options)
   return RunAffine(env, in, cpu::ddim_coefficients(in.alpha_bars.data, in.t, prev, eta), DeviceOption(o));
 }
 

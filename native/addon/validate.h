@@ -26,6 +26,10 @@ struct NumberRule {
   bool integer;
 };
 
+// Any finite number a float32 holds: for values whose range is the caller's policy (checked in
+// TypeScript on the public path), where the addon only needs a defined double -> float cast.
+constexpr NumberRule kAnyFloat{-3.4028234663852886e38, 3.4028234663852886e38, false};
+
 // A finite number within [min, max] (and an integer when asked). `fallback` is used when
 // the key is absent or undefined; pass NaN for a required value.
 double GetNumber(const Napi::Object& o, const char* key, NumberRule rule, double fallback);

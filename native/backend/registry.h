@@ -13,7 +13,7 @@ namespace backend {
 
 enum class Device { Cpu, Cuda };
 
-// Throws what CreateBackend would (CUDA unusable, a precision the CPU lacks), before a model
+// Throws what CreateBackend would (CUDA unusable), before a model
 // allocates anything.
 void CheckAvailable(Device device, Precision precision);
 

@@ -10,6 +10,7 @@
 #include "common.cuh"
 #include "cuda_api.h"
 #include "gemm.cuh"
+#include "diffusion_ops.cuh"
 #include "normals.cuh"
 #include "sedd.cuh"
 #include "kernels_train.cuh"
@@ -64,93 +65,6 @@ int normals(uint64_t seed, uint32_t stream, uint64_t first_row, int rows, uint32
   launch_normals(seed, stream, first_row, rows, step, cols, d.get(), 0);
   TDC_CHECK_LAUNCH();
   TDC_CHECK(d.download(out, count));
-  return 0;
-}
-
-int forward_noise(const float* x0, int rows, int cols, const int32_t* t, const float* sqrt_abar,
-                  const float* sqrt_one_minus_abar, int T, uint64_t seed, uint32_t stream, uint64_t row_offset,
-                  uint32_t step, float* xt, float* eps) {
-  const size_t count = static_cast<size_t>(rows) * cols;
-  DeviceBuffer<float> dx0, dxt, deps, dsa, dsb;
-  DeviceBuffer<int32_t> dt;
-  TDC_CHECK(dx0.upload(x0, count));
-  TDC_CHECK(dt.upload(t, rows));
-  TDC_CHECK(dsa.upload(sqrt_abar, T));
-  TDC_CHECK(dsb.upload(sqrt_one_minus_abar, T));
-  TDC_CHECK(dxt.alloc(count));
-  TDC_CHECK(deps.alloc(count));
-  launch_forward_noise(dx0.get(), cols, rows, cols, dt.get(), dsa.get(), dsb.get(), seed, stream, row_offset, step,
-                       dxt.get(), cols, deps.get(), 0);
-  TDC_CHECK_LAUNCH();
-  TDC_CHECK(dxt.download(xt, count));
-  TDC_CHECK(deps.download(eps, count));
-  return 0;
-}
-
-int affine_step(float* x, const float* eps_hat, int rows, int cols, float x_coef, float eps_coef, float sigma,
-                uint64_t seed, uint64_t row_offset, uint32_t noise_step) {
-  const size_t count = static_cast<size_t>(rows) * cols;
-  DeviceBuffer<float> dx, de;
-  TDC_CHECK(dx.upload(x, count));
-  TDC_CHECK(de.upload(eps_hat, count));
-  launch_affine_step(dx.get(), de.get(), rows, cols, x_coef, eps_coef, sigma, seed, row_offset, noise_step, 0);
-  TDC_CHECK_LAUNCH();
-  TDC_CHECK(dx.download(x, count));
-  return 0;
-}
-
-int dpm_step(float* x, const float* eps_hat, float* x0_prev, int rows, int cols, const float* coefs6) {
-  const size_t count = static_cast<size_t>(rows) * cols;
-  DeviceBuffer<float> dx, de, dp;
-  TDC_CHECK(dx.upload(x, count));
-  TDC_CHECK(de.upload(eps_hat, count));
-  TDC_CHECK(dp.upload(x0_prev, count));
-  launch_dpm_step(dx.get(), de.get(), dp.get(), count, coefs6, 0);
-  TDC_CHECK_LAUNCH();
-  TDC_CHECK(dx.download(x, count));
-  TDC_CHECK(dp.download(x0_prev, count));
-  return 0;
-}
-
-int eps_mse(const float* eps_hat, const float* eps, size_t n, double* loss, float* grad) {
-  DeviceBuffer<float> dh, de, dg;
-  DeviceBuffer<double> partial;
-  TDC_CHECK(dh.upload(eps_hat, n));
-  TDC_CHECK(de.upload(eps, n));
-  TDC_CHECK(dg.alloc(n));
-  const size_t blocks = reduce_blocks(n);
-  TDC_CHECK(partial.alloc(blocks));
-  launch_eps_mse(dh.get(), de.get(), n, dg.get(), partial.get(), 0);
-  TDC_CHECK_LAUNCH();
-  std::vector<double> host(blocks);
-  TDC_CHECK(partial.download(host.data(), blocks));
-  double total = 0.0;
-  for (double p : host) total += p;
-  *loss = n > 0 ? total / static_cast<double>(n) : 0.0;
-  TDC_CHECK(dg.download(grad, n));
-  return 0;
-}
-
-int eps_mse_masked(const float* eps_hat, const float* eps, const uint8_t* observed, size_t n, double* loss, float* grad) {
-  DeviceBuffer<float> dh, de, dg;
-  DeviceBuffer<uint8_t> dm;
-  DeviceBuffer<double> partial;
-  TDC_CHECK(dh.upload(eps_hat, n));
-  TDC_CHECK(de.upload(eps, n));
-  TDC_CHECK(dm.upload(observed, n));
-  TDC_CHECK(dg.alloc(n));
-  size_t count = 0;
-  for (size_t i = 0; i < n; ++i) count += observed[i] != 0;
-  const size_t blocks = reduce_blocks(n);
-  TDC_CHECK(partial.alloc(blocks));
-  launch_eps_mse_masked(dh.get(), de.get(), dm.get(), n, count, dg.get(), partial.get(), 0);
-  TDC_CHECK_LAUNCH();
-  std::vector<double> host(blocks);
-  TDC_CHECK(partial.download(host.data(), blocks));
-  double total = 0.0;
-  for (double p : host) total += p;
-  *loss = count > 0 ? total / static_cast<double>(count) : 0.0;
-  TDC_CHECK(dg.download(grad, n));
   return 0;
 }
 

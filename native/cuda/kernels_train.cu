@@ -39,6 +39,9 @@ __global__ void bias_grad_kernel(const float* dz, int rows, int cols, float* db)
   db[j] = acc;
 }
 
+// eps-MSE: the CUDA twin of cpu::eps_mse / eps_mse_masked (entry points in diffusion_ops.cu).
+// It stays in this file, compiled with fused multiply-add allowed, because the training loop
+// launches it too and --fmad=false (diffusion_ops.cu) could change the loss's bits on the GPU.
 // One block of 256 threads per kReduceBlock elements; a fixed tree order inside the block.
 // Element e of the [rows x cols] eps is (e / cols, e % cols); eps_hat and grad have row strides.
 // With an observed mask (same layout as eps) gaps add nothing and get a zero gradient, and the

@@ -10,6 +10,7 @@
 #include "fused_mma_sampler.cuh"
 #include "fused_sampler.cuh"
 #include "gemm.cuh"
+#include "diffusion_ops.cuh"
 #include "normals.cuh"
 #include "kernels_train.cuh"
 #include "sampler.cuh"

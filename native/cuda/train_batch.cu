@@ -2,6 +2,7 @@
 
 #include "../core/minibatch.h"
 #include "../core/philox.h"
+#include "diffusion_ops.cuh"
 #include "normals.cuh"
 #include "kernels_train.cuh"
 #include "train_batch.cuh"

@@ -1,6 +1,8 @@
-// Forward noising x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps (native forwardNoise):
-// exact float32 arithmetic against the user draw stream, and the closed-form marginal
-// mean/variance of x_t for random x0 and t.
+// native/cpu/diffusion_ops.cpp (CUDA twin native/cuda/diffusion_ops.cu). Forward noising
+// x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps (addon op forwardNoise): exact float32 arithmetic
+// against the user draw stream, and the closed-form marginal mean/variance of x_t for random x0
+// and t. The other ops of the file are tested where their oracle lives: epsMse in
+// test/observed-mask.test.mjs, ddpmStep / ddimStep / dpmSolverStep in test/oracle.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
