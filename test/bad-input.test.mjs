@@ -119,6 +119,10 @@ const CASES = [
   ['negative categoricalWeight (TabularDiffusion)', () => new TabularDiffusion({ categoricalWeight: -1 }), RangeError, /^categoricalWeight: expected a number in \[0, 1000000\], got -1/],
   ['fp16 on the CPU backend (TabularDiffusion)', () => new TabularDiffusion({ device: 'cpu', precision: 'fp16' }), RangeError, /^precision: 'fp16' needs the CUDA backend/],
   // Names, contexts and options objects.
+  // Enum names are mapped in the addon (marshalling): a typo through nativeOps() is an error too.
+  ['unknown activation (native)', () => model({ activation: 'tanh' }), RangeError, /^activation: expected 'silu' or 'relu'/],
+  ['bad sampler name (native)', () => model().sample(sampleOpts({ sampler: 'euler' })), RangeError, /^sampler: expected 'ddpm', 'ddim' or 'dpm-solver\+\+'/],
+  ['bad variance name (native)', () => ops.ddpmStep(stepOpts({ variance: 'fixed' })), RangeError, /^variance: expected 'beta' or 'posterior'/],
   ['bad variance name (TabularDiffusion)', () => new TabularDiffusion({ variance: 'fixed' }), RangeError, /^variance: expected 'beta' or 'posterior'/],
   ['bad kind', () => ops.draws({ rows: 1, cols: 1, kind: 'gaussian' }), RangeError, /^kind: expected 'normal' or 'uniform'/],
   ['bad weight slot', () => model().getWeights('grads'), RangeError, /^which: expected 'params', 'ema', 'adamM' or 'adamV'/],

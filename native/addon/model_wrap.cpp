@@ -16,6 +16,7 @@
 #include "live_models.h"
 #include "categorical_args.h"
 #include "validate.h"
+#include "enum_args.h"
 
 namespace td {
 namespace addon {
@@ -122,9 +123,11 @@ void ModelWrap::Init(const Napi::CallbackInfo& info) {
   cfg.hidden = GetHidden(o);
   cfg.out_dim = static_cast<int>(GetNumber(o, "outDim", {1, kMaxWidth, true}, cfg.data_dim));
   if (cat.active() && cfg.out_dim != cfg.data_dim) ThrowRange(env, "outDim", "a mixed-type model's output mirrors its data width");
-  // Option policy (activation names, dropout in [0, 0.99]) is TypeScript's (validateOptions);
-  // here any other name is SiLU and any dropout is only arithmetic (no index or size).
-  cfg.activation = GetString(o, "activation", "silu") == "relu" ? Activation::ReLU : Activation::SiLU;
+  // Dropout's range is TypeScript's (validateOptions): here it is only arithmetic. A name maps
+  // to an enum, which is marshalling: a typo must not silently pick another activation.
+  const std::string act = GetString(o, "activation", "silu");
+  if (act != "silu" && act != "relu") ThrowRange(env, "activation", "expected 'silu' or 'relu'");
+  cfg.activation = act == "relu" ? Activation::ReLU : Activation::SiLU;
   cfg.dropout = static_cast<float>(GetNumber(o, "dropout", kAnyFloat, 0));
   const uint64_t seed = GetSeed(o, "seed", 0);
   threads_ = static_cast<int>(GetNumber(o, "threads", {1, 256, true}, ThreadPool::default_threads()));
@@ -283,12 +286,13 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   in->n = static_cast<int64_t>(n);
   s.row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - n, true}, 0));
   s.seed = GetSeed(o, "seed", 0);
-  // Names and eta are checked in TypeScript (TabularDiffusion.sample); any other sampler name
-  // runs DDPM (and then needs every timestep), any other variance is beta, any eta is arithmetic.
+  // eta's range is TypeScript's (TabularDiffusion.sample). Names map to enums (marshalling):
+  // a typo is an error, not another sampler.
   const std::string sampler = GetString(o, "sampler", "ddpm");
-  if (sampler == "ddim") s.kind = cpu::SamplerKind::DDIM;
+  if (sampler == "ddpm") s.kind = cpu::SamplerKind::DDPM;
+  else if (sampler == "ddim") s.kind = cpu::SamplerKind::DDIM;
   else if (sampler == "dpm-solver++") s.kind = cpu::SamplerKind::DPMSolver;
-  else s.kind = cpu::SamplerKind::DDPM;
+  else ThrowRange(env, "sampler", "expected 'ddpm', 'ddim' or 'dpm-solver++'");
   const View<double> ab = GetAlphaBars(o);
   auto betas = GetFloat64(env, o.Get("betas"), "betas", ab.length, true);
   for (size_t i = 0; i < betas.length; ++i) {
@@ -301,7 +305,7 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   s.eta = GetNumber(o, "eta", kAnyFloat, 0);
   GetSampleInpaint(o, *model_, n, *in);
   if (s.known.active() && !backend_->inpaints()) ThrowRange(env, "known", "inpainting runs on the CPU backend (no CUDA twin yet); load the model with device: 'cpu'");
-  s.variance = GetString(o, "variance", "beta") == "posterior" ? cpu::Variance::Posterior : cpu::Variance::Beta;
+  s.variance = GetVariance(o);
   s.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 20, true}, 1024));
   CheckAllocation(env, "n", n * (model_->numeric_dim() + static_cast<double>(model_->cat.classes.size())) * 4, "the samples");
   CheckWorkspace(env, *model_, "chunkRows", std::min<double>(s.chunk_rows, std::max(1.0, n)) * threads_);

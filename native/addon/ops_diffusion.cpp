@@ -10,6 +10,7 @@
 #include "boundary.h"
 #include "device.h"
 #include "validate.h"
+#include "enum_args.h"
 
 namespace td {
 namespace addon {
@@ -106,9 +107,7 @@ Napi::Value DdpmStep(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < betas.length; ++i) {
     if (!(betas.data[i] > 0.0 && betas.data[i] < 1.0)) ThrowRange(env, "betas", "index " + std::to_string(i) + " is outside (0, 1)");
   }
-  // The variance name is checked in TypeScript (validateOptions); any other name is beta here.
-  const cpu::Variance variance = GetString(o, "variance", "beta") == "posterior" ? cpu::Variance::Posterior : cpu::Variance::Beta;
-  return RunAffine(env, in, cpu::ddpm_coefficients(betas.data, in.alpha_bars.data, in.t, variance), DeviceOption(o));
+  return RunAffine(env, in, cpu::ddpm_coefficients(betas.data, in.alpha_bars.data, in.t, GetVariance(o)), DeviceOption(o));
 }
 
 // ddimStep({x, epsHat, rows, cols, t, prev, alphaBars, eta, seed, rowOffset}) -> Float32Array
