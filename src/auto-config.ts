@@ -22,7 +22,7 @@ export interface AutoSettings {
 const SMALL_TABLE = 1_000;
 const LARGE_TABLE = 30_000;
 const MIN_STEPS = 10_000;
-const MAX_STEPS = 30_000;
+const MAX_STEPS = 60_000;
 
 /** Settings for a table of this shape; `user` holds the options the user set (they win). */
 export function autoSettings(shape: TableShape, user: TabularDiffusionOptions): AutoSettings {
