@@ -28,8 +28,10 @@ const QUICK = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',').map(Number) : [1, 2, 3, 4];
 const ops = nativeOps();
 const results = { machine: machineInfo(), quick: QUICK, source: sourceInfo(ROOT) };
-console.log(`# bench/density.mjs${QUICK ? ' --quick' : ''}\n\n${machineLine(results.machine)}; ${results.source.line}. ` +
-  'The machine was shared with other jobs (2 cores, load average above 2): timings are low and noisy.\n');
+// Say so only when it was measured: a load above 2 on this 2-core machine means other jobs ran.
+const shared = results.machine.loadAverage[0] > 2
+  ? ' The machine was shared with other jobs (2 cores, load average above 2): timings are low and noisy.' : '';
+console.log(`# bench/density.mjs${QUICK ? ' --quick' : ''}\n\n${machineLine(results.machine)}; ${results.source.line}.${shared}\n`);
 
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1)); };
