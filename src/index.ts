@@ -22,6 +22,8 @@ export type { NativeAddon, NativeModel, NativeModelOptions, NativeFitOptions, Na
 export { backendInfo } from './backend-info.js';
 export { TabularSynthesizer } from './synthesizer.js';
 export { isArrowTable, columnsToArrow as toArrowTable } from './arrow.js';
+export { isDataFrameLike } from './table/dataframe.js';
+export type { DataFrameLike } from './table/dataframe.js';
 export type { ArrowTableLike } from './arrow.js';
 export type {
   TabularSynthesizerOptions, SynthesizerFitOptions, SynthesizerSampleOptions, SynthesizerCategoricalOptions, SynthesizerSettings,

@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { ArrowTableLike, arrowToColumns, columnsToArrow, isArrowTable } from './arrow.js';
+import { DataFrameLike, dataFrameToColumns, isDataFrameLike } from './table/dataframe.js';
 import { autoSettings } from './auto-config.js';
 import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
@@ -84,8 +85,11 @@ export class TabularSynthesizer {
    * Fits the transformer and the diffusion model. Options left unset get defaults scaled to the
    * table (see `settings`); columns that look like identifiers are left out with a warning.
    */
-  /** `rows`: records, a columnar object, or an apache-arrow Table (read by shape, see arrow.ts). */
-  async fit(rows: TableInput | ArrowTableLike, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
+  /**
+   * `rows`: records, a columnar object, an apache-arrow Table (arrow.ts) or a danfo.js DataFrame
+   * (table/dataframe.ts), the last two read by shape.
+   */
+  async fit(rows: TableInput | ArrowTableLike | DataFrameLike, options: SynthesizerFitOptions = {}): Promise<{ steps: number; loss: number }> {
     // A refused call must change nothing: check before the transformer is refitted.
     if (this.fitting || this.model.busy) {
       throw new Error('TabularSynthesizer: a fit or sample is already running on this model; await it (or abort it) first');
@@ -105,8 +109,8 @@ export class TabularSynthesizer {
     }
   }
 
-  private async fitUnguarded(rows: TableInput | ArrowTableLike, options: SynthesizerFitOptions, validation: number): Promise<{ steps: number; loss: number }> {
-    const m = this.transformer.fitTransformMixed(isArrowTable(rows) ? arrowToColumns(rows) : rows);
+  private async fitUnguarded(rows: TableInput | ArrowTableLike | DataFrameLike, options: SynthesizerFitOptions, validation: number): Promise<{ steps: number; loss: number }> {
+    const m = this.transformer.fitTransformMixed(isArrowTable(rows) ? arrowToColumns(rows) : isDataFrameLike(rows) ? dataFrameToColumns(rows, 'rows') : rows);
     const excluded = this.transformer.excluded;
     if (excluded.length > 0) {
       const message = `columns left out of the model: ${excluded.map((e) => `"${e.name}" (${e.reason})`).join('; ')}; ` +

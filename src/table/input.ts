@@ -1,5 +1,7 @@
 // Table input: records ({ column: value }[]) or columns ({ column: values[] }), read by column,
 // and the cell readers (numbers, category keys) every part of the library shares.
+import { arrowToColumns, isArrowTable } from '../arrow.js';
+import { dataFrameToColumns, isDataFrameLike } from './dataframe.js';
 import { GAP_TOKENS, isGap } from './gaps.js';
 
 /** Bad data: the message names the column and (where one applies) the row (0-based index). */
@@ -23,8 +25,13 @@ export interface TableView {
   column(name: string): ArrayLike<unknown>;
 }
 
-/** @internal Wraps records (`{col: v}[]`) or a columnar object (`{col: v[]}`) for column access. */
+/**
+ * @internal Wraps records (`{col: v}[]`), a columnar object (`{col: v[]}`), an apache-arrow Table
+ * or a danfo.js DataFrame (both read by shape) for column access.
+ */
 export function tableView(input: unknown, argName = 'rows'): TableView {
+  if (isArrowTable(input)) input = arrowToColumns(input);
+  else if (isDataFrameLike(input)) input = dataFrameToColumns(input, argName);
   if (Array.isArray(input)) {
     const rows = input as readonly unknown[];
     const first = rows[0];
@@ -52,7 +59,7 @@ export function tableView(input: unknown, argName = 'rows'): TableView {
     };
   }
   if (input === null || typeof input !== 'object' || ArrayBuffer.isView(input)) {
-    throw new TypeError(`${argName}: expected an array of records or a columnar object { column: values[] }`);
+    throw new TypeError(`${argName}: expected an array of records, a columnar object { column: values[] }, an apache-arrow Table or a danfo.js DataFrame`);
   }
   const table = input as Record<string, unknown>;
   const names = Object.keys(table);
