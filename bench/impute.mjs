@@ -13,6 +13,8 @@
 //     column mean/mode, kNN (k = 10) and a chained-equations imputer (ridge / softmax regression).
 //  3. Cost: seconds per row of sample(n, { given }) against sample(n).
 //
+// Fits use the library defaults (what a user gets); --quick caps them at T = 100 and 3000 steps.
+//
 // Usage: node bench/impute.mjs [--quick] [--seed=N] [--threads=N]
 // Writes bench/results/impute-latest.json (or impute-quick.json) and prints markdown.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,10 @@ import { parse } from 'csv-parse/sync';
 import { TabularSynthesizer } from '../dist/esm/index.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** Fit options besides seed and threads: the defaults, except in --quick (development only). */
+const fitOptions = (quick) => (quick ? { nTimesteps: 100, maxSteps: 3000 } : {});
+/** "T = 500, 36300 steps": what a fitted synthesizer chose. */
+const fitLabel = (synth) => `T = ${synth.diffusion.options.nTimesteps}, ${synth.diffusion.options.maxSteps} training steps`;
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
   return [k, v ?? true];
@@ -86,14 +92,14 @@ function dgpRows(n, seed) {
 
 async function knownTruth() {
   const train = dgpRows(QUICK ? 3000 : 6000, SEED);
-  const synth = new TabularSynthesizer({ nTimesteps: 100, maxSteps: QUICK ? 3000 : 8000, seed: SEED, ...(THREADS ? { threads: THREADS } : {}) });
+  const synth = new TabularSynthesizer({ ...fitOptions(QUICK), seed: SEED, ...(THREADS ? { threads: THREADS } : {}) });
   const fit = await timed(() => synth.fit(train));
   log(`known truth: fit ${fit.seconds.toFixed(1)} s`);
   const ys = train.map((r) => r.y);
   const sdY = sd(ys);
   const grid = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
   const draws = QUICK ? 400 : 1000;
-  const anySynth = new TabularSynthesizer({ nTimesteps: 100, maxSteps: QUICK ? 3000 : 8000, seed: SEED, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
+  const anySynth = new TabularSynthesizer({ ...fitOptions(QUICK), seed: SEED, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
   const fitAny = await timed(() => anySynth.fit(train));
   log(`known truth: fit (conditioning 'any') ${fitAny.seconds.toFixed(1)} s`);
   const variants = [
@@ -165,7 +171,7 @@ async function knownTruth() {
   cost["'any' model, given"] = (await timed(() => anySynth.sample(n, { seed: 1, given: { x: 0.3 } }))).seconds / n;
   synth.dispose();
   anySynth.dispose();
-  return { trainRows: train.length, sdY, grid: methods, summary, cost, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds };
+  return { trainRows: train.length, fit: fitLabel(synth), fitAny: fitLabel(anySynth), sdY, grid: methods, summary, cost, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds };
 }
 
 // ---- 2. imputation on real tables ----------------------------------------------------------
@@ -419,8 +425,7 @@ async function realTable(name) {
   const m = await timed(() => mice(t, st, train.slice(0, QUICK ? 2000 : 4000), masked));
   results['MICE-style (ridge / softmax)'] = { ...score(t, st, test, masked, m.value), seconds: m.seconds };
   log(`${name}: baselines done`);
-  const maxSteps = QUICK ? 3000 : 10000;
-  const synth = new TabularSynthesizer({ nTimesteps: 100, maxSteps, seed: SEED, categorical: t.categorical, ...(THREADS ? { threads: THREADS } : {}) });
+  const synth = new TabularSynthesizer({ ...fitOptions(QUICK), seed: SEED, categorical: t.categorical, ...(THREADS ? { threads: THREADS } : {}) });
   const fit = await timed(() => synth.fit(train, { onWarning: (w) => log(`${name}: ${w}`) }));
   log(`${name}: fit ${fit.seconds.toFixed(1)} s`);
   for (const [label, resample] of [['jumps 1', { jumps: 1 }], ['default (10 jumps, last quarter)', undefined], ['20 jumps, last quarter', { jumps: 20 }]]) {
@@ -430,7 +435,7 @@ async function realTable(name) {
     results[`ours, ${label}: one draw`] = score(t, st, test, masked, r.value[0]);
     log(`${name}: ours ${label} ${r.seconds.toFixed(1)} s`);
   }
-  const anySynth = new TabularSynthesizer({ nTimesteps: 100, maxSteps, seed: SEED, categorical: t.categorical, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
+  const anySynth = new TabularSynthesizer({ ...fitOptions(QUICK), seed: SEED, categorical: t.categorical, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
   const fitAny = await timed(() => anySynth.fit(train, { onWarning: () => {} }));
   log(`${name}: fit (conditioning 'any') ${fitAny.seconds.toFixed(1)} s`);
   {
@@ -451,7 +456,7 @@ async function realTable(name) {
   synth.dispose();
   anySynth.dispose();
   return {
-    trainRows: nTrain, testRows: nTest, droppedRowsWithGaps: t.dropped, maxSteps, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds, results, cost, given: Object.keys(given),
+    trainRows: nTrain, testRows: nTest, droppedRowsWithGaps: t.dropped, fit: fitLabel(synth), fitAny: fitLabel(anySynth), fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds, results, cost, given: Object.keys(given),
   };
 }
 
@@ -466,7 +471,7 @@ writeFileSync(join(HERE, 'results', QUICK ? 'impute-quick.json' : 'impute-latest
 
 const f3 = (x) => x.toFixed(3);
 const lines = [`# bench/impute.mjs (${QUICK ? 'quick' : 'full'}, seed ${SEED}, ${started})`, ''];
-lines.push(`## Known truth: y = sin(2x) + x/2 + (0.2 + 0.15|x|) e (${truth.trainRows} training rows, T = 100; sd(y) = ${f3(truth.sdY)})`, '');
+lines.push(`## Known truth: y = sin(2x) + x/2 + (0.2 + 0.15|x|) e (${truth.trainRows} training rows, defaults: ${truth.fit}, 'any' model ${truth.fitAny}; sd(y) = ${f3(truth.sdY)})`, '');
 lines.push('| method | max abs(mean - E[y|x]) / sd(y) (target <= 0.1) | same / sd(y|x) | worst sd ratio (target 0.9-1.1) | 90% interval coverage (target 0.85-0.95) |');
 lines.push('|---|---|---|---|---|');
 for (const [name, v] of Object.entries(truth.summary)) {
@@ -477,7 +482,7 @@ lines.push('', `Cost per row (ms): ${Object.entries(truth.cost).map(([k, v]) => 
   `20 jumps ${(truth.cost['given, 20 jumps'] / truth.cost.unconditional).toFixed(2)}x, ` +
   `'any' model ${(truth.cost["'any' model, given"] / truth.cost.unconditional).toFixed(2)}x (target <= 1.5x)`, '');
 for (const [name, r] of Object.entries(tables)) {
-  lines.push(`## ${name}: ${r.trainRows} training rows, ${r.testRows} held-out rows with 20% MCAR cells removed (rows with gaps dropped first: ${r.droppedRowsWithGaps}); ${r.maxSteps} training steps, T = 100`, '');
+  lines.push(`## ${name}: ${r.trainRows} training rows, ${r.testRows} held-out rows with 20% MCAR cells removed (rows with gaps dropped first: ${r.droppedRowsWithGaps}); defaults: ${r.fit}, 'any' model ${r.fitAny}`, '');
   lines.push('| imputer | numeric RMSE (sd units, lower is better) | categorical accuracy | seconds |');
   lines.push('|---|---|---|---|');
   for (const [k, v] of Object.entries(r.results)) lines.push(`| ${k} | ${f3(v.rmseSd)} | ${f3(v.accuracy)} | ${v.seconds !== undefined ? v.seconds.toFixed(1) : ''} |`);
