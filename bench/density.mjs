@@ -10,7 +10,7 @@
 // Usage: node bench/density.mjs [--quick] [--only 1,2,3]. Prints markdown (the committed run:
 // bench/results/density.md); writes bench/results/density.json. Timings depend on the
 // machine's load, printed at the start.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { parse } from 'csv-parse/sync';
@@ -181,10 +181,10 @@ if (only.includes(4)) {
   const nTrain = QUICK ? 5000 : 20000;
   const train = shuffled.slice(0, nTrain);
   const held = shuffled.slice(nTrain, nTrain + 2000);
-  // The defaults (SEDD categoricals, point masses, auto network and T), but fewer steps than
-  // the auto-configured count on this shared machine.
-  const steps = QUICK ? 2000 : 8000;
-  const s = new TabularSynthesizer({ maxSteps: steps, seed: 1, threads: 2 });
+  // The defaults (SEDD categoricals, point masses, auto network, T and steps); --quick caps the
+  // steps (development only).
+  const steps = QUICK ? 2000 : undefined;
+  const s = new TabularSynthesizer({ ...(QUICK ? { maxSteps: steps } : {}), seed: 1, threads: 2 });
   const { r: fitted, s: fitSeconds } = await time(() => s.fit(train, { onWarning: () => {} }));
   const cfg = s.diffusion.options;
   const { r: g, s: gapSeconds } = await time(() => lib.memorisationGap(s, train.slice(0, 2000), held, { throws: 100, seed: 2 }));
@@ -193,7 +193,7 @@ if (only.includes(4)) {
   const masked = held.slice(0, 2000).filter((row) => Object.values(row).some((v) => v === '' || v === '?')).length;
   console.log(`TabularSynthesizer with the defaults (categorical ${JSON.stringify(s.diffusion.categoricalOptions.method)}, ` +
     `${s.diffusion.dims.categoricalClasses.length} columns on the discrete chain, network ${JSON.stringify(cfg.hiddenDims)}, T = ${cfg.nTimesteps}) ` +
-    `except at most ${steps} steps (auto-config would take more): ${fitted.steps} taken, on ${nTrain} rows (${fitSeconds.toFixed(0)} s).`);
+    `${steps ? `except at most ${steps} steps: ` : ''}${fitted.steps} steps, on ${nTrain} rows (${fitSeconds.toFixed(0)} s).`);
   console.log(`Model coordinates with the discrete part (100 throws): training rows ${g.trainMean.toFixed(2)}, held-out rows ${g.heldOutMean.toFixed(2)} ` +
     `(${g.trainRows} + ${g.heldOutRows}; left out ${g.leftOut.train} + ${g.leftOut.heldOut}); gap ${g.gap.toFixed(3)} ± ${g.standardError.toFixed(3)} nats.`);
   console.log(g.userUnits
@@ -209,4 +209,10 @@ if (only.includes(4)) {
 }
 
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', `density${QUICK ? '-quick' : ''}.json`), `${JSON.stringify(results, null, 2)}\n`);
+// --only runs some sections: the others keep their results from the file's earlier runs, and
+// `sections` records which machine and commit each section's figures come from.
+const jsonPath = join(ROOT, 'bench', 'results', `density${QUICK ? '-quick' : ''}.json`);
+const earlier = only.length < 4 && existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : {};
+const sections = { ...(earlier.sections ?? {}) };
+for (const n of only) sections[n] = { machine: results.machine, source: results.source };
+writeFileSync(jsonPath, `${JSON.stringify({ ...earlier, ...results, sections }, null, 2)}\n`);
