@@ -145,16 +145,19 @@ if (only.includes(2)) {
   m.dispose();
 }
 
-// ---- 3. memorisation gap on adult ---------------------------------------------------------------
-if (only.includes(3)) {
-  console.log('## 3. Memorisation gap on adult\n');
-  const text = readFileSync(join(ROOT, 'bench', 'data', 'adult.csv'), 'utf8');
-  const all = parse(text, { columns: true, trim: true });
+/** Sections 3 and 4: adult in a seeded order, nTrain training rows and the next 2000 held out. */
+function adultSplit() {
+  const all = parse(readFileSync(join(ROOT, 'bench', 'data', 'adult.csv'), 'utf8'), { columns: true, trim: true });
   const { uniform } = rng(3);
   const shuffled = all.map((r) => [uniform(), r]).sort((a, b) => a[0] - b[0]).map(([, r]) => r);
   const nTrain = QUICK ? 5000 : 20000;
-  const train = shuffled.slice(0, nTrain);
-  const held = shuffled.slice(nTrain, nTrain + 2000);
+  return { nTrain, train: shuffled.slice(0, nTrain), held: shuffled.slice(nTrain, nTrain + 2000) };
+}
+
+// ---- 3. memorisation gap on adult ---------------------------------------------------------------
+if (only.includes(3)) {
+  console.log('## 3. Memorisation gap on adult\n');
+  const { nTrain, train, held } = adultSplit();
   const steps = QUICK ? 2000 : 8000;
   const s = new TabularSynthesizer({
     categorical: { method: 'onehot' }, pointMasses: false, maxSteps: steps, seed: 1, threads: 2, nTimesteps: 1000, betaEnd: 0.04,
@@ -174,13 +177,7 @@ if (only.includes(3)) {
 // ---- 4. memorisation gap on adult, default mixed model ------------------------------------------
 if (only.includes(4)) {
   console.log('## 4. Memorisation gap on adult, default (mixed) model\n');
-  const text = readFileSync(join(ROOT, 'bench', 'data', 'adult.csv'), 'utf8');
-  const all = parse(text, { columns: true, trim: true });
-  const { uniform } = rng(3);
-  const shuffled = all.map((r) => [uniform(), r]).sort((a, b) => a[0] - b[0]).map(([, r]) => r);
-  const nTrain = QUICK ? 5000 : 20000;
-  const train = shuffled.slice(0, nTrain);
-  const held = shuffled.slice(nTrain, nTrain + 2000);
+  const { nTrain, train, held } = adultSplit();
   // The defaults (SEDD categoricals, point masses, auto network, T and steps); --quick caps the
   // steps (development only).
   const steps = QUICK ? 2000 : undefined;

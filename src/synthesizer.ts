@@ -3,8 +3,8 @@
 import { randomInt } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-import { ArrowTableLike, arrowToColumns, columnsToArrow, isArrowTable } from './arrow.js';
-import { DataFrameLike, dataFrameToColumns, isDataFrameLike } from './table/dataframe.js';
+import { ArrowTableLike, columnsToArrow } from './arrow.js';
+import type { DataFrameLike } from './table/dataframe.js';
 import { autoSettings } from './auto-config.js';
 import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
@@ -110,7 +110,8 @@ export class TabularSynthesizer {
   }
 
   private async fitUnguarded(rows: TableInput | ArrowTableLike | DataFrameLike, options: SynthesizerFitOptions, validation: number): Promise<{ steps: number; loss: number }> {
-    const m = this.transformer.fitTransformMixed(isArrowTable(rows) ? arrowToColumns(rows) : isDataFrameLike(rows) ? dataFrameToColumns(rows, 'rows') : rows);
+    // Arrow Tables and danfo DataFrames are converted where every method reads a table (tableView).
+    const m = this.transformer.fitTransformMixed(rows as TableInput);
     const excluded = this.transformer.excluded;
     if (excluded.length > 0) {
       const message = `columns left out of the model: ${excluded.map((e) => `"${e.name}" (${e.reason})`).join('; ')}; ` +

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { TabularSynthesizer, isDataFrameLike } from '../dist/esm/index.mjs';
+import { TabularSynthesizer, distributionMetrics, isDataFrameLike } from '../dist/esm/index.mjs';
 
 class FakeDanfoFrame {
   #data;
@@ -49,6 +49,8 @@ test('fit(DataFrame) gives the model fit(records) gives; logDensity and impute r
   assert.equal(filled.length, 2);
   assert.ok(Number.isFinite(filled[0].x), 'the gap is drawn');
   assert.equal(filled[1].x, 2, 'an observed cell comes back unchanged');
+  const synthetic = await b.sample(150, { seed: 9 });
+  assert.deepEqual(distributionMetrics(frame, synthetic), distributionMetrics(records, synthetic), 'the metrics read a frame as its records');
   a.dispose();
   b.dispose();
 });

@@ -6,6 +6,7 @@
 //   output [eps numeric | per categorical column S_c log scores (SEDD) or K logits (multinomial)]
 // S_c = N_c (uniform graph, multinomial) or N_c + 1 (absorbing graph: MASK = N_c).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -35,6 +36,13 @@ struct CatLayout {
   int total = 0;                     // sum of S_c
   sedd::Graph graph = sedd::Graph::Absorbing;  // multinomial uses Uniform's S_c = N_c
 };
+
+// States of the layout's widest column: the length of a per-cell scratch row on the host.
+inline int widest_states(const CatLayout& L) {
+  int widest = 1;
+  for (int c = 0; c < L.cols; ++c) widest = std::max(widest, sedd::graph_states(L.graph, L.classes[c]));
+  return widest;
+}
 
 struct CategoricalSpec {
   CatMethod method = CatMethod::None;

@@ -47,9 +47,7 @@ void multinomial_prior(const int32_t* x0, int rows, const CatLayout& L, double a
 
 void multinomial_step_probs(const float* logits, int ld, const int32_t* x, int rows, const CatLayout& L,
                             const multinomial::StepCoef& c, float* probs) {
-  int widest = 1;
-  for (int k = 0; k < L.cols; ++k) widest = std::max(widest, L.classes[k]);
-  std::vector<double> p(widest);
+  std::vector<double> p(widest_states(L));  // L.graph is Uniform here: S_c = N_c
   for (int i = 0; i < rows; ++i) {
     for (int k = 0; k < L.cols; ++k) {
       const int K = L.classes[k];
@@ -65,9 +63,7 @@ void multinomial_step_probs(const float* logits, int ld, const int32_t* x, int r
 
 void multinomial_step(const float* logits, int ld, int32_t* x, int rows, const CatLayout& L,
                       const multinomial::StepCoef& c, uint64_t seed, uint64_t row_offset, uint32_t step) {
-  int widest = 1;
-  for (int k = 0; k < L.cols; ++k) widest = std::max(widest, L.classes[k]);
-  std::vector<double> p(widest);
+  std::vector<double> p(widest_states(L));  // L.graph is Uniform here: S_c = N_c
   for (int i = 0; i < rows; ++i) {
     for (int k = 0; k < L.cols; ++k) {
       const int K = L.classes[k];

@@ -21,12 +21,6 @@ inline int32_t draw_class(uint32_t bits, int n) {
   return static_cast<int32_t>((static_cast<uint64_t>(bits) * static_cast<uint64_t>(n)) >> 32);
 }
 
-int widest_states(const CatLayout& L) {
-  int widest = 1;
-  for (int c = 0; c < L.cols; ++c) widest = std::max(widest, sedd::graph_states(L.graph, L.classes[c]));
-  return widest;
-}
-
 }  // namespace
 
 void cat_corrupt(const int32_t* x0, int rows, const CatLayout& L, const double* move, uint64_t seed,

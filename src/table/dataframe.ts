@@ -14,14 +14,16 @@ export interface DataFrameLike {
 /** True for a danfo.js DataFrame, recognised by shape. */
 export function isDataFrameLike(value: unknown): value is DataFrameLike {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
+  // `values` is only looked up, not read: danfo builds a copy of the whole frame on every read.
   const f = value as Partial<DataFrameLike>;
-  return Array.isArray(f.columns) && Array.isArray(f.shape) && f.shape.length === 2 && Array.isArray(f.values);
+  return Array.isArray(f.columns) && Array.isArray(f.shape) && f.shape.length === 2 && 'values' in f;
 }
 
 /** A frame as the columnar input the library reads; `argName` names the argument in errors. */
 export function dataFrameToColumns(frame: DataFrameLike, argName: string): ColumnarTable {
   const names = frame.columns;
-  const rows = frame.values;
+  const rows = frame.values;  // read once (a copy in danfo)
+  if (!Array.isArray(rows)) throw new TypeError(`${argName}: DataFrame values is not an array of rows`);
   const [nRows, nCols] = frame.shape as [number, number];
   names.forEach((name, j) => {
     if (typeof name !== 'string') throw new TypeError(`${argName}: DataFrame column ${j} has a name of type ${typeof name}, expected a string`);
