@@ -212,16 +212,8 @@ TrainResult train_mixed(DenoiserModel& model, const TrainData& data, const Train
     DropoutDraw dropout{cfg.dropout > 0.0f, options.seed, static_cast<uint32_t>(step)};
     const float* out = mlp_forward(cfg, model.layout, model.params.data(), b.input.data(), batch, ws, dropout, pool);
     const double loss = batch_loss(model, data, out, cat_scale, true, b, nullptr, nullptr);
-    mlp_backward(cfg, model.layout, model.params.data(), b.input.data(), b.grad_out.data(), ws, grads.data(), nullptr, pool);
-    // An abort during the pass left GEMM tasks undone: discard the step, do not apply it.
-    if (abort.load(std::memory_order_relaxed)) {
-      result.aborted = true;
-      break;
-    }
-    finisher.finish(grads.data(), loss, local);
+    if (!finisher.backward_and_finish(b.input.data(), b.grad_out.data(), ws, grads.data(), loss, local, pool, abort)) break;
   }
-  // The activations of a wide layer at a big batch are hundreds of MB, whose free would delay
-  // the fit's settling (an abort's rejection above all) by tens of ms.
   release_later(std::move(ws));
   return result;
 }

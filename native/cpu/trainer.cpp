@@ -56,18 +56,21 @@ TrainResult train(DenoiserModel& model, const TrainData& data, const TrainOption
     const float* eps_hat = mlp_forward(cfg, model.layout, model.params.data(), input.data(), batch, ws, dropout, pool);
     const double loss = data.observed ? eps_mse_masked(eps_hat, eps.data(), obs.data(), eps.size(), grad_out.data())
                                       : eps_mse(eps_hat, eps.data(), eps.size(), grad_out.data());
-    mlp_backward(cfg, model.layout, model.params.data(), input.data(), grad_out.data(), ws, grads.data(), nullptr, pool);
-    // An abort during the pass left GEMM tasks undone: discard the step, do not apply it.
-    if (abort.load(std::memory_order_relaxed)) {
-      result.aborted = true;
-      break;
-    }
-    finisher.finish(grads.data(), loss, local);
+    if (!finisher.backward_and_finish(input.data(), grad_out.data(), ws, grads.data(), loss, local, pool, abort)) break;
   }
-  // The activations of a wide layer at a big batch are hundreds of MB, whose free would delay
-  // the fit's settling (an abort's rejection above all) by tens of ms.
   release_later(std::move(ws));
   return result;
+}
+
+bool StepFinisher::backward_and_finish(const float* input, const float* grad_out, MlpWorkspace& ws, float* grads,
+                                       double loss, int64_t local, ThreadPool* pool, const std::atomic<bool>& abort) {
+  mlp_backward(model_.cfg, model_.layout, model_.params.data(), input, grad_out, ws, grads, nullptr, pool);
+  if (abort.load(std::memory_order_relaxed)) {
+    result_.aborted = true;
+    return false;
+  }
+  finish(grads, loss, local);
+  return true;
 }
 
 void StepFinisher::finish(float* grads, double loss, int64_t local) {

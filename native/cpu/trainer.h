@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "mlp.h"
 #include "model.h"
 #include "optimizer.h"
 #include "thread_pool.h"
@@ -64,6 +65,12 @@ class StepFinisher {
 
   // `local` counts the steps of this call (for the learning-rate decay).
   void finish(float* grads, double loss, int64_t local);
+
+  // The backward pass of the step whose forward pass left `ws` and `grad_out`, then finish().
+  // Returns false, with result.aborted set and nothing applied, when an abort cut the pass short
+  // (its GEMM tasks undone).
+  bool backward_and_finish(const float* input, const float* grad_out, MlpWorkspace& ws, float* grads, double loss,
+                           int64_t local, ThreadPool* pool, const std::atomic<bool>& abort);
 
  private:
   DenoiserModel& model_;
