@@ -219,6 +219,27 @@ test('mixed models: bad input gives clear errors', async () => {
   s.dispose();
 });
 
+test('a class the model never saw: log-density -Infinity (probability 0), score +Infinity, every other row as it is alone', async () => {
+  for (const categorical of [undefined, { method: 'onehot' }]) {
+    const s = new TabularSynthesizer({ hiddenDims: [16], timeDim: 4, maxSteps: 20, nTimesteps: 20, seed: 2, threads: 1, quantile: false, ...(categorical ? { categorical, pointMasses: false } : {}) });
+    await s.fit(table(60, 1).map((r) => ({ ...r, v: r.v === '' ? 12 : r.v })), { onWarning: () => {} });
+    const rows = table(4, 5).map((r) => ({ ...r, v: r.v === '' ? 12 : r.v }));
+    const withNew = [rows[0], { ...rows[1], h: 'brand-new' }, rows[2], { ...rows[3], g: 'c' }];
+    const opts = { throws: 8, seed: 3 };
+    const r = await s.logDensity(withNew, opts);
+    const alone = await s.logDensity(rows, opts);
+    const label = JSON.stringify(categorical ?? 'default');
+    assert.deepEqual([...r.logDensity].map((v, i) => (i % 2 ? v : 'row')), ['row', -Infinity, 'row', -Infinity], label);
+    for (const i of [0, 2]) assert.equal(r.logDensity[i], alone.logDensity[i], `${label} row ${i}`);
+    assert.ok([...alone.logDensity].every(Number.isFinite), label);
+    assert.equal(r.gaussian[1], -Infinity);
+    assert.equal(r.standardError[3], 0);
+    assert.match(r.parts.find((p) => p.part === 'h').note, /1 row\(s\) with a category the model never saw: -Infinity/);
+    assert.deepEqual([...(await s.score(withNew, opts))].filter((v) => v === Infinity).length, 2);
+    s.dispose();
+  }
+});
+
 test('densityLogp (native) on a mixed model: bad categorical, observed and method arguments are errors naming them', async () => {
   const dm = await oracleModel(50);
   const ops = nativeOps();

@@ -11,6 +11,7 @@ import { dateUnitMs } from '../table/dates.js';
 import { stateToSpec } from '../table/state.js';
 import type { TableInput, TabularTransformer } from '../transformer.js';
 import { columnTerm } from './jacobian.js';
+import { findUnseenCategories } from './unseen.js';
 import { LogDensityOptions, LogDensityResult } from './estimate.js';
 
 export interface DensityPart {
@@ -67,6 +68,8 @@ export async function tableLogDensity(
   const state = transformer.toJSON();
   const known = new Set<string>([...state.columns.map((c) => c.name), ...state.excluded.map((e) => e.name)]);
   checkColumns(rows, known);
+  const unseen = findUnseenCategories(state, rows);
+  rows = unseen.input;
   const m = transformer.transformMixed(rows);
   const names = transformer.transformedNames;
   const n = m.numeric.rows;
@@ -75,12 +78,14 @@ export async function tableLogDensity(
   const parts: DensityPart[] = [];
   state.columns.forEach((raw) => {
     const spec = stateToSpec(raw, raw.name, 'transformer');
+    const unseenRows = unseen.rows.get(spec.name)?.length ?? 0;
+    const unseenNote = unseenRows > 0 ? `; ${unseenRows} row(s) with a category the model never saw: -Infinity (probability 0)` : '';
     if (spec.kind === 'categorical' && onChain.has(spec.name)) {
-      parts.push({ part: spec.name, status: 'estimate', note: 'class probability, in the discrete part (a bound: see discrete)' });
+      parts.push({ part: spec.name, status: 'estimate', note: `class probability, in the discrete part (a bound: see discrete)${unseenNote}` });
       return;
     }
     if (spec.kind === 'categorical') {
-      parts.push({ part: spec.name, status: 'included', note: 'one-hot block scored as continuous coordinates of the Gaussian chain: a density, not a class probability' });
+      parts.push({ part: spec.name, status: 'included', note: `one-hot block scored as continuous coordinates of the Gaussian chain: a density, not a class probability${unseenNote}` });
       return;
     }
     const parsed = parseForSpec(spec, view.column(spec.name));
@@ -127,6 +132,16 @@ export async function tableLogDensity(
   if (m.observed && !mixed) {
     const W = m.numeric.cols;
     for (let i = 0; i < n; i++) for (let k = 0; k < W; k++) if (m.observed[i * W + k] === 0) logDensity[i] = NaN;
+  }
+  // A class the model never saw has probability 0: exact, whatever the estimator gave the stand-in.
+  for (const hit of unseen.rows.values()) {
+    for (const i of hit) {
+      logDensity[i] = -Infinity;
+      g.logDensity[i] = -Infinity;
+      g.standardError[i] = 0;
+      if (g.discrete) g.discrete[i] = -Infinity;
+      if (g.discreteStandardError) g.discreteStandardError[i] = 0;
+    }
   }
   parts.unshift(
     {
