@@ -9,6 +9,7 @@ import { autoSettings } from './auto-config.js';
 import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
 import { imputeTables, readImputeInput } from './conditioning/impute.js';
+import { POINT_DRAWS, poolDraws } from './conditioning/pool.js';
 import { KnownCells, checkResample } from './conditioning/known.js';
 import { TabularDiffusion, TabularDiffusionOptions } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
@@ -225,12 +226,15 @@ export class TabularSynthesizer {
   /**
    * Completes `rows`: every gap of a model column is drawn given the row's observed cells, in
    * the user's units; observed cells and other columns come back unchanged. Returns `draws`
-   * completed tables (multiple imputation). See docs/imputation.md.
+   * completed tables (multiple imputation), or with `point: true` one table of best guesses pooled
+   * over the draws. See docs/imputation.md.
    */
   async impute(rows: TableInput, options: SynthesizerImputeOptions = {}): Promise<OutputRow[][]> {
     this.requireFitted();
     if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
-    const draws = options.draws ?? 1;
+    if (options.point !== undefined && typeof options.point !== 'boolean') throw new TypeError(`point: expected true or false, got ${String(options.point)}`);
+    const point = options.point === true;
+    const draws = options.draws ?? (point ? POINT_DRAWS : 1);
     if (!Number.isInteger(draws) || draws < 1 || draws > 10000) throw new RangeError(`draws: expected an integer in [1, 10000], got ${String(draws)}`);
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new RangeError(`seed: expected a non-negative integer, got ${String(seed)}`);
@@ -240,8 +244,11 @@ export class TabularSynthesizer {
     const sampleOptions: SynthesizerSampleOptions = {
       sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
     };
-    return imputeTables(cond, records, draws, seed, (sub, offset, roundSeed) =>
+    const tables = await imputeTables(cond, records, draws, seed, (sub, offset, roundSeed) =>
       this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, undefined, { cond: sub, start: 0 }), options.onWarning);
+    if (!point) return tables;
+    const kinds = new Map(this.transformer.columns.map((c) => [c.name, c.kind] as const));
+    return [poolDraws(tables, kinds, (i) => cond.freeColumns(i))];
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */

@@ -211,6 +211,29 @@ describe('impute(rows)', () => {
     assert.deepEqual(await synth.impute(rows, { draws: 4, seed: 3, resample: RESAMPLE }), tables);
   });
 
+  test('point: one table; each gap the mean (numeric) or most frequent draw (categorical) of the same-seed draws', async () => {
+    const rows = [{ a: 'a0', b: null, x: null, age: 30, inc: 0 }, { a: null, b: 'b2', x: 1.2, age: null, inc: null }, { a: 'a1', b: 'b1', x: 0, age: 40, inc: 1 }];
+    const draws = await synth.impute(rows, { draws: 7, seed: 5, resample: RESAMPLE });
+    const point = await synth.impute(rows, { draws: 7, seed: 5, resample: RESAMPLE, point: true });
+    assert.equal(point.length, 1);
+    const [p] = point;
+    const mean = (v) => v.reduce((s, x) => s + x, 0) / v.length;
+    const col = (i, name) => draws.map((t) => t[i][name]);
+    assert.equal(p[0].x, mean(col(0, 'x')));
+    assert.equal(p[1].age, mean(col(1, 'age')));
+    assert.equal(p[1].inc, mean(col(1, 'inc').filter((v) => v !== null)));
+    const counts = (v) => v.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map());
+    for (const [i, name] of [[0, 'b'], [1, 'a']]) {
+      const c = counts(col(i, name));
+      assert.equal(c.get(p[i][name]), Math.max(...c.values()), `${name}: the most frequent draw`);
+    }
+    // Observed cells and rows without gaps come back unchanged.
+    assert.deepEqual([p[0].a, p[0].age, p[0].inc, p[1].b, p[1].x], ['a0', 30, 0, 'b2', 1.2]);
+    assert.deepEqual(p[2], rows[2]);
+    assert.ok(new Set(col(0, 'x')).size > 1, 'the draws should differ');
+    await assert.rejects(synth.impute(rows, { point: 1 }), /point: expected true or false/);
+  });
+
   test('impute bad input', async () => {
     await assert.rejects(synth.impute([{ a: 'zz', x: null }]), /rows: column "a", row 0: category "zz" was not seen in fit/);
     await assert.rejects(synth.impute([{ a: 'a0' }], { draws: 0 }), /draws/);
@@ -317,6 +340,18 @@ describe('tabdiff impute', () => {
     const rows = many.stdout.trim().split('\n');
     assert.equal(rows[0], '.imp,a,b,x,age,inc,note');
     assert.deepEqual(rows.slice(1).map((r) => r.split(',')[0]), ['1', '1', '2', '2', '3', '3']);
+    const point = run('impute', 'cli.tdm', 'gaps.csv', '--point', '--draws', '4', '--seed', '3', '--jumps', '1');
+    assert.equal(point.status, 0, point.stderr);
+    const pooled = point.stdout.trim().split('\n');
+    assert.equal(pooled.length, 3, 'one table: header and two rows');
+    assert.equal(pooled[0], 'a,b,x,age,inc,note');
+    // Row 2's x (NA in the file) is the mean of the same four draws written in the long format.
+    const four = run('impute', 'cli.tdm', 'gaps.csv', '--draws', '4', '--seed', '3', '--jumps', '1');
+    assert.equal(four.status, 0, four.stderr);
+    const xs = four.stdout.trim().split('\n').slice(1).map((r) => r.split(',')).filter((_, k) => k % 2 === 1).map((r) => Number(r[3]));
+    assert.equal(xs.length, 4);
+    const pooledX = Number(pooled[2].split(',')[2]);
+    assert.ok(Math.abs(pooledX - xs.reduce((s, v) => s + v, 0) / 4) < 1e-6 * (1 + Math.abs(pooledX)), `${pooledX} vs ${xs}`);
     writeFileSync(join(dir, 'bad.csv'), 'a,x\na0,1\nzz,\n');
     const bad = run('impute', 'cli.tdm', 'bad.csv');
     assert.equal(bad.status, 1);

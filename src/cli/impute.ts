@@ -1,10 +1,12 @@
-// tabdiff impute model.tdm data.csv -o filled.csv [--draws m]: every gap of the model's columns
-// drawn given the row's observed cells (TabularSynthesizer.impute). With --draws m > 1 the m
-// completed tables are written one after the other with a leading column ".imp" (1..m), the long
-// format of R's mice. Observed cells and other columns are written as read.
+// tabdiff impute model.tdm data.csv -o filled.csv [--draws m] [--point]: every gap of the model's
+// columns drawn given the row's observed cells (TabularSynthesizer.impute). With --draws m > 1 the
+// m completed tables are written one after the other with a leading column ".imp" (1..m), the long
+// format of R's mice; with --point one table of best guesses pooled over the draws (default 50).
+// Observed cells and other columns are written as read.
 import { Command, Option } from 'commander';
 
 import { digitsArg, shareArg } from './args.js';
+import { POINT_DRAWS } from '../conditioning/pool.js';
 import { TabularSynthesizer } from '../synthesizer.js';
 import type { OutputColumns } from '../transformer.js';
 import { outputFormat } from '../io/format.js';
@@ -14,7 +16,8 @@ import { checkWritable, inFileTerms, readCsv } from './csv.js';
 
 interface ImputeFlags {
   output?: string;
-  draws: number;
+  draws?: number;
+  point?: boolean;
   seed?: number;
   sampler?: 'ddpm' | 'ddim' | 'dpm-solver++';
   steps?: number;
@@ -36,13 +39,13 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
     let tables;
     try {
       tables = await synth.impute(table.rows, {
-        draws: flags.draws, seed: flags.seed, sampler: flags.sampler, steps: flags.steps, resample, signal,
+        draws: flags.draws, point: flags.point === true, seed: flags.seed, sampler: flags.sampler, steps: flags.steps, resample, signal,
         onWarning: (message) => info(`tabdiff: ${message}`),
       });
     } catch (err) {
       throw inFileTerms(err, table);
     }
-    const long = flags.draws > 1;
+    const long = tables.length > 1;
     const columns = long ? ['.imp', ...table.columns] : table.columns;
     const rows = long ? tables.flatMap((t, d) => t.map((r) => ({ '.imp': d + 1, ...r }))) : tables[0]!;
     const format = outputFormat(flags.output, undefined);
@@ -50,7 +53,7 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
     const sink = await openSink(format, flags.output, columns, kinds);
     await writeColumns(sink, data);
     if (!toStdout) {
-      info(`tabdiff: wrote ${flags.draws} completed table(s) of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      info(`tabdiff: wrote ${flags.point ? `one table of best guesses (${flags.draws ?? POINT_DRAWS} draws pooled)` : `${tables.length} completed table(s)`} of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
     synth.dispose();
@@ -83,7 +86,8 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .argument('<model.tdm>', 'model written by tabdiff fit')
     .argument('<data.csv>', 'table with gaps (empty, NA, ?, null ...) in the model\'s columns')
     .option('-o, --output <file.csv>', "output file; '-' or none: stdout")
-    .option('--draws <m>', 'completed tables (multiple imputation); m > 1 adds a leading column .imp', digitsArg(1, 10000), 1)
+    .option('--draws <m>', 'completed tables (multiple imputation; m > 1 adds a leading column .imp), or with --point the draws pooled (default 1; 50 with --point)', digitsArg(1, 10000))
+    .option('--point', 'one table of best guesses: per gap the mean of the draws (numeric), the most frequent (categorical, binary), the median (dates)')
     .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', digitsArg(0, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
     .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', digitsArg(1, 100000))

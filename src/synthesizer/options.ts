@@ -87,8 +87,13 @@ export interface SynthesizerSampleOptions {
 }
 
 export interface SynthesizerImputeOptions {
-  /** Completed tables to return (multiple imputation); default 1. */
+  /** Completed tables to return (multiple imputation); default 1. With `point`, the draws pooled (default 50). */
   draws?: number;
+  /**
+   * One best-guess table instead of draws: each gap gets the mean of the draws (numeric columns),
+   * the most frequent draw (binary, categorical) or the median draw (dates). Returns one table.
+   */
+  point?: boolean;
   seed?: number;
   signal?: AbortSignal;
   sampler?: SamplerName;
