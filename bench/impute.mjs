@@ -500,7 +500,7 @@ const f3 = (x) => x.toFixed(3);
 const lines = [`# bench/impute.mjs (${QUICK ? 'quick' : 'full'}, seed ${SEED}, ${started})`, ''];
 if (truth) {
   lines.push(`## Known truth: y = sin(2x) + x/2 + (0.2 + 0.15|x|) e (${truth.trainRows} training rows, defaults: ${truth.fit}, 'any' model ${truth.fitAny}; sd(y) = ${f3(truth.sdY)})`, '');
-  lines.push('| method | max abs(mean - E[y|x]) / sd(y) (target <= 0.1) | same / sd(y|x) | worst sd ratio (target 0.9-1.1) | 90% interval coverage on ${truth.testRows} fresh rows (target 0.85-0.95) |');
+  lines.push(`| method | max abs(mean - E[y|x]) / sd(y) (target <= 0.1) | same / sd(y|x) | worst sd ratio (target 0.9-1.1) | 90% interval coverage on ${truth.testRows} fresh rows (target 0.85-0.95) |`);
   lines.push('|---|---|---|---|---|');
   for (const [name, v] of Object.entries(truth.summary)) {
     lines.push(`| ${name} | ${f3(v.maxMeanErrorSdY)} | ${f3(v.maxMeanErrorCondSd)} | ${f3(v.worstSdRatio)} | ${f3(v.coverage90)} |`);
