@@ -33,6 +33,11 @@ test('fit(arrow Table) gives the model that fit(records) gives: same sampled row
   await fromRecords.fit(records);
   assert.deepEqual(fromArrow.transformer.columns.map((col) => `${col.name}:${col.kind}:${col.missing}`), ['x:continuous:true', 'k:integer:false', 'c:categorical:false', 'b:binary:false']);
   assert.deepEqual(await fromArrow.sample(200, { seed: 3 }), await fromRecords.sample(200, { seed: 3 }));
+  // logDensity and score read the Table's columns (not its own properties, e.g. schema).
+  const head = table.slice(1, 7);
+  const opts = { seed: 1, throws: 4 };
+  assert.deepEqual(Array.from((await fromRecords.logDensity(head, opts)).logDensity), Array.from((await fromRecords.logDensity(records.slice(1, 7), opts)).logDensity));
+  assert.deepEqual(Array.from(await fromRecords.score(head, opts)), Array.from(await fromRecords.score(records.slice(1, 7), opts)));
   fromArrow.dispose();
   fromRecords.dispose();
 });

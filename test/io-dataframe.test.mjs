@@ -44,6 +44,11 @@ test('fit(DataFrame) gives the model fit(records) gives; logDensity and impute r
   const fromFrame = await a.logDensity(head, { seed: 1, throws: 4 });
   const fromRecords = await a.logDensity(records.slice(1, 6), { seed: 1, throws: 4 });
   assert.deepEqual(Array.from(fromFrame.logDensity), Array.from(fromRecords.logDensity));
+  // A real danfo frame also has own enumerable internals ($data, $isSeries, ...): its table is
+  // columns/shape/values, never its keys.
+  const withInternals = Object.assign(new FakeDanfoFrame(values.slice(1, 6), cols), { $data: values.slice(1, 6), $isSeries: false });
+  assert.deepEqual(Array.from((await a.logDensity(withInternals, { seed: 1, throws: 4 })).logDensity), Array.from(fromRecords.logDensity));
+  assert.deepEqual(Array.from(await a.score(withInternals, { seed: 1, throws: 4 })), Array.from(fromRecords.logDensity, (v) => -v));
   const gaps = new FakeDanfoFrame([[NaN, 'a', 1], [2, 'b', 3]], cols);
   const [filled] = await a.impute(gaps, { seed: 1 });
   assert.equal(filled.length, 2);

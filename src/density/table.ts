@@ -5,7 +5,7 @@
 // mass is then a probability, not a density. What each part is (exact, deterministic, estimate,
 // approximation, included) is stated in `parts`.
 import type { TabularDiffusion } from '../diffusion.js';
-import { TabularDataError, tableView } from '../table/input.js';
+import { TabularDataError, plainTable, tableView } from '../table/input.js';
 import { parseForSpec } from '../table/columns.js';
 import { dateUnitMs } from '../table/dates.js';
 import { stateToSpec } from '../table/state.js';
@@ -67,6 +67,9 @@ export async function tableLogDensity(
   const onChain = new Set(mixed ? transformer.categoricalNames : []);
   const state = transformer.toJSON();
   const known = new Set<string>([...state.columns.map((c) => c.name), ...state.excluded.map((e) => e.name)]);
+  // Read below several times (column check, unseen classes, transform, Jacobians): convert an
+  // Arrow Table or danfo DataFrame once, and check its columns, not the object's own properties.
+  rows = plainTable(rows, 'rows') as TableInput;
   checkColumns(rows, known);
   const unseen = findUnseenCategories(state, rows);
   rows = unseen.input;

@@ -28,11 +28,13 @@ export function findUnseenCategories(state: TransformerState, input: TableInput)
     if (hit.length > 0) found.set(c.name, hit);
   }
   if (found.size === 0) return { input, rows: found };
-  const copy: Record<string, unknown[]> = {};
-  for (const name of view.names) copy[name] = Array.from(view.column(name));
+  // Columnar, with only the columns holding unseen classes copied.
+  const copy: Record<string, ArrayLike<unknown>> = {};
+  for (const name of view.names) copy[name] = view.column(name);
   for (const [name, hit] of found) {
+    copy[name] = Array.from(copy[name]!);
     const first = state.columns.find((c) => c.name === name)!.categories![0];
-    for (const i of hit) copy[name]![i] = first;
+    for (const i of hit) (copy[name] as unknown[])[i] = first;
   }
   return { input: copy, rows: found };
 }

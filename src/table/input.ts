@@ -26,12 +26,21 @@ export interface TableView {
 }
 
 /**
+ * @internal An apache-arrow Table or a danfo.js DataFrame as a columnar object (one conversion);
+ * records and columnar objects as they are. For a caller that reads the same input more than once.
+ */
+export function plainTable(input: unknown, argName = 'rows'): unknown {
+  if (isArrowTable(input)) return arrowToColumns(input);
+  if (isDataFrameLike(input)) return dataFrameToColumns(input, argName);
+  return input;
+}
+
+/**
  * @internal Wraps records (`{col: v}[]`), a columnar object (`{col: v[]}`), an apache-arrow Table
  * or a danfo.js DataFrame (both read by shape) for column access.
  */
 export function tableView(input: unknown, argName = 'rows'): TableView {
-  if (isArrowTable(input)) input = arrowToColumns(input);
-  else if (isDataFrameLike(input)) input = dataFrameToColumns(input, argName);
+  input = plainTable(input, argName);
   if (Array.isArray(input)) {
     const rows = input as readonly unknown[];
     const first = rows[0];
