@@ -97,6 +97,18 @@ test('tabdiff score on a default mixed model (a categorical column, gaps): finit
     assert.ok(Number.isFinite(Number(o.logDensity)), `row ${i}: ${o.logDensity}`);
     assert.ok(Math.abs(Number(o.logDensity) - lib.logDensity[i]) < 1e-6 * (1 + Math.abs(lib.logDensity[i])), `row ${i}`);
   });
+  // A class the model never saw: probability 0, so the CLI writes -Infinity / Infinity for that
+  // row (src/density/unseen.ts) and the other rows keep the scores they get alone.
+  writeFileSync(join(dir, 'unseen.csv'), `g,v\n${test[0].g},${test[0].v}\nnew,1.5\n${test[1].g},${test[1].v}\n`);
+  const u = tabdiff(['score', 'mixed.tdm', 'unseen.csv', '-o', 'unseen-scores.csv', '--throws', '10', '--seed', '3']);
+  assert.equal(u.status, 0, u.stderr);
+  assert.match(u.stderr, /1 row\(s\) with a category the model never saw/);
+  const uo = parse(readFileSync(join(dir, 'unseen-scores.csv'), 'utf8'), { columns: true });
+  assert.deepEqual(uo.map((o) => o.line), ['2', '3', '4']);
+  assert.equal(uo[1].logDensity, '-Infinity');
+  assert.equal(uo[1].score, 'Infinity');
+  assert.ok(Math.abs(Number(uo[0].logDensity) - lib.logDensity[0]) < 1e-6 * (1 + Math.abs(lib.logDensity[0])));
+  assert.ok(Number.isFinite(Number(uo[2].logDensity)));
   const ode = tabdiff(['score', 'mixed.tdm', 'mixed.csv', '--method', 'ode']);
   assert.equal(ode.status, 1);
   assert.match(ode.stderr, /'ode' is not available for models with categorical columns/);

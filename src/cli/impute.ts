@@ -86,7 +86,7 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .argument('<model.tdm>', 'model written by tabdiff fit')
     .argument('<data.csv>', 'table with gaps (empty, NA, ?, null ...) in the model\'s columns')
     .option('-o, --output <file.csv>', "output file; '-' or none: stdout")
-    .option('--draws <m>', 'completed tables (multiple imputation; m > 1 adds a leading column .imp), or with --point the draws pooled (default 1; 50 with --point)', digitsArg(1, 10000))
+    .option('--draws <m>', `completed tables (multiple imputation; m > 1 adds a leading column .imp), or with --point the draws pooled (default 1; ${POINT_DRAWS} with --point)`, digitsArg(1, 10000))
     .option('--point', 'one table of best guesses: per gap the mean of the draws (numeric), the most frequent (categorical, binary), the median (dates)')
     .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', digitsArg(0, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
