@@ -18,13 +18,14 @@
 //
 // Usage: node bench/impute.mjs [--quick] [--seed=N] [--threads=N]
 // Writes bench/results/impute-latest.json (or impute-quick.json) and prints markdown.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { parse } from 'csv-parse/sync';
-
 import { TabularSynthesizer } from '../dist/esm/index.mjs';
+import {
+  DATASETS, dgpRows, f, loadTable, maskedSplit, mean, pool, quantile, s, score, sd, timed, trainStats,
+} from './lib/impute-data.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Draws pooled by impute(rows, { point: true }) (src/conditioning/pool.ts). */
@@ -40,59 +41,9 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
 const QUICK = args.quick === true;
 const SEED = Number(args.seed ?? 1);
 const THREADS = args.threads !== undefined ? Number(args.threads) : undefined;
-const log = (s) => process.stderr.write(`${s}\n`);
+const log = (msg) => process.stderr.write(`${msg}\n`);
 
-// ---- seeded helpers ------------------------------------------------------------------------
-function uniforms(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
-function normals(seed) {
-  const u = uniforms(seed);
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
-function shuffle(n, seed) {
-  const u = uniforms(seed);
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx;
-}
-const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
-const sd = (a) => {
-  const m = mean(a);
-  return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1));
-};
-const quantile = (sorted, p) => {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
-};
-async function timed(fn) {
-  const t0 = performance.now();
-  const value = await fn();
-  return { value, seconds: (performance.now() - t0) / 1000 };
-}
-
-// ---- 1. known truth ------------------------------------------------------------------------
-const f = (x) => Math.sin(2 * x) + 0.5 * x;
-const s = (x) => 0.2 + 0.15 * Math.abs(x);
-function dgpRows(n, seed) {
-  const z = normals(seed);
-  return Array.from({ length: n }, () => {
-    const x = z();
-    return { x, y: f(x) + s(x) * z() };
-  });
-}
-
+// ---- 1. known truth (bench/lib/impute-data.mjs: y = f(x) + s(x) e) ------------------------
 async function knownTruth() {
   const train = dgpRows(QUICK ? 3000 : 6000, SEED);
   const synth = new TabularSynthesizer({ ...fitOptions(QUICK), seed: SEED, ...(THREADS ? { threads: THREADS } : {}) });
@@ -178,42 +129,7 @@ async function knownTruth() {
   return { trainRows: train.length, testRows: test.length, fit: fitLabel(synth), fitAny: fitLabel(anySynth), sdY, grid: methods, summary, cost, fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds };
 }
 
-// ---- 2. imputation on real tables ----------------------------------------------------------
-const DATASETS = {
-  adult: { file: 'adult.csv', categorical: ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country', 'income'] },
-  california_housing: { file: 'california_housing.csv', categorical: ['ocean_proximity'] },
-};
-const GAP = new Set(['', '?', 'na', 'nan', 'null']);
-
-function loadTable(name) {
-  const ds = DATASETS[name];
-  const records = parse(readFileSync(join(HERE, 'data', ds.file)), { columns: true, skip_empty_lines: true, trim: true });
-  const columns = Object.keys(records[0]);
-  const complete = records.filter((r) => columns.every((c) => !GAP.has(String(r[c]).toLowerCase())));
-  const rows = complete.map((r) => {
-    const o = {};
-    for (const c of columns) o[c] = ds.categorical.includes(c) ? r[c] : Number(r[c]);
-    return o;
-  });
-  return { columns, categorical: ds.categorical, numeric: columns.filter((c) => !ds.categorical.includes(c)), rows, dropped: records.length - complete.length };
-}
-
-/** Train statistics: mean / sd / mode and the feature encoding shared by kNN and MICE. */
-function trainStats(t, train) {
-  const st = {};
-  for (const c of t.numeric) {
-    const v = train.map((r) => r[c]);
-    st[c] = { mean: mean(v), sd: sd(v) || 1 };
-  }
-  for (const c of t.categorical) {
-    const counts = new Map();
-    for (const r of train) counts.set(r[c], (counts.get(r[c]) ?? 0) + 1);
-    const levels = [...counts.keys()].sort();
-    st[c] = { levels, mode: [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0] };
-  }
-  return st;
-}
-
+// ---- 2. imputation on real tables: the peers, then ours ---------------------------------------
 function meanMode(t, st, masked) {
   return masked.map((r) => {
     const o = { ...r };
@@ -374,72 +290,10 @@ function mice(t, st, fitRows, masked, sweeps = 5) {
   return filled;
 }
 
-function score(t, st, truth, masked, filled) {
-  let se = 0, nNum = 0, hit = 0, nCat = 0;
-  const byColumn = {};
-  truth.forEach((r, i) => {
-    for (const c of t.columns) {
-      if (masked[i][c] !== null) continue;
-      const b = (byColumn[c] ??= { sum: 0, n: 0 });
-      b.n++;
-      if (t.categorical.includes(c)) {
-        nCat++;
-        if (filled[i][c] === r[c]) {
-          hit++;
-          b.sum++;
-        }
-      } else {
-        nNum++;
-        const e = ((Number(filled[i][c]) - r[c]) / st[c].sd) ** 2;
-        se += e;
-        b.sum += e;
-      }
-    }
-  });
-  // Per column: RMSE in sd units (numeric) or accuracy (categorical), to show where an imputer wins.
-  const perColumn = Object.fromEntries(Object.entries(byColumn).map(([c, b]) => [c, t.categorical.includes(c) ? b.sum / b.n : Math.sqrt(b.sum / b.n)]));
-  return { rmseSd: Math.sqrt(se / nNum), accuracy: hit / nCat, numericCells: nNum, categoricalCells: nCat, perColumn };
-}
-
-/**
- * Mean (numeric) / mode (categorical) over draws for each removed cell: the rule of
- * impute(rows, { point: true }) (ties: the value that reached the top count first), so the
- * 50-draw rows are what that option returns without drawing twice.
- */
-function pool(t, tables, masked) {
-  return masked.map((q, i) => {
-    const o = { ...q };
-    for (const c of t.columns) {
-      if (q[c] !== null) continue;
-      const v = tables.map((tb) => tb[i][c]).filter((x) => x !== null && x !== undefined);
-      if (v.length === 0) continue;
-      if (t.categorical.includes(c)) {
-        const counts = new Map();
-        let best = v[0], top = 0;
-        for (const x of v) {
-          const k = (counts.get(x) ?? 0) + 1;
-          counts.set(x, k);
-          if (k > top) [best, top] = [x, k];
-        }
-        o[c] = best;
-      } else o[c] = mean(v.map(Number));
-    }
-    return o;
-  });
-}
-
 async function realTable(name) {
   const t = loadTable(name);
-  const order = shuffle(t.rows.length, SEED + 11);
   const nTrain = QUICK ? 4000 : 10000, nTest = QUICK ? 200 : 500;
-  const train = order.slice(0, nTrain).map((i) => t.rows[i]);
-  const test = order.slice(t.rows.length - nTest).map((i) => t.rows[i]);
-  const u = uniforms(SEED + 23);
-  const masked = test.map((r) => {
-    const o = { ...r };
-    for (const c of t.columns) if (u() < 0.2) o[c] = null;
-    return o;
-  });
+  const { train, test, masked } = maskedSplit(t, SEED, nTrain, nTest);
   const st = trainStats(t, train);
   const results = {};
   results['mean / mode'] = score(t, st, test, masked, meanMode(t, st, masked));

@@ -1,0 +1,170 @@
+// Data, splits and scoring shared by bench/impute.mjs and bench/impute-resample.mjs: the seeded
+// helpers, the known-truth DGP, the real tables with their 20% MCAR held-out cells, and the
+// scores (numeric RMSE in sd units, categorical accuracy) of a filled table.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { parse } from 'csv-parse/sync';
+
+const BENCH = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// ---- seeded helpers ------------------------------------------------------------------------
+export function uniforms(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+}
+export function normals(seed) {
+  const u = uniforms(seed);
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+export function shuffle(n, seed) {
+  const u = uniforms(seed);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx;
+}
+export const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+export const sd = (a) => {
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1));
+};
+export const quantile = (sorted, p) => {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
+};
+export async function timed(fn) {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+// ---- 1. known truth ------------------------------------------------------------------------
+export const f = (x) => Math.sin(2 * x) + 0.5 * x;
+export const s = (x) => 0.2 + 0.15 * Math.abs(x);
+export function dgpRows(n, seed) {
+  const z = normals(seed);
+  return Array.from({ length: n }, () => {
+    const x = z();
+    return { x, y: f(x) + s(x) * z() };
+  });
+}
+
+
+// ---- 2. imputation on real tables ----------------------------------------------------------
+export const DATASETS = {
+  adult: { file: 'adult.csv', categorical: ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country', 'income'] },
+  california_housing: { file: 'california_housing.csv', categorical: ['ocean_proximity'] },
+};
+const GAP = new Set(['', '?', 'na', 'nan', 'null']);
+
+export function loadTable(name) {
+  const ds = DATASETS[name];
+  const records = parse(readFileSync(join(BENCH, 'data', ds.file)), { columns: true, skip_empty_lines: true, trim: true });
+  const columns = Object.keys(records[0]);
+  const complete = records.filter((r) => columns.every((c) => !GAP.has(String(r[c]).toLowerCase())));
+  const rows = complete.map((r) => {
+    const o = {};
+    for (const c of columns) o[c] = ds.categorical.includes(c) ? r[c] : Number(r[c]);
+    return o;
+  });
+  return { columns, categorical: ds.categorical, numeric: columns.filter((c) => !ds.categorical.includes(c)), rows, dropped: records.length - complete.length };
+}
+
+/** Train statistics: mean / sd / mode and the feature encoding shared by kNN and MICE. */
+export function trainStats(t, train) {
+  const st = {};
+  for (const c of t.numeric) {
+    const v = train.map((r) => r[c]);
+    st[c] = { mean: mean(v), sd: sd(v) || 1 };
+  }
+  for (const c of t.categorical) {
+    const counts = new Map();
+    for (const r of train) counts.set(r[c], (counts.get(r[c]) ?? 0) + 1);
+    const levels = [...counts.keys()].sort();
+    st[c] = { levels, mode: [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0] };
+  }
+  return st;
+}
+
+
+export function score(t, st, truth, masked, filled) {
+  let se = 0, nNum = 0, hit = 0, nCat = 0;
+  const byColumn = {};
+  truth.forEach((r, i) => {
+    for (const c of t.columns) {
+      if (masked[i][c] !== null) continue;
+      const b = (byColumn[c] ??= { sum: 0, n: 0 });
+      b.n++;
+      if (t.categorical.includes(c)) {
+        nCat++;
+        if (filled[i][c] === r[c]) {
+          hit++;
+          b.sum++;
+        }
+      } else {
+        nNum++;
+        const e = ((Number(filled[i][c]) - r[c]) / st[c].sd) ** 2;
+        se += e;
+        b.sum += e;
+      }
+    }
+  });
+  // Per column: RMSE in sd units (numeric) or accuracy (categorical), to show where an imputer wins.
+  const perColumn = Object.fromEntries(Object.entries(byColumn).map(([c, b]) => [c, t.categorical.includes(c) ? b.sum / b.n : Math.sqrt(b.sum / b.n)]));
+  return { rmseSd: Math.sqrt(se / nNum), accuracy: hit / nCat, numericCells: nNum, categoricalCells: nCat, perColumn };
+}
+
+/**
+ * Mean (numeric) / mode (categorical) over draws for each removed cell: the rule of
+ * impute(rows, { point: true }) (ties: the value that reached the top count first), so the
+ * 50-draw rows are what that option returns without drawing twice.
+ */
+export function pool(t, tables, masked) {
+  return masked.map((q, i) => {
+    const o = { ...q };
+    for (const c of t.columns) {
+      if (q[c] !== null) continue;
+      const v = tables.map((tb) => tb[i][c]).filter((x) => x !== null && x !== undefined);
+      if (v.length === 0) continue;
+      if (t.categorical.includes(c)) {
+        const counts = new Map();
+        let best = v[0], top = 0;
+        for (const x of v) {
+          const k = (counts.get(x) ?? 0) + 1;
+          counts.set(x, k);
+          if (k > top) [best, top] = [x, k];
+        }
+        o[c] = best;
+      } else o[c] = mean(v.map(Number));
+    }
+    return o;
+  });
+}
+
+/**
+ * A table's seeded split: `nTrain` training rows, `nTest` held-out rows, and the held-out rows
+ * with each cell removed (null) with probability 0.2 (MCAR).
+ */
+export function maskedSplit(t, seed, nTrain, nTest) {
+  const order = shuffle(t.rows.length, seed + 11);
+  const train = order.slice(0, nTrain).map((i) => t.rows[i]);
+  const test = order.slice(t.rows.length - nTest).map((i) => t.rows[i]);
+  const u = uniforms(seed + 23);
+  const masked = test.map((r) => {
+    const o = { ...r };
+    for (const c of t.columns) if (u() < 0.2) o[c] = null;
+    return o;
+  });
+  return { train, test, masked };
+}
