@@ -211,6 +211,21 @@ describe('impute(rows)', () => {
     assert.deepEqual(await synth.impute(rows, { draws: 4, seed: 3, resample: RESAMPLE }), tables);
   });
 
+  test('all draws in one batch: draw d of the k-th gap row is global row d G + k, so complete rows change nothing', async () => {
+    // inc observed: no free cell can be drawn as a gap, so there are no retry rounds.
+    const r0 = { a: 'a0', b: null, x: null, age: 30, inc: 0 };
+    const r1 = { a: null, b: 'b2', x: 1.2, age: null, inc: 2.5 };
+    const full = { a: 'a1', b: 'b1', x: 0, age: 40, inc: 1 };
+    const withFull = await synth.impute([full, r0, full, r1], { draws: 3, seed: 9, resample: RESAMPLE });
+    const gapsOnly = await synth.impute([r0, r1], { draws: 3, seed: 9, resample: RESAMPLE });
+    assert.deepEqual(withFull.map((t) => [t[1], t[3]]), gapsOnly);
+    withFull.forEach((t) => assert.deepEqual([t[0], t[2]], [full, full]));
+    // Draw 2 is what sample() draws for the same given rows at global rows 2 G + k (G = 2).
+    const drawn = await synth.sample(2, { given: [r0, r1], seed: 9, offset: 4, resample: RESAMPLE });
+    assert.deepEqual(gapsOnly[2], drawn);
+    assert.notDeepEqual(gapsOnly[1], gapsOnly[2]);
+  });
+
   test('point: one table; each gap the mean (numeric) or most frequent draw (categorical) of the same-seed draws', async () => {
     const rows = [{ a: 'a0', b: null, x: null, age: 30, inc: 0 }, { a: null, b: 'b2', x: 1.2, age: null, inc: null }, { a: 'a1', b: 'b1', x: 0, age: 40, inc: 1 }];
     const draws = await synth.impute(rows, { draws: 7, seed: 5, resample: RESAMPLE });

@@ -42,42 +42,47 @@ export function readImputeInput(transformer: TabularTransformer, rows: TableInpu
   return { given, records };
 }
 
-/** Completes the table `draws` times; cells left as gaps after MAX_ROUNDS are reported to onWarning (else process.emitWarning). */
+/** Rows of one native sampling call: bounds the decoded columns held at once, not the result. */
+export const CALL_ROWS = 1 << 16;
+
+/**
+ * Completes the table `draws` times; cells left as gaps after MAX_ROUNDS are reported to onWarning
+ * (else process.emitWarning). All draws of a round go to the sampler together (in calls of up to
+ * CALL_ROWS rows), so a table with few gap rows still fills every thread. Draw d of gap row k
+ * (k-th row with a gap) is global row d * G + k of round 0 (G rows with gaps); a round's retries
+ * are numbered in (draw, row) order. The bytes therefore depend on the seed only, not on how the
+ * rows are split into calls or chunks.
+ */
 export async function imputeTables(
   cond: Conditions, records: readonly Record<string, unknown>[], draws: number, seed: number, sample: ConditionalSampler,
   onWarning?: (message: string) => void,
 ): Promise<OutputRow[][]> {
-  const n = records.length;
   const withGaps: number[] = [];
-  for (let i = 0; i < n; i++) if (cond.freeColumns(i).length > 0) withGaps.push(i);
-  const tables: OutputRow[][] = [];
+  for (let i = 0; i < records.length; i++) if (cond.freeColumns(i).length > 0) withGaps.push(i);
+  const tables = Array.from({ length: draws }, () => records.map((r) => ({ ...r }) as OutputRow));
+  let pending: { draw: number; row: number }[] = [];
+  for (let d = 0; d < draws; d++) for (const row of withGaps) pending.push({ draw: d, row });
   let unfilled = 0;
-  for (let d = 0; d < draws; d++) {
-    const out = records.map((r) => ({ ...r }) as OutputRow);
-    let pending = withGaps;
-    let left = 0;
-    for (let round = 0; round <= MAX_ROUNDS && pending.length > 0; round++) {
-      const sub = cond.select(pending);
-      const roundSeed = (seed + round * ROUND_SEED_STRIDE) % 2 ** 48;
-      const columns = await sample(sub, d * n, roundSeed);
-      const again: number[] = [];
-      pending.forEach((row, k) => {
+  for (let round = 0; round <= MAX_ROUNDS && pending.length > 0; round++) {
+    const roundSeed = (seed + round * ROUND_SEED_STRIDE) % 2 ** 48;
+    const again: typeof pending = [];
+    for (let at = 0; at < pending.length; at += CALL_ROWS) {
+      const part = pending.slice(at, at + CALL_ROWS);
+      const columns = await sample(cond.select(part.map((q) => q.row)), at, roundSeed);
+      part.forEach(({ draw, row }, k) => {
         const free = cond.freeColumns(row);
-        const gap = free.some((name) => isGapOut(columns[name]![k]));
-        if (gap && round < MAX_ROUNDS) {
-          again.push(row);
+        if (round < MAX_ROUNDS && free.some((name) => isGapOut(columns[name]![k]))) {
+          again.push({ draw, row });
           return;
         }
         for (const name of free) {
           const v = columns[name]![k];
-          out[row]![name] = isGapOut(v) ? null : (v as number | string | Date);
-          if (isGapOut(v)) left++;
+          tables[draw]![row]![name] = isGapOut(v) ? null : (v as number | string | Date);
+          if (isGapOut(v)) unfilled++;
         }
       });
-      pending = again;
     }
-    tables.push(out);
-    unfilled += left;
+    pending = again;
   }
   if (unfilled > 0) {
     const message = `impute: ${unfilled} cell(s) over ${draws} draw(s) were drawn as gaps in every try and stay gaps (the model gives gaps a high probability there)`;
