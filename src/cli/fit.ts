@@ -1,6 +1,7 @@
 // tabdiff fit: read a table, fit a TabularSynthesizer on it, save the model file.
 import { TabularSynthesizer, TabularSynthesizerOptions } from '../synthesizer.js';
 import { readTable } from '../io/read-table.js';
+import type { TransformerColumn } from '../table/types.js';
 import { tableErrorInFileTerms } from '../io/table.js';
 import { checkWritable } from './csv.js';
 import { CliError } from './errors.js';
@@ -114,7 +115,7 @@ export async function fitCommand(data: string, flags: FitFlags, signal: AbortSig
     if (validation) info(`tabdiff: kept the weights of step ${validation.bestStep} (best held-out fidelity of ${validation.history.length} checks on ${validation.heldOutRows} rows)`);
     const seconds = (performance.now() - t0) / 1000;
     await synth.save(flags.output);
-    const kinds = synth.transformer.columns.map((c) => `${c.name}:${c.kind}${c.quantile ? '(q)' : ''}`).join(' ');
+    const kinds = synth.transformer.columns.map(columnLabel).join(' ');
     info(
       `tabdiff: fitted ${table.nRows} rows x ${table.columns.length} columns in ${seconds.toFixed(1)} s ` +
         `(${result.steps} steps, final batch loss ${result.loss.toFixed(4)}); saved ${flags.output}`,
@@ -123,4 +124,15 @@ export async function fitCommand(data: string, flags: FitFlags, signal: AbortSig
   } finally {
     synth.dispose();
   }
+}
+
+/**
+ * "name:kind(notes)": q = quantile-normal map; gaps = the column's gaps are modelled (numeric:
+ * a gap mode on the discrete chain; categorical: a class); point masses = values held as
+ * classes of the discrete part (at most three listed).
+ */
+function columnLabel(c: TransformerColumn): string {
+  const masses = c.pointMasses.length === 0 ? '' : `point mass${c.pointMasses.length > 1 ? 'es' : ''} ${c.pointMasses.slice(0, 3).join('/')}${c.pointMasses.length > 3 ? '/...' : ''}`;
+  const notes = [c.quantile ? 'q' : '', c.missing ? 'gaps' : '', masses].filter(Boolean);
+  return `${c.name}:${c.kind}${notes.length ? `(${notes.join('; ')})` : ''}`;
 }
