@@ -43,7 +43,7 @@ export function diffusionFromState(
     if (!Number.isInteger(h[key]) || h[key] < 0) fail(`diffusion header field ${key} is invalid`);
   }
   const classes = h.categoricalClasses ?? [];
-  if (!Array.isArray(classes) || classes.some((k) => !Number.isInteger(k) || k < 2 || k > 1000)) {
+  if (!Array.isArray(classes) || classes.some((k) => !Number.isInteger(k) || k < 1 || k > 1000)) {
     fail('diffusion header field categoricalClasses is invalid');
   }
   if (h.dataDim < (classes.length > 0 ? 0 : 1)) fail('diffusion header field dataDim is invalid');

@@ -225,9 +225,28 @@ test('a model without categorical columns keeps its numeric-only API; mixed mode
   g.dispose();
 });
 
-test('bad input: one class, more classes than the limit, wrong shapes and options give clear errors', async () => {
-  const one = [{ c: 'x', v: 1 }, { c: 'x', v: 2 }, { c: 'x', v: 3 }];
-  await assert.rejects(new TabularSynthesizer({ ...SMALL, categorical: ['c'] }).fit(one), /categorical column "c" has 1 class; discrete diffusion needs at least 2/);
+test('a constant categorical column (one class) fits, samples, conditions and imputes with every method', async () => {
+  const rows = Array.from({ length: 60 }, (_, i) => ({ c: 'x', g: i % 3 === 0 ? 'p' : 'q', v: (i % 7) - 3 }));
+  const methods = [{ method: 'sedd' }, { method: 'sedd', graph: 'uniform' }, { method: 'multinomial' }, { method: 'onehot' }];
+  for (const m of methods) {
+    const s = new TabularSynthesizer({ ...SMALL, maxSteps: 400, categorical: { columns: ['c', 'g'], ...m } });
+    try {
+      await s.fit(rows, { onWarning: () => {} });
+      const out = await s.sample(40, { seed: 2 });
+      assert.ok(out.every((r) => r.c === 'x'), `${JSON.stringify(m)}: ${JSON.stringify(out.find((r) => r.c !== 'x'))}`);
+      assert.ok(out.some((r) => r.g === 'p') && out.some((r) => r.g === 'q'));
+      const given = await s.sample(5, { seed: 3, given: { c: 'x', g: 'p' } });
+      assert.ok(given.every((r) => r.c === 'x' && r.g === 'p'));
+      const [[filled]] = await s.impute([{ c: null, g: 'q', v: 1 }], { seed: 4 });
+      assert.equal(filled.c, 'x');
+      await assert.rejects(s.sample(2, { given: { c: 'y' } }), /column "c".*category "y" was not seen in fit/);
+    } finally {
+      s.dispose();
+    }
+  }
+});
+
+test('bad input: more classes than the limit, wrong shapes and options give clear errors', async () => {
   const many = Array.from({ length: 1001 }, (_, i) => ({ c: `k${i}`, v: i }));
   await assert.rejects(
     new TabularSynthesizer({ ...SMALL, categorical: ['c'], maxCategories: 5000 }).fit(many),

@@ -391,7 +391,10 @@ test('multinomial step probabilities are a distribution and follow the posterior
 test('bad input: clear TypeError/RangeError naming the argument, never a crash', () => {
   const ok = { graph: 'absorbing', classes: [3], rows: 2, x0: Int32Array.of(0, 1), sigma: Float64Array.of(0.5, 0.5) };
   assert.ok(ops.seddCorrupt(ok) instanceof Int32Array);
-  assert.throws(() => ops.seddCorrupt({ ...ok, classes: [1] }), (e) => e instanceof RangeError && /classes\[0\].*at least 2 classes/.test(e.message));
+  assert.throws(() => ops.seddCorrupt({ ...ok, classes: [0] }), (e) => e instanceof RangeError && /classes\[0\].*at least 1 class/.test(e.message));
+  // One class (a constant column) is a chain of its own: the token is its class or MASK.
+  const one = ops.seddCorrupt({ ...ok, classes: [1], x0: Int32Array.of(0, 0) });
+  assert.ok(one.every((v) => v === 0 || v === 1), `${one}`);
   assert.throws(() => ops.seddCorrupt({ ...ok, classes: [1001] }), (e) => e instanceof RangeError && /limit of 1000/.test(e.message));
   assert.throws(() => ops.seddCorrupt({ ...ok, classes: [] }), RangeError);
   assert.throws(() => ops.seddCorrupt({ ...ok, classes: 'abc' }), TypeError);

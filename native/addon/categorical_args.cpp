@@ -26,7 +26,7 @@ std::vector<int32_t> GetClasses(Napi::Env env, const Napi::Value& v, const std::
   auto check = [&](double n, size_t i) {
     const std::string where = name + "[" + std::to_string(i) + "]";
     const std::string got = std::to_string(static_cast<long long>(n));
-    if (n < 2) ThrowRange(env, where, "a categorical column needs at least 2 classes, got " + got);
+    if (n < 1) ThrowRange(env, where, "a categorical column needs at least 1 class, got " + got);
     if (n > kMaxCategoricalClasses) {
       ThrowRange(env, where, got + " classes exceed the limit of " + std::to_string(kMaxCategoricalClasses) +
                                  " per categorical column");

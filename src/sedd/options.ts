@@ -76,11 +76,8 @@ export function resolveCategoricalOptions(value: unknown, name = 'categorical'):
 export function checkCardinalities(classes: readonly number[], names?: readonly string[]): void {
   classes.forEach((k, j) => {
     const what = names?.[j] !== undefined ? `categorical column "${names[j]}"` : `categorical column ${j}`;
-    if (!Number.isInteger(k) || k < 2) {
-      throw new RangeError(
-        `${what} has ${k} class${k === 1 ? '' : 'es'}; discrete diffusion needs at least 2 (drop a constant column, or mark it non-categorical)`,
-      );
-    }
+    // One class is allowed: a constant column rides the chain and always comes back as its value.
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`${what} has ${k} classes; a categorical column needs at least 1`);
     if (k > MAX_CATEGORICAL_CLASSES) {
       throw new RangeError(`${what} has ${k} classes, more than the limit of ${MAX_CATEGORICAL_CLASSES} for categorical diffusion`);
     }
