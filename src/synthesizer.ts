@@ -22,7 +22,7 @@ import { TableLogDensityResult, tableLogDensity } from './density/table.js';
 import { checkCardinalities } from './sedd/options.js';
 import { Latent, STREAM_SLICE_ROWS, sliceLatent } from './stream-slices.js';
 import {
-  FIT_KEYS, SAMPLE_KEYS, SynthesizerFitOptions, SynthesizerImputeOptions, SynthesizerSampleOptions, SynthesizerSettings, TabularSynthesizerOptions,
+  FIT_KEYS, IMPUTE_KEYS, SAMPLE_KEYS, SynthesizerFitOptions, SynthesizerImputeOptions, SynthesizerSampleOptions, SynthesizerSettings, TabularSynthesizerOptions,
   checkOffset, readSettings, readSynthesizerOptions,
 } from './synthesizer/options.js';
 import { fitWithValidation, splitRows } from './validation.js';
@@ -232,6 +232,8 @@ export class TabularSynthesizer {
   async impute(rows: TableInput, options: SynthesizerImputeOptions = {}): Promise<OutputRow[][]> {
     this.requireFitted();
     if (options === null || typeof options !== 'object') throw new TypeError('options: expected an object');
+    checkKnownOptions('impute options', options, IMPUTE_KEYS);
+    checkSignalAndProgress(options);
     if (options.point !== undefined && typeof options.point !== 'boolean') throw new TypeError(`point: expected true or false, got ${String(options.point)}`);
     const point = options.point === true;
     const draws = options.draws ?? (point ? POINT_DRAWS : 1);
@@ -244,8 +246,8 @@ export class TabularSynthesizer {
     const sampleOptions: SynthesizerSampleOptions = {
       sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
     };
-    const tables = await imputeTables(cond, records, draws, seed, (sub, offset, roundSeed) =>
-      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, undefined, { cond: sub, start: 0 }), options.onWarning);
+    const tables = await imputeTables(cond, records, draws, seed, (sub, offset, roundSeed, onProgress) =>
+      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, onProgress, { cond: sub, start: 0 }), options.onWarning, options.onProgress);
     if (!point) return tables;
     const kinds = new Map(this.transformer.columns.map((c) => [c.name, c.kind] as const));
     return [poolDraws(tables, kinds, (i) => cond.freeColumns(i))];

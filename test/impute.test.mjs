@@ -226,6 +226,18 @@ describe('impute(rows)', () => {
     assert.notDeepEqual(gapsOnly[1], gapsOnly[2]);
   });
 
+  test('onProgress counts the row draws (draws x rows with gaps) up to the total; unknown options are refused', async () => {
+    const rows = [{ a: 'a0', b: null, x: null, age: 30, inc: 0 }, { a: 'a1', b: 'b1', x: 0, age: 40, inc: 1 }, { a: null, b: 'b2', x: 1.2, age: null, inc: 2 }];
+    const seen = [];
+    await synth.impute(rows, { draws: 5, seed: 2, resample: RESAMPLE, onProgress: (p) => seen.push(p) });
+    assert.ok(seen.length > 0);
+    assert.ok(seen.every((p) => p.rows === 10), JSON.stringify(seen));
+    assert.ok(seen.every((p, i) => i === 0 || p.rowsDone >= seen[i - 1].rowsDone));
+    assert.equal(seen.at(-1).rowsDone, 10);
+    await assert.rejects(synth.impute(rows, { draw: 5 }), /impute options.*"draw"/);
+    await assert.rejects(synth.impute(rows, { onProgress: 3 }), /onProgress: expected a function/);
+  });
+
   test('point: one table; each gap the mean (numeric) or most frequent draw (categorical) of the same-seed draws', async () => {
     const rows = [{ a: 'a0', b: null, x: null, age: 30, inc: 0 }, { a: null, b: 'b2', x: 1.2, age: null, inc: null }, { a: 'a1', b: 'b1', x: 0, age: 40, inc: 1 }];
     const draws = await synth.impute(rows, { draws: 7, seed: 5, resample: RESAMPLE });
@@ -371,6 +383,22 @@ describe('tabdiff impute', () => {
     const bad = run('impute', 'cli.tdm', 'bad.csv');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /bad.csv: rows: column "a", line 3: category "zz" was not seen in fit/);
+  });
+
+  test('--sampler ddim --steps --eta reach the library; a forced progress bar counts the row draws', async () => {
+    const r = spawnSync(process.execPath, [MAIN, 'impute', 'cli.tdm', 'gaps.csv', '--draws', '3', '--seed', '4', '--sampler', 'ddim', '--steps', '20', '--eta', '1', '--jumps', '2', '--jump-length', '3'],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TABDIFF_PROGRESS: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /impute .*6\/6 row draws/);
+    const lib = await synth.impute(readFileSync(join(dir, 'gaps.csv'), 'utf8').trim().split('\n').slice(1).map((l) => {
+      const [a, b, x, age, inc, note] = l.split(',');
+      return { a, b, x, age, inc, note };
+    }), { draws: 3, seed: 4, sampler: 'ddim', steps: 20, eta: 1, resample: { jumps: 2, length: 3 } });
+    const xs = r.stdout.trim().split('\n').slice(1).map((l) => l.split(',')).filter((_, k) => k % 2 === 1).map((c) => Number(c[3]));
+    lib.forEach((t, d) => assert.ok(Math.abs(xs[d] - t[1].x) < 1e-6 * (1 + Math.abs(xs[d])), `draw ${d}: ${xs[d]} vs ${t[1].x}`));
+    const eta0 = run('impute', 'cli.tdm', 'gaps.csv', '--draws', '3', '--seed', '4', '--sampler', 'ddim', '--steps', '20', '--eta', '0', '--jumps', '2', '--jump-length', '3');
+    assert.equal(eta0.status, 0, eta0.stderr);
+    assert.notEqual(eta0.stdout, r.stdout);
   });
 });
 

@@ -5,7 +5,8 @@
 // Observed cells and other columns are written as read.
 import { Command, Option } from 'commander';
 
-import { digitsArg, shareArg } from './args.js';
+import { digitsArg, real, shareArg } from './args.js';
+import { createProgress } from './progress.js';
 import { POINT_DRAWS } from '../conditioning/pool.js';
 import { TabularSynthesizer } from '../synthesizer.js';
 import type { OutputColumns } from '../transformer.js';
@@ -21,6 +22,7 @@ interface ImputeFlags {
   seed?: number;
   sampler?: 'ddpm' | 'ddim' | 'dpm-solver++';
   steps?: number;
+  eta?: number;
   jumps?: number;
   jumpLength?: number;
   jumpStart?: number;
@@ -36,14 +38,21 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
     const resample = flags.jumps !== undefined || flags.jumpLength !== undefined || flags.jumpStart !== undefined
       ? { jumps: flags.jumps, length: flags.jumpLength, start: flags.jumpStart } : undefined;
     const t0 = performance.now();
+    let bar: ReturnType<typeof createProgress> | undefined;
     let tables;
     try {
       tables = await synth.impute(table.rows, {
-        draws: flags.draws, point: flags.point === true, seed: flags.seed, sampler: flags.sampler, steps: flags.steps, resample, signal,
+        draws: flags.draws, point: flags.point === true, seed: flags.seed, sampler: flags.sampler, steps: flags.steps, eta: flags.eta, resample, signal,
         onWarning: (message) => info(`tabdiff: ${message}`),
+        onProgress: ({ rowsDone, rows }) => {
+          bar ??= createProgress(rows, 'impute [{bar}] {percentage}% | {value}/{total} row draws | ETA {eta_formatted}');
+          bar.update(rowsDone);
+        },
       });
     } catch (err) {
       throw inFileTerms(err, table);
+    } finally {
+      bar?.stop();
     }
     const long = tables.length > 1;
     const columns = long ? ['.imp', ...table.columns] : table.columns;
@@ -91,6 +100,7 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', digitsArg(0, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
     .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', digitsArg(1, 100000))
+    .option('--eta <x>', 'DDIM noise scale (0 = deterministic; 1 = ancestral)', real(0, 1e6))
     .option('--jumps <r>', 'RePaint resampling: runs of each resampled block of steps (default 10; 1 = plain replacement)', digitsArg(1, 100))
     .option('--jump-length <j>', 'RePaint resampling: steps per block (default 10)', digitsArg(1, 100000))
     .option('--jump-start <share>', 'RePaint resampling: share of the chain before the first resampled block (default 0.75)', shareArg)

@@ -12,7 +12,10 @@ export const MAX_ROUNDS = 8;
 const ROUND_SEED_STRIDE = 0x9e3779b1;
 
 /** Samples rows for `cond` (all its given rows) at global rows [offset, offset + n) of `seed`. */
-export type ConditionalSampler = (cond: Conditions, offset: number, seed: number) => Promise<OutputColumns>;
+export type ConditionalSampler = (
+  cond: Conditions, offset: number, seed: number, onProgress?: (progress: { rowsDone: number; rows: number }) => void,
+) => Promise<OutputColumns>;
+export type ImputeProgress = (progress: { rowsDone: number; rows: number }) => void;
 
 /** Reads the table to complete: the model's columns as given rows (gaps free), and the rows to output. */
 export function readImputeInput(transformer: TabularTransformer, rows: TableInput): { given: GivenRow[]; records: Record<string, unknown>[] } {
@@ -55,7 +58,7 @@ export const CALL_ROWS = 1 << 16;
  */
 export async function imputeTables(
   cond: Conditions, records: readonly Record<string, unknown>[], draws: number, seed: number, sample: ConditionalSampler,
-  onWarning?: (message: string) => void,
+  onWarning?: (message: string) => void, onProgress?: ImputeProgress,
 ): Promise<OutputRow[][]> {
   const withGaps: number[] = [];
   for (let i = 0; i < records.length; i++) if (cond.freeColumns(i).length > 0) withGaps.push(i);
@@ -63,12 +66,15 @@ export async function imputeTables(
   let pending: { draw: number; row: number }[] = [];
   for (let d = 0; d < draws; d++) for (const row of withGaps) pending.push({ draw: d, row });
   let unfilled = 0;
+  const total = pending.length;
   for (let round = 0; round <= MAX_ROUNDS && pending.length > 0; round++) {
     const roundSeed = (seed + round * ROUND_SEED_STRIDE) % 2 ** 48;
     const again: typeof pending = [];
     for (let at = 0; at < pending.length; at += CALL_ROWS) {
       const part = pending.slice(at, at + CALL_ROWS);
-      const columns = await sample(cond.select(part.map((q) => q.row)), at, roundSeed);
+      // Progress counts round 0 (draws x gap rows); retries are few and not known in advance.
+      const report = onProgress && round === 0 ? (p: { rowsDone: number }) => onProgress({ rowsDone: at + p.rowsDone, rows: total }) : undefined;
+      const columns = await sample(cond.select(part.map((q) => q.row)), at, roundSeed, report);
       part.forEach(({ draw, row }, k) => {
         const free = cond.freeColumns(row);
         if (round < MAX_ROUNDS && free.some((name) => isGapOut(columns[name]![k]))) {

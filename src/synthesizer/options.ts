@@ -102,6 +102,8 @@ export interface SynthesizerImputeOptions {
   resample?: ResampleOptions;
   /** Receives the warning when some gaps could not be filled with values. */
   onWarning?: (message: string) => void;
+  /** Called as the draws are sampled: rows = draws x rows with gaps; retries of gap draws are not counted. */
+  onProgress?: (progress: { rowsDone: number; rows: number }) => void;
 }
 
 const TRANSFORMER_KEYS = [
@@ -112,11 +114,13 @@ export const FIT_KEYS = ['validation', 'validationEvery', 'onSettings', 'onValid
 export const SAMPLE_KEYS = [
   'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'given', 'resample', 'categoricalSampler', 'signal', 'onProgress',
 ] as const;
+export const IMPUTE_KEYS = ['draws', 'point', 'seed', 'signal', 'sampler', 'steps', 'eta', 'resample', 'onWarning', 'onProgress'] as const;
 // TabularDiffusion's options but 'categorical' (the synthesizer's own, read by splitCategorical).
 const DIFFUSION_KEYS = DIFFUSION_OPTION_KEYS.filter((k) => k !== 'categorical');
 type _KeyListsComplete = AssertTrue<
   | CoversKeys<TabularSynthesizerOptions, [...typeof TRANSFORMER_KEYS, ...typeof DIFFUSION_OPTION_KEYS, 'conditioning', 'conditioningCopies']>
   | CoversKeys<SynthesizerFitOptions, typeof FIT_KEYS> | CoversKeys<SynthesizerSampleOptions, typeof SAMPLE_KEYS>
+  | CoversKeys<SynthesizerImputeOptions, typeof IMPUTE_KEYS>
 >;
 
 /** What fit chose for the options left unset, and what it measured (stored in the model file). */
