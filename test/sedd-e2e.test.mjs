@@ -225,7 +225,7 @@ test('a model without categorical columns keeps its numeric-only API; mixed mode
   g.dispose();
 });
 
-test('a constant categorical column (one class) fits, samples, conditions and imputes with every method', async () => {
+test('a constant categorical column (one class) fits, samples, conditions, imputes and scores with every method', async () => {
   const rows = Array.from({ length: 60 }, (_, i) => ({ c: 'x', g: i % 3 === 0 ? 'p' : 'q', v: (i % 7) - 3 }));
   const methods = [{ method: 'sedd' }, { method: 'sedd', graph: 'uniform' }, { method: 'multinomial' }, { method: 'onehot' }];
   for (const m of methods) {
@@ -240,6 +240,9 @@ test('a constant categorical column (one class) fits, samples, conditions and im
       const [[filled]] = await s.impute([{ c: null, g: 'q', v: 1 }], { seed: 4 });
       assert.equal(filled.c, 'x');
       await assert.rejects(s.sample(2, { given: { c: 'y' } }), /column "c".*category "y" was not seen in fit/);
+      // Another value has probability 0 under the model: -Infinity, like any unseen class.
+      const ld = await s.logDensity([{ c: 'x', g: 'p', v: 0 }, { c: 'y', g: 'p', v: 0 }], { throws: 4, seed: 1 });
+      assert.ok(Number.isFinite(ld.logDensity[0]) && ld.logDensity[1] === -Infinity, `${JSON.stringify(m)}: ${ld.logDensity}`);
     } finally {
       s.dispose();
     }

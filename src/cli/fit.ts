@@ -129,10 +129,11 @@ export async function fitCommand(data: string, flags: FitFlags, signal: AbortSig
 /**
  * "name:kind(notes)": q = quantile-normal map; gaps = the column's gaps are modelled (numeric:
  * a gap mode on the discrete chain; categorical: a class); point masses = values held as
- * classes of the discrete part (at most three listed).
+ * classes of the discrete part (at most three listed); constant = a text column with one value.
  */
 function columnLabel(c: TransformerColumn): string {
   const masses = c.pointMasses.length === 0 ? '' : `point mass${c.pointMasses.length > 1 ? 'es' : ''} ${c.pointMasses.slice(0, 3).join('/')}${c.pointMasses.length > 3 ? '/...' : ''}`;
-  const notes = [c.quantile ? 'q' : '', c.missing ? 'gaps' : '', masses].filter(Boolean);
+  const constant = c.kind === 'categorical' && c.categories?.length === 1 && !c.missing ? `constant ${JSON.stringify(c.categories[0])}` : '';
+  const notes = [c.quantile ? 'q' : '', c.missing ? 'gaps' : '', masses, constant].filter(Boolean);
   return `${c.name}:${c.kind}${notes.length ? `(${notes.join('; ')})` : ''}`;
 }
