@@ -5,17 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT, library } from './library.mjs';
+import { mulberry32 } from './stats.mjs';
 
-/** mulberry32: a tiny seeded uniform generator (data only; the library has its own Philox). */
+/** Uniforms in [0, 1) from mulberry32 (data only; the library has its own Philox). */
 function uniforms(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 function normals(seed) {

@@ -7,18 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 import { parse } from 'csv-parse/sync';
 
+import { mulberry32 } from './stats.mjs';
+
 const BENCH = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // ---- seeded helpers ------------------------------------------------------------------------
+/** Uniforms in (0, 1) from mulberry32 (never 0: normals() takes their log). */
 export function uniforms(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => (next() + 0.5) / 4294967296;
 }
 export function normals(seed) {
   const u = uniforms(seed);

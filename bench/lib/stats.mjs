@@ -51,3 +51,15 @@ export function fmtPct(r) {
 export function fmtMB(kb) {
   return Number.isFinite(kb) ? (kb / 1024).toFixed(0) + ' MB' : '—';
 }
+
+/** mulberry32: a tiny seeded generator of uint32 values (bench data only; the library has its own Philox). */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
