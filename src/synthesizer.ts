@@ -246,11 +246,21 @@ export class TabularSynthesizer {
     const sampleOptions: SynthesizerSampleOptions = {
       sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
     };
+    // With point, a cell some draws left a gap is pooled from the others: warn only about cells
+    // that are gaps in every draw (they stay gaps in the pooled table).
     const tables = await imputeTables(cond, records, draws, seed, (sub, offset, roundSeed, onProgress) =>
-      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, onProgress, { cond: sub, start: 0 }), options.onWarning, options.onProgress);
+      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, onProgress, { cond: sub, start: 0 }),
+    point ? () => {} : options.onWarning, options.onProgress);
     if (!point) return tables;
     const kinds = new Map(this.transformer.columns.map((c) => [c.name, c.kind] as const));
-    return [poolDraws(tables, kinds, (i) => cond.freeColumns(i))];
+    const pooled = poolDraws(tables, kinds, (i) => cond.freeColumns(i));
+    const left = pooled.reduce((k, row, i) => k + cond.freeColumns(i).filter((name) => row[name] === null || row[name] === undefined).length, 0);
+    if (left > 0) {
+      const message = `impute: ${left} cell(s) were drawn as gaps in every try of all ${draws} draws and stay gaps in the pooled table (the model gives gaps a high probability there)`;
+      if (options.onWarning) options.onWarning(message);
+      else process.emitWarning(message, { code: 'TABDIFF_IMPUTE_GAPS' });
+    }
+    return [pooled];
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */

@@ -238,6 +238,31 @@ describe('impute(rows)', () => {
     await assert.rejects(synth.impute(rows, { onProgress: 3 }), /onProgress: expected a function/);
   });
 
+  test('a gap the model holds certain stays a gap, with one warning; with point: true the warning is about the pooled table', async () => {
+    // z is a gap whenever g is 'p': given g = 'p' every try draws a gap.
+    const r = rng(21);
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const g = i % 2 === 0 ? 'p' : 'q';
+      return { g, z: g === 'p' ? null : 3 + r.normal() };
+    });
+    const m = new TabularSynthesizer({ ...FAST, maxSteps: 600, categorical: ['g'] });
+    try {
+      await m.fit(rows);
+      const warnings = [];
+      const [drawn] = await m.impute([{ g: 'p', z: null }, { g: 'q', z: null }], { seed: 1, onWarning: (w) => warnings.push(w) });
+      assert.equal(drawn[0].z, null);
+      assert.ok(Number.isFinite(drawn[1].z));
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /^impute: 1 cell\(s\) over 1 draw\(s\) were drawn as gaps in every try and stay gaps/);
+      const pooledWarnings = [];
+      const [pooled] = await m.impute([{ g: 'p', z: null }, { g: 'q', z: null }], { seed: 1, draws: 4, point: true, onWarning: (w) => pooledWarnings.push(w) });
+      assert.equal(pooled[0].z, null);
+      assert.deepEqual(pooledWarnings, ['impute: 1 cell(s) were drawn as gaps in every try of all 4 draws and stay gaps in the pooled table (the model gives gaps a high probability there)']);
+    } finally {
+      m.dispose();
+    }
+  });
+
   test('point: one table; each gap the mean (numeric) or most frequent draw (categorical) of the same-seed draws', async () => {
     const rows = [{ a: 'a0', b: null, x: null, age: 30, inc: 0 }, { a: null, b: 'b2', x: 1.2, age: null, inc: null }, { a: 'a1', b: 'b1', x: 0, age: 40, inc: 1 }];
     const draws = await synth.impute(rows, { draws: 7, seed: 5, resample: RESAMPLE });
