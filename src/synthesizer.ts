@@ -8,7 +8,7 @@ import type { DataFrameLike } from './table/dataframe.js';
 import { autoSettings } from './auto-config.js';
 import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
-import { imputeTables, readImputeInput } from './conditioning/impute.js';
+import { completeTables, drawGaps, readImputeInput, warnGaps } from './conditioning/impute.js';
 import { POINT_DRAWS, poolDraws } from './conditioning/pool.js';
 import { KnownCells, checkResample } from './conditioning/known.js';
 import { TabularDiffusion, TabularDiffusionOptions } from './diffusion.js';
@@ -246,21 +246,17 @@ export class TabularSynthesizer {
     const sampleOptions: SynthesizerSampleOptions = {
       sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
     };
-    // With point, a cell some draws left a gap is pooled from the others: warn only about cells
-    // that are gaps in every draw (they stay gaps in the pooled table).
-    const tables = await imputeTables(cond, records, draws, seed, (sub, offset, roundSeed, onProgress) =>
-      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, onProgress, { cond: sub, start: 0 }),
-    point ? () => {} : options.onWarning, options.onProgress);
-    if (!point) return tables;
-    const kinds = new Map(this.transformer.columns.map((c) => [c.name, c.kind] as const));
-    const pooled = poolDraws(tables, kinds, (i) => cond.freeColumns(i));
-    const left = pooled.reduce((k, row, i) => k + cond.freeColumns(i).filter((name) => row[name] === null || row[name] === undefined).length, 0);
-    if (left > 0) {
-      const message = `impute: ${left} cell(s) were drawn as gaps in every try of all ${draws} draws and stay gaps in the pooled table (the model gives gaps a high probability there)`;
-      if (options.onWarning) options.onWarning(message);
-      else process.emitWarning(message, { code: 'TABDIFF_IMPUTE_GAPS' });
+    const gaps = await drawGaps(cond, records.length, draws, seed, (sub, offset, roundSeed, onProgress) =>
+      this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, onProgress, { cond: sub, start: 0 }), options.onProgress);
+    const why = '(the model gives gaps a high probability there)';
+    if (!point) {
+      if (gaps.unfilled > 0) warnGaps(`impute: ${gaps.unfilled} cell(s) over ${draws} draw(s) were drawn as gaps in every try and stay gaps ${why}`, options.onWarning);
+      return completeTables(records, gaps);
     }
-    return [pooled];
+    // Pooled: a cell some draws left a gap takes the others' values; only cells no draw filled stay gaps.
+    const { table, left } = poolDraws(records, gaps, new Map(this.transformer.columns.map((c) => [c.name, c.kind] as const)));
+    if (left > 0) warnGaps(`impute: ${left} cell(s) were drawn as gaps in every try of all ${draws} draws and stay gaps in the pooled table ${why}`, options.onWarning);
+    return [table];
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */

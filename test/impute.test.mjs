@@ -224,6 +224,10 @@ describe('impute(rows)', () => {
     const drawn = await synth.sample(2, { given: [r0, r1], seed: 9, offset: 4, resample: RESAMPLE });
     assert.deepEqual(gapsOnly[2], drawn);
     assert.notDeepEqual(gapsOnly[1], gapsOnly[2]);
+    // The first m draws do not depend on how many are asked for (inc can be drawn as a gap, so retry rounds may run).
+    const gappy = [r0, { ...r1, inc: null }, full, { a: null, b: null, x: null, age: null, inc: null }];
+    const five = await synth.impute(gappy, { draws: 5, seed: 11, resample: RESAMPLE });
+    assert.deepEqual(await synth.impute(gappy, { draws: 2, seed: 11, resample: RESAMPLE }), five.slice(0, 2));
   });
 
   test('onProgress counts the row draws (draws x rows with gaps) up to the total; unknown options are refused', async () => {

@@ -159,11 +159,12 @@ test('JSON Lines and Parquet out, Parquet in: the same rows as CSV, and a model 
       { name: 'x', data: x, type: 'DOUBLE' },
       { name: 'g', data: x.map((_, i) => ['p', 'q', 'r'][i % 3]), type: 'STRING' },
       { name: 'k', data: x.map((_, i) => i % 5), type: 'INT32' },
+      { name: 'c', data: x.map(() => 'only'), type: 'STRING' },
     ],
   });
   const fit = ok(tabdiff(['fit', 'in.parquet', '-o', 'pq.tdm', '--steps', '30']));
-  assert.match(fit.stderr, /fitted 150 rows x 3 columns/);
-  assert.match(fit.stderr, /columns x:continuous\(q; gaps\) g:categorical k:integer\(q\)/);
+  assert.match(fit.stderr, /fitted 150 rows x 4 columns/);
+  assert.match(fit.stderr, /columns x:continuous\(q; gaps\) g:categorical k:integer\(q\) c:categorical\(constant "only"\)/);
   const wrongType = tabdiff(['fit', 'in.parquet', '-o', 'bad.tdm', '--integer', 'g']);
   assert.equal(wrongType.code, 1);
   assert.match(wrongType.stderr, /in\.parquet: column "g" is listed as numeric but holds text values/);

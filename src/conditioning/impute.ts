@@ -11,11 +11,24 @@ import { Conditions, GivenRow } from './given.js';
 export const MAX_ROUNDS = 8;
 const ROUND_SEED_STRIDE = 0x9e3779b1;
 
-/** Samples rows for `cond` (all its given rows) at global rows [offset, offset + n) of `seed`. */
-export type ConditionalSampler = (
-  cond: Conditions, offset: number, seed: number, onProgress?: (progress: { rowsDone: number; rows: number }) => void,
-) => Promise<OutputColumns>;
 export type ImputeProgress = (progress: { rowsDone: number; rows: number }) => void;
+
+/** Samples rows for `cond` (all its given rows) at global rows [offset, offset + n) of `seed`. */
+export type ConditionalSampler = (cond: Conditions, offset: number, seed: number, onProgress?: ImputeProgress) => Promise<OutputColumns>;
+
+type Filled = OutputRow[string] | null;
+
+/** The draws of the gap cells only; complete rows are not copied per draw. */
+export interface GapDraws {
+  /** Input row of each row with gaps (k-th gap row = rows[k]). */
+  rows: number[];
+  /** Its drawn (free) columns. */
+  free: string[][];
+  /** values[d][k][j]: draw d of free column free[k][j] of the k-th gap row; null = still a gap. */
+  values: Filled[][][];
+  /** Cells still gaps after MAX_ROUNDS, over all draws. */
+  unfilled: number;
+}
 
 /** Reads the table to complete: the model's columns as given rows (gaps free), and the rows to output. */
 export function readImputeInput(transformer: TabularTransformer, rows: TableInput): { given: GivenRow[]; records: Record<string, unknown>[] } {
@@ -46,25 +59,31 @@ export function readImputeInput(transformer: TabularTransformer, rows: TableInpu
 }
 
 /** Rows of one native sampling call: bounds the decoded columns held at once, not the result. */
-export const CALL_ROWS = 1 << 16;
+const CALL_ROWS = 1 << 16;
 
 /**
- * Completes the table `draws` times; cells left as gaps after MAX_ROUNDS are reported to onWarning
- * (else process.emitWarning). All draws of a round go to the sampler together (in calls of up to
- * CALL_ROWS rows), so a table with few gap rows still fills every thread. Draw d of gap row k
- * (k-th row with a gap) is global row d * G + k of round 0 (G rows with gaps); a round's retries
- * are numbered in (draw, row) order. The bytes therefore depend on the seed only, not on how the
- * rows are split into calls or chunks.
+ * Draws every gap cell `draws` times. All draws of a round go to the sampler together (in calls
+ * of up to CALL_ROWS rows), so a table with few gap rows still fills every thread. Draw d of gap
+ * row k (k-th row with a gap) is global row d * G + k of round 0 (G rows with gaps); a round's
+ * retries are numbered in (draw, row) order. The bytes therefore depend on the seed only, not on
+ * how the rows are split into calls or chunks, and the first m draws of a call are those of a call
+ * asking for m.
  */
-export async function imputeTables(
-  cond: Conditions, records: readonly Record<string, unknown>[], draws: number, seed: number, sample: ConditionalSampler,
-  onWarning?: (message: string) => void, onProgress?: ImputeProgress,
-): Promise<OutputRow[][]> {
-  const withGaps: number[] = [];
-  for (let i = 0; i < records.length; i++) if (cond.freeColumns(i).length > 0) withGaps.push(i);
-  const tables = Array.from({ length: draws }, () => records.map((r) => ({ ...r }) as OutputRow));
-  let pending: { draw: number; row: number }[] = [];
-  for (let d = 0; d < draws; d++) for (const row of withGaps) pending.push({ draw: d, row });
+export async function drawGaps(
+  cond: Conditions, nRows: number, draws: number, seed: number, sample: ConditionalSampler, onProgress?: ImputeProgress,
+): Promise<GapDraws> {
+  const rows: number[] = [];
+  const free: string[][] = [];
+  for (let i = 0; i < nRows; i++) {
+    const f = cond.freeColumns(i);
+    if (f.length > 0) {
+      rows.push(i);
+      free.push(f);
+    }
+  }
+  const values: Filled[][][] = Array.from({ length: draws }, () => free.map((f) => new Array<Filled>(f.length).fill(null)));
+  let pending: { draw: number; k: number }[] = [];
+  for (let d = 0; d < draws; d++) for (let k = 0; k < rows.length; k++) pending.push({ draw: d, k });
   let unfilled = 0;
   const total = pending.length;
   for (let round = 0; round <= MAX_ROUNDS && pending.length > 0; round++) {
@@ -74,28 +93,38 @@ export async function imputeTables(
       const part = pending.slice(at, at + CALL_ROWS);
       // Progress counts round 0 (draws x gap rows); retries are few and not known in advance.
       const report = onProgress && round === 0 ? (p: { rowsDone: number }) => onProgress({ rowsDone: at + p.rowsDone, rows: total }) : undefined;
-      const columns = await sample(cond.select(part.map((q) => q.row)), at, roundSeed, report);
-      part.forEach(({ draw, row }, k) => {
-        const free = cond.freeColumns(row);
-        if (round < MAX_ROUNDS && free.some((name) => isGapOut(columns[name]![k]))) {
-          again.push({ draw, row });
+      const columns = await sample(cond.select(part.map((q) => rows[q.k]!)), at, roundSeed, report);
+      part.forEach(({ draw, k }, i) => {
+        const names = free[k]!;
+        if (round < MAX_ROUNDS && names.some((name) => isGapOut(columns[name]![i]))) {
+          again.push({ draw, k });
           return;
         }
-        for (const name of free) {
-          const v = columns[name]![k];
-          tables[draw]![row]![name] = isGapOut(v) ? null : (v as number | string | Date);
+        names.forEach((name, j) => {
+          const v = columns[name]![i];
           if (isGapOut(v)) unfilled++;
-        }
+          else values[draw]![k]![j] = v as Filled;
+        });
       });
     }
     pending = again;
   }
-  if (unfilled > 0) {
-    const message = `impute: ${unfilled} cell(s) over ${draws} draw(s) were drawn as gaps in every try and stay gaps (the model gives gaps a high probability there)`;
-    if (onWarning) onWarning(message);
-    else process.emitWarning(message, { code: 'TABDIFF_IMPUTE_GAPS' });
-  }
-  return tables;
+  return { rows, free, values, unfilled };
+}
+
+/** The completed tables: the input rows with each draw's values in the gap cells. */
+export function completeTables(records: readonly Record<string, unknown>[], g: GapDraws): OutputRow[][] {
+  return g.values.map((drawn) => {
+    const out = records.map((r) => ({ ...r }) as OutputRow);
+    g.rows.forEach((row, k) => g.free[k]!.forEach((name, j) => (out[row]![name] = drawn[k]![j]!)));
+    return out;
+  });
+}
+
+/** impute's warning about cells left as gaps: to onWarning, else process.emitWarning. */
+export function warnGaps(message: string, onWarning?: (message: string) => void): void {
+  if (onWarning) onWarning(message);
+  else process.emitWarning(message, { code: 'TABDIFF_IMPUTE_GAPS' });
 }
 
 function isGapOut(v: unknown): boolean {

@@ -8,23 +8,28 @@
 // docs/imputation.md, "Point estimates".
 import type { ColumnKind } from '../table/columns.js';
 import type { OutputRow } from '../transformer.js';
+import type { GapDraws } from './impute.js';
 
 /** Draws pooled into one table when `draws` is not given (bench/impute.mjs: 10 vs 50 draws). */
 export const POINT_DRAWS = 50;
 
+/**
+ * The pooled table: the input rows with each gap cell's pooled draws; `left` counts the cells no
+ * draw filled (they stay gaps).
+ */
 export function poolDraws(
-  tables: readonly OutputRow[][], kinds: ReadonlyMap<string, ColumnKind>, freeColumns: (row: number) => string[],
-): OutputRow[] {
-  const first = tables[0]!;
-  return first.map((row, i) => {
-    const out: OutputRow = { ...row };
-    for (const name of freeColumns(i)) {
-      const values = tables.map((t) => t[i]![name]).filter((v): v is Cell => v !== null && v !== undefined);
-      if (values.length === 0) continue;
-      out[name] = pool(kinds.get(name)!, values);
-    }
-    return out;
-  });
+  records: readonly Record<string, unknown>[], g: GapDraws, kinds: ReadonlyMap<string, ColumnKind>,
+): { table: OutputRow[]; left: number } {
+  const table = records.map((r) => ({ ...r }) as OutputRow);
+  let left = 0;
+  g.rows.forEach((row, k) => g.free[k]!.forEach((name, j) => {
+    const values = g.values.map((drawn) => drawn[k]![j]).filter((v): v is Cell => v !== null && v !== undefined);
+    if (values.length === 0) {
+      table[row]![name] = null;
+      left++;
+    } else table[row]![name] = pool(kinds.get(name)!, values);
+  }));
+  return { table, left };
 }
 
 type Cell = OutputRow[string];
