@@ -123,33 +123,6 @@ export function score(t, st, truth, masked, filled) {
 }
 
 /**
- * Mean (numeric) / mode (categorical) over draws for each removed cell: the rule of
- * impute(rows, { point: true }) (ties: the value that reached the top count first), so the
- * 50-draw rows are what that option returns without drawing twice.
- */
-export function pool(t, tables, masked) {
-  return masked.map((q, i) => {
-    const o = { ...q };
-    for (const c of t.columns) {
-      if (q[c] !== null) continue;
-      const v = tables.map((tb) => tb[i][c]).filter((x) => x !== null && x !== undefined);
-      if (v.length === 0) continue;
-      if (t.categorical.includes(c)) {
-        const counts = new Map();
-        let best = v[0], top = 0;
-        for (const x of v) {
-          const k = (counts.get(x) ?? 0) + 1;
-          counts.set(x, k);
-          if (k > top) [best, top] = [x, k];
-        }
-        o[c] = best;
-      } else o[c] = mean(v.map(Number));
-    }
-    return o;
-  });
-}
-
-/**
  * A table's seeded split: `nTrain` training rows, `nTest` held-out rows, and the held-out rows
  * with each cell removed (null) with probability 0.2 (MCAR).
  */
