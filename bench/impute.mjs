@@ -1,8 +1,8 @@
 // Imputation and conditional sampling (issue 13 targets), with the peers run in the same script:
 //
 //  1. Known truth: y = sin(2x) + x/2 + (0.2 + 0.15|x|) e, x ~ N(0, 1). sample(n, { given: { x } })
-//     against E[y | x] and sd(y | x) on a grid of x, and the coverage of 90% intervals from
-//     impute(..., { draws: 50 }) on fresh rows. Peers: k-nearest neighbours in x (k = 50) and a
+//     against E[y | x] and sd(y | x) on a grid of x, and the coverage of 90% prediction intervals
+//     (predictionInterval) from impute(..., { draws: 50 }) on fresh rows. Peers: k-nearest neighbours in x (k = 50) and a
 //     linear-Gaussian regression (what MICE's linear model draws from).
 //     Two methods: inpainting on a plain model (no jumps; the default 10 jumps over the last
 //     quarter of the chain; 20 jumps there) and a model trained with
@@ -11,20 +11,22 @@
 //     split, 20% of the held-out cells removed at random (MCAR); numeric RMSE in sd units (train
 //     sd) and categorical accuracy, for ours (mean / mode of 10 and of 50 draws, the latter what
 //     impute(rows, { point: true }) returns, and a single draw) against
-//     column mean/mode, kNN (k = 10) and a chained-equations imputer (ridge / softmax regression).
+//     column mean/mode, kNN (k = 10) and a chained-equations imputer (ridge / softmax regression),
+//     the peers fitted on the same training rows; ours minus each peer with a paired bootstrap
+//     interval over held-out rows.
 //  3. Cost: seconds per row of sample(n, { given }) against sample(n).
 //
 // Fits use the library defaults (what a user gets); --quick caps them at T = 100 and 3000 steps.
 //
-// Usage: node bench/impute.mjs [--quick] [--seed=N] [--threads=N]
+// Usage: node bench/impute.mjs [--quick] [--seed=N] [--threads=N] [--holdout=ROWS (default 2000)]
 // Writes bench/results/impute-latest.json (or impute-quick.json) and prints markdown.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { TabularSynthesizer } from '../dist/esm/index.mjs';
+import { TabularSynthesizer, predictionInterval } from '../dist/esm/index.mjs';
 import {
-  DATASETS, dgpRows, f, loadTable, maskedSplit, mean, quantile, s, score, sd, timed, trainStats,
+  DATASETS, dgpRows, f, loadTable, maskedSplit, mean, pairedDiff, quantile, s, score, sd, timed, trainStats, withoutByRow,
 } from './lib/impute-data.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -45,6 +47,8 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
 const QUICK = args.quick === true;
 const SEED = Number(args.seed ?? 1);
 const THREADS = args.threads !== undefined ? Number(args.threads) : undefined;
+/** Held-out rows per real table (20% of their cells removed); 2000 gives about 2400 numeric cells on adult. */
+const HOLDOUT = Number(args.holdout ?? 2000);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 // ---- 1. known truth (bench/lib/impute-data.mjs: y = f(x) + s(x) e) ------------------------
@@ -93,31 +97,45 @@ async function knownTruth() {
   // Coverage of 90% intervals on fresh rows.
   // 1000 rows: a 90% coverage then carries a standard error of 0.01 (0.02 at the 200 used before).
   const test = dgpRows(QUICK ? 200 : 1000, SEED + 99);
-  const coverage = {};
+  // Two intervals from the same draws: predictionInterval (ranks (m + 1) 5% and (m + 1) 95%, which
+  // cover a new draw of the same law 90% of the time) and, for comparison with runs before it, the
+  // draws' own 5% / 95% quantiles, which cover about 87% even for exact draws (m = 50).
+  const coverage = {}, coverageQuantiles = {};
+  const hits = (y, v) => {
+    const sorted = y.slice().sort((a, b) => a - b);
+    const [lo, hi] = predictionInterval(y, 0.9);
+    return [v >= lo && v <= hi ? 1 : 0, v >= quantile(sorted, 0.05) && v <= quantile(sorted, 0.95) ? 1 : 0];
+  };
   for (const [name, model, resample] of variants) {
     const tables = await model.impute(test.map((r) => ({ x: r.x, y: null })), { draws: 50, seed: SEED + 3, resample });
-    let hit = 0;
+    let hit = 0, hitQ = 0;
     test.forEach((r, i) => {
-      const y = tables.map((t) => t[i].y).sort((a, b) => a - b);
-      if (r.y >= quantile(y, 0.05) && r.y <= quantile(y, 0.95)) hit++;
+      const [a, b] = hits(tables.map((t) => t[i].y), r.y);
+      hit += a;
+      hitQ += b;
     });
     coverage[name] = hit / test.length;
+    coverageQuantiles[name] = hitQ / test.length;
   }
   {
-    let hitK = 0, hitL = 0;
+    let hitK = 0, hitKQ = 0, hitL = 0;
     for (const r of test) {
-      const y = knnY(r.x).sort((a, b) => a - b);
-      if (r.y >= quantile(y, 0.05) && r.y <= quantile(y, 0.95)) hitK++;
+      const [a, b] = hits(knnY(r.x), r.y);
+      hitK += a;
+      hitKQ += b;
       if (Math.abs(r.y - lin(r.x)) <= 1.6449 * resid) hitL++;
     }
     coverage['kNN (k = 50)'] = hitK / test.length;
+    coverageQuantiles['kNN (k = 50)'] = hitKQ / test.length;
     coverage['linear-Gaussian'] = hitL / test.length;
+    coverageQuantiles['linear-Gaussian'] = hitL / test.length;
   }
   const summary = Object.fromEntries(Object.entries(methods).map(([name, rows]) => [name, {
     maxMeanErrorSdY: Math.max(...rows.map((r) => Math.abs(r.mean - r.truthMean) / sdY)),
     maxMeanErrorCondSd: Math.max(...rows.map((r) => Math.abs(r.mean - r.truthMean) / r.truthSd)),
     worstSdRatio: rows.map((r) => r.sd / r.truthSd).reduce((w, v) => (Math.abs(v - 1) > Math.abs(w - 1) ? v : w), 1),
     coverage90: coverage[name],
+    coverage90Quantiles: coverageQuantiles[name],
   }]));
   // Cost per row: unconditional vs given.
   const n = QUICK ? 1000 : 2000;
@@ -296,15 +314,15 @@ function mice(t, st, fitRows, masked, sweeps = 5) {
 
 async function realTable(name) {
   const t = loadTable(name);
-  const nTrain = QUICK ? 4000 : 10000, nTest = QUICK ? 200 : 500;
+  const nTrain = QUICK ? 4000 : 10000, nTest = QUICK ? 200 : HOLDOUT;
   const { train, test, masked } = maskedSplit(t, SEED, nTrain, nTest);
   const st = trainStats(t, train);
   const results = {};
   results['mean / mode'] = score(t, st, test, masked, meanMode(t, st, masked));
-  const ref = train.slice(0, QUICK ? 2000 : 5000);
-  const k = await timed(() => knn(t, st, ref, masked));
+  // The peers see the same training rows as our models.
+  const k = await timed(() => knn(t, st, train, masked));
   results['kNN (k = 10)'] = { ...score(t, st, test, masked, k.value), seconds: k.seconds };
-  const m = await timed(() => mice(t, st, train.slice(0, QUICK ? 2000 : 4000), masked));
+  const m = await timed(() => mice(t, st, train, masked));
   results['MICE-style (ridge / softmax)'] = { ...score(t, st, test, masked, m.value), seconds: m.seconds };
   log(`${name}: baselines done`);
   const synth = new TabularSynthesizer({ ...fitOptions(QUICK), seed: SEED, categorical: t.categorical, ...(THREADS ? { threads: THREADS } : {}) });
@@ -340,8 +358,15 @@ async function realTable(name) {
   };
   synth.dispose();
   anySynth.dispose();
+  // Ours (the pooled point estimates) minus each peer, paired on the same held-out cells.
+  const paired = [];
+  for (const ours of Object.keys(results).filter((key) => key.endsWith('(point: true)'))) {
+    for (const peer of ['mean / mode', 'kNN (k = 10)', 'MICE-style (ridge / softmax)']) {
+      paired.push({ ours, peer, ...pairedDiff(results[ours], results[peer], SEED + 31) });
+    }
+  }
   return {
-    trainRows: nTrain, testRows: nTest, droppedRowsWithGaps: t.dropped, fit: fitLabel(synth), fitAny: fitLabel(anySynth), fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds, results, cost, given: Object.keys(given),
+    trainRows: nTrain, testRows: nTest, droppedRowsWithGaps: t.dropped, fit: fitLabel(synth), fitAny: fitLabel(anySynth), fitSeconds: fit.seconds, fitAnySeconds: fitAny.seconds, results, paired, cost, given: Object.keys(given),
   };
 }
 
@@ -354,16 +379,16 @@ for (const name of Object.keys(DATASETS)) if (!args.tables || String(args.tables
 const report = { started, quick: QUICK, seed: SEED, threads: THREADS ?? 'default', truth, tables };
 mkdirSync(join(HERE, 'results'), { recursive: true });
 const PARTIAL = Boolean(args['no-truth'] || args.tables);
-writeFileSync(join(HERE, 'results', QUICK ? 'impute-quick.json' : PARTIAL ? 'impute-partial.json' : 'impute-latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(HERE, 'results', QUICK ? 'impute-quick.json' : PARTIAL ? 'impute-partial.json' : 'impute-latest.json'), `${JSON.stringify(report, withoutByRow, 2)}\n`);
 
 const f3 = (x) => x.toFixed(3);
 const lines = [`# bench/impute.mjs (${QUICK ? 'quick' : 'full'}, seed ${SEED}, ${started})`, ''];
 if (truth) {
   lines.push(`## Known truth: y = sin(2x) + x/2 + (0.2 + 0.15|x|) e (${truth.trainRows} training rows, defaults: ${truth.fit}, 'any' model ${truth.fitAny}; sd(y) = ${f3(truth.sdY)})`, '');
-  lines.push(`| method | max abs(mean - E[y|x]) / sd(y) (target <= 0.1) | same / sd(y|x) | worst sd ratio (target 0.9-1.1) | 90% interval coverage on ${truth.testRows} fresh rows (target 0.85-0.95) |`);
-  lines.push('|---|---|---|---|---|');
+  lines.push(`| method | max abs(mean - E[y|x]) / sd(y) (target <= 0.1) | same / sd(y|x) | worst sd ratio (target 0.9-1.1) | coverage of 90% prediction intervals on ${truth.testRows} fresh rows (target 0.85-0.95) | same with the draws' 5% / 95% quantiles (exact draws: 0.87) |`);
+  lines.push('|---|---|---|---|---|---|');
   for (const [name, v] of Object.entries(truth.summary)) {
-    lines.push(`| ${name} | ${f3(v.maxMeanErrorSdY)} | ${f3(v.maxMeanErrorCondSd)} | ${f3(v.worstSdRatio)} | ${f3(v.coverage90)} |`);
+    lines.push(`| ${name} | ${f3(v.maxMeanErrorSdY)} | ${f3(v.maxMeanErrorCondSd)} | ${f3(v.worstSdRatio)} | ${f3(v.coverage90)} | ${f3(v.coverage90Quantiles)} |`);
   }
   lines.push('', `Cost per row (ms): ${Object.entries(truth.cost).map(([k, v]) => `${k} ${(v * 1000).toFixed(3)}`).join(', ')}; ratio given/unconditional: ` +
     `jumps 1 ${(truth.cost['given, jumps 1'] / truth.cost.unconditional).toFixed(2)}x, default ${(truth.cost['given, default'] / truth.cost.unconditional).toFixed(2)}x, ` +
@@ -375,6 +400,10 @@ for (const [name, r] of Object.entries(tables)) {
   lines.push('| imputer | numeric RMSE (sd units, lower is better) | categorical accuracy | seconds |');
   lines.push('|---|---|---|---|');
   for (const [k, v] of Object.entries(r.results)) lines.push(`| ${k} | ${f3(v.rmseSd)} | ${f3(v.accuracy)} | ${v.seconds !== undefined ? v.seconds.toFixed(1) : ''} |`);
+  const ci = (d, lo, hi) => `${d >= 0 ? '+' : ''}${f3(d)} [${f3(lo)}, ${f3(hi)}]`;
+  lines.push('', `Ours minus peer on the same ${Object.values(r.results)[0].numericCells} numeric and ${Object.values(r.results)[0].categoricalCells} categorical cells (95% bootstrap interval over held-out rows; RMSE: negative is ours better; accuracy: positive is ours better):`, '');
+  lines.push('| ours | peer | numeric RMSE difference | categorical accuracy difference |', '|---|---|---|---|');
+  for (const p of r.paired) lines.push(`| ${p.ours} | ${p.peer} | ${ci(p.rmse, ...p.rmseCi)} | ${ci(p.accuracy, ...p.accuracyCi)} |`);
   const cols = Object.keys(Object.values(r.results)[0].perColumn);
   lines.push('', 'Per column (numeric: RMSE in sd units; categorical: accuracy):', '');
   lines.push(`| imputer | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);

@@ -33,6 +33,7 @@ export type { ValidationRecord } from './validation.js';
 export type { DeviceOption, BackendChoice } from './device.js';
 export type { GivenRow, RangeCondition } from './conditioning/given.js';
 export type { KnownCells, ResampleOptions } from './conditioning/known.js';
+export { predictionInterval } from './conditioning/interval.js';
 export { readModelFile, writeModelFile, MODEL_FILE_VERSION } from './model-file.js';
 export type { ModelFileContents } from './model-file.js';
 export { MAX_CATEGORICAL_CLASSES } from './sedd/options.js';

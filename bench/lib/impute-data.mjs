@@ -98,6 +98,8 @@ export function trainStats(t, train) {
 export function score(t, st, truth, masked, filled) {
   let se = 0, nNum = 0, hit = 0, nCat = 0;
   const byColumn = {};
+  // Per held-out row: squared errors, numeric cells, hits, categorical cells (for pairedDiff).
+  const byRow = truth.map(() => [0, 0, 0, 0]);
   truth.forEach((r, i) => {
     for (const c of t.columns) {
       if (masked[i][c] !== null) continue;
@@ -105,21 +107,60 @@ export function score(t, st, truth, masked, filled) {
       b.n++;
       if (t.categorical.includes(c)) {
         nCat++;
+        byRow[i][3]++;
         if (filled[i][c] === r[c]) {
           hit++;
           b.sum++;
+          byRow[i][2]++;
         }
       } else {
         nNum++;
         const e = ((Number(filled[i][c]) - r[c]) / st[c].sd) ** 2;
         se += e;
         b.sum += e;
+        byRow[i][0] += e;
+        byRow[i][1]++;
       }
     }
   });
   // Per column: RMSE in sd units (numeric) or accuracy (categorical), to show where an imputer wins.
   const perColumn = Object.fromEntries(Object.entries(byColumn).map(([c, b]) => [c, t.categorical.includes(c) ? b.sum / b.n : Math.sqrt(b.sum / b.n)]));
-  return { rmseSd: Math.sqrt(se / nNum), accuracy: hit / nCat, numericCells: nNum, categoricalCells: nCat, perColumn };
+  // byRow is left out of the bench's JSON (withoutByRow).
+  return { rmseSd: Math.sqrt(se / nNum), accuracy: hit / nCat, numericCells: nNum, categoricalCells: nCat, perColumn, byRow };
+}
+
+/** JSON.stringify replacer that drops score()'s per-row sums. */
+export const withoutByRow = (key, value) => (key === 'byRow' ? undefined : value);
+
+/**
+ * Paired difference a - b of two scores of the same held-out cells: numeric RMSE and categorical
+ * accuracy, each with a 95% bootstrap interval over held-out rows (rows, not cells, are resampled:
+ * a row's cells share its difficulty). An interval that excludes 0 is a difference beyond the
+ * held-out sample's noise.
+ */
+export function pairedDiff(a, b, seed, replicates = 2000) {
+  const n = a.byRow.length;
+  const stat = (pick) => {
+    let seA = 0, seB = 0, nNum = 0, hitA = 0, hitB = 0, nCat = 0;
+    for (let k = 0; k < n; k++) {
+      const i = pick(k), ra = a.byRow[i], rb = b.byRow[i];
+      seA += ra[0];
+      seB += rb[0];
+      nNum += ra[1];
+      hitA += ra[2];
+      hitB += rb[2];
+      nCat += ra[3];
+    }
+    return [Math.sqrt(seA / nNum) - Math.sqrt(seB / nNum), (hitA - hitB) / nCat];
+  };
+  const [rmse, accuracy] = stat((k) => k);
+  const u = uniforms(seed);
+  const reps = Array.from({ length: replicates }, () => stat(() => Math.floor(u() * n)));
+  const ci = (j) => {
+    const v = reps.map((r) => r[j]).sort((x, y) => x - y);
+    return [quantile(v, 0.025), quantile(v, 0.975)];
+  };
+  return { rmse, rmseCi: ci(0), accuracy, accuracyCi: ci(1) };
 }
 
 /**
