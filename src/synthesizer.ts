@@ -9,7 +9,8 @@ import { autoSettings } from './auto-config.js';
 import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
 import { completeTables, drawGaps, readImputeInput, warnGaps } from './conditioning/impute.js';
-import { POINT_DRAWS, poolDraws } from './conditioning/pool.js';
+import { drawsForLevel } from './conditioning/interval.js';
+import { POINT_DRAWS, poolDraws, poolIntervals } from './conditioning/pool.js';
 import { KnownCells, checkResample } from './conditioning/known.js';
 import { TabularDiffusion, TabularDiffusionOptions } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
@@ -238,6 +239,12 @@ export class TabularSynthesizer {
     const point = options.point === true;
     const draws = options.draws ?? (point ? POINT_DRAWS : 1);
     if (!Number.isInteger(draws) || draws < 1 || draws > 10000) throw new RangeError(`draws: expected an integer in [1, 10000], got ${String(draws)}`);
+    const level = options.interval;
+    if (level !== undefined) {
+      if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new RangeError(`interval: expected a level in (0, 1) such as 0.9, got ${String(level)}`);
+      if (!point) throw new RangeError('interval: applies with point: true (the bounds are pooled over the draws)');
+      if (draws < drawsForLevel(level)) throw new RangeError(`interval: a ${Number((level * 100).toPrecision(12))}% interval needs at least ${drawsForLevel(level)} draws; draws is ${draws}`);
+    }
     const seed = options.seed ?? randomInt(0, 2 ** 48 - 1);
     if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) throw new RangeError(`seed: expected a non-negative integer, got ${String(seed)}`);
     checkResample(options.resample, options.sampler ?? this.chosen?.sampler.sampler);
@@ -254,9 +261,10 @@ export class TabularSynthesizer {
       return completeTables(records, gaps);
     }
     // Pooled: a cell some draws left a gap takes the others' values; only cells no draw filled stay gaps.
-    const { table, left } = poolDraws(records, gaps, new Map(this.transformer.columns.map((c) => [c.name, c.kind] as const)));
+    const kinds = new Map(this.transformer.columns.map((c) => [c.name, c.kind] as const));
+    const { table, left } = poolDraws(records, gaps, kinds);
     if (left > 0) warnGaps(`impute: ${left} cell(s) were drawn as gaps in every try of all ${draws} draws and stay gaps in the pooled table ${why}`, options.onWarning);
-    return [table];
+    return level === undefined ? [table] : [table, ...poolIntervals(gaps, kinds, table, level)];
   }
 
   /** Rows [offset, offset + n) of the stream of `seed`, decoded to columns. */

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import fc from 'fast-check';
 
-import { TabularSynthesizer } from '../dist/esm/index.mjs';
+import { TabularSynthesizer, predictionInterval } from '../dist/esm/index.mjs';
 import { rng } from './fixtures/rng.mjs';
 
 // Known joint pmf of (a, b): b depends strongly on a.
@@ -290,6 +290,32 @@ describe('impute(rows)', () => {
     await assert.rejects(synth.impute(rows, { point: 1 }), /point: expected true or false/);
   });
 
+  test('interval: bounds are predictionInterval of the same-seed draws; classes and observed cells as in the point table', async () => {
+    const rows = [{ a: 'a0', b: null, x: null, age: 30, inc: 0 }, { a: null, b: 'b2', x: 1.2, age: null, inc: null }, { a: 'a1', b: 'b1', x: 0, age: 40, inc: 1 }];
+    const draws = await synth.impute(rows, { draws: 25, seed: 6, resample: { jumps: 1 } });
+    const out = await synth.impute(rows, { draws: 25, seed: 6, resample: { jumps: 1 }, point: true, interval: 0.9 });
+    assert.equal(out.length, 3);
+    const [p, lo, hi] = out;
+    const [alone] = await synth.impute(rows, { draws: 25, seed: 6, resample: { jumps: 1 }, point: true });
+    assert.deepEqual(p, alone, 'the point table is the same with or without interval');
+    const col = (i, name) => draws.map((t) => t[i][name]).filter((v) => v !== null);
+    for (const [i, name] of [[0, 'x'], [1, 'age'], [1, 'inc']]) {
+      // 25 draws at 0.9: ranks 1.3 and 24.7 (inc's draws that stayed gaps are left out; fewer than 19: min / max).
+      const v = col(i, name);
+      const want = v.length >= 19 ? predictionInterval(v, 0.9) : [Math.min(...v), Math.max(...v)];
+      assert.deepEqual([lo[i][name], hi[i][name]], want, `row ${i} ${name}`);
+      assert.ok(lo[i][name] < hi[i][name], `row ${i} ${name}: the draws should differ`);
+    }
+    for (const [i, name] of [[0, 'b'], [1, 'a']]) assert.ok(lo[i][name] === p[i][name] && hi[i][name] === p[i][name], `${name}: the pooled class`);
+    for (const t of [lo, hi]) {
+      assert.deepEqual([t[0].a, t[0].age, t[0].inc, t[1].b, t[1].x], ['a0', 30, 0, 'b2', 1.2]);
+      assert.deepEqual(t[2], rows[2]);
+    }
+    await assert.rejects(synth.impute(rows, { interval: 0.9 }), /interval: applies with point: true/);
+    await assert.rejects(synth.impute(rows, { point: true, draws: 10, interval: 0.9 }), /interval: a 90% interval needs at least 19 draws; draws is 10/);
+    await assert.rejects(synth.impute(rows, { point: true, interval: 1 }), /interval: expected a level in \(0, 1\)/);
+  });
+
   test('impute bad input', async () => {
     await assert.rejects(synth.impute([{ a: 'zz', x: null }]), /rows: column "a", row 0: category "zz" was not seen in fit/);
     await assert.rejects(synth.impute([{ a: 'a0' }], { draws: 0 }), /draws/);
@@ -412,6 +438,28 @@ describe('tabdiff impute', () => {
     const bad = run('impute', 'cli.tdm', 'bad.csv');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /bad.csv: rows: column "a", line 3: category "zz" was not seen in fit/);
+  });
+
+  test('--point --interval 0.9 adds <name>_lo and <name>_hi after the numeric columns with gaps', async () => {
+    const r = run('impute', 'cli.tdm', 'gaps.csv', '--point', '--interval', '0.9', '--draws', '20', '--seed', '3', '--jumps', '1');
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => l.split(','));
+    // a, b (classes) get no bounds; x, age, inc had gaps.
+    assert.deepEqual(lines[0], ['a', 'b', 'x', 'x_lo', 'x_hi', 'age', 'age_lo', 'age_hi', 'inc', 'inc_lo', 'inc_hi', 'note']);
+    const file = readFileSync(join(dir, 'gaps.csv'), 'utf8').trim().split('\n').slice(1).map((l) => {
+      const [a, b, x, age, inc, note] = l.split(',');
+      return { a, b, x, age, inc, note };
+    });
+    const [, lo, hi] = await synth.impute(file, { point: true, interval: 0.9, draws: 20, seed: 3, resample: { jumps: 1 } });
+    const near = (text, v) => Math.abs(Number(text) - Number(v)) < 1e-6 * (1 + Math.abs(Number(v)));
+    // Row 2's x was NA: its bounds; row 1's x (0.5) was observed: its own bounds.
+    assert.ok(near(lines[2][3], lo[1].x) && near(lines[2][4], hi[1].x), lines[2].join(','));
+    assert.ok(Number(lines[2][3]) < Number(lines[2][4]));
+    assert.deepEqual(lines[1].slice(2, 5), ['0.5', '0.5', '0.5']);
+    assert.ok(near(lines[1][6], lo[0].age) && near(lines[1][7], hi[0].age), lines[1].join(','));
+    const bare = run('impute', 'cli.tdm', 'gaps.csv', '--interval', '0.9');
+    assert.equal(bare.status, 1);
+    assert.match(bare.stderr, /--interval: applies with --point/);
   });
 
   test('--sampler ddim --steps --eta reach the library; a forced progress bar counts the row draws', async () => {

@@ -1,15 +1,17 @@
 // tabdiff impute model.tdm data.csv -o filled.csv [--draws m] [--point]: every gap of the model's
 // columns drawn given the row's observed cells (TabularSynthesizer.impute). With --draws m > 1 the
 // m completed tables are written one after the other with a leading column ".imp" (1..m), the long
-// format of R's mice; with --point one table of best guesses pooled over the draws (default 50).
-// Observed cells and other columns are written as read.
+// format of R's mice; with --point one table of best guesses pooled over the draws (default 50),
+// and with --interval 0.9 the bounds of each numeric or date gap cell's prediction interval in
+// columns <name>_lo and <name>_hi after each such column. Observed cells and other columns are
+// written as read.
 import { Command, Option } from 'commander';
 
 import { digitsArg, real, shareArg } from './args.js';
 import { createProgress } from './progress.js';
 import { POINT_DRAWS } from '../conditioning/pool.js';
 import { TabularSynthesizer } from '../synthesizer.js';
-import type { OutputColumns } from '../transformer.js';
+import type { OutputColumns, OutputRow } from '../transformer.js';
 import { outputFormat } from '../io/format.js';
 import { formatNumber, openSink } from '../io/sinks.js';
 import { writeColumns } from './sample-output.js';
@@ -19,6 +21,7 @@ interface ImputeFlags {
   output?: string;
   draws?: number;
   point?: boolean;
+  interval?: number;
   seed?: number;
   sampler?: 'ddpm' | 'ddim' | 'dpm-solver++';
   steps?: number;
@@ -30,6 +33,7 @@ interface ImputeFlags {
 }
 
 async function imputeCommand(model: string, data: string, flags: ImputeFlags, signal: AbortSignal, info: (line: string) => void): Promise<void> {
+  if (flags.interval !== undefined && flags.point !== true) throw new Error('--interval: applies with --point (the bounds are pooled over the draws)');
   const toStdout = flags.output === undefined || flags.output === '-';
   if (!toStdout) checkWritable(flags.output!);
   const table = readCsv(data);
@@ -42,7 +46,7 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
     let tables;
     try {
       tables = await synth.impute(table.rows, {
-        draws: flags.draws, point: flags.point === true, seed: flags.seed, sampler: flags.sampler, steps: flags.steps, eta: flags.eta, resample, signal,
+        draws: flags.draws, point: flags.point === true, interval: flags.interval, seed: flags.seed, sampler: flags.sampler, steps: flags.steps, eta: flags.eta, resample, signal,
         onWarning: (message) => info(`tabdiff: ${message}`),
         onProgress: ({ rowsDone, rows }) => {
           bar ??= createProgress(rows, 'impute [{bar}] {percentage}% | {value}/{total} row draws | ETA {eta_formatted}');
@@ -54,19 +58,51 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
     } finally {
       bar?.stop();
     }
-    const long = tables.length > 1;
-    const columns = long ? ['.imp', ...table.columns] : table.columns;
-    const rows = long ? tables.flatMap((t, d) => t.map((r) => ({ '.imp': d + 1, ...r }))) : tables[0]!;
+    const long = !flags.point && tables.length > 1;
+    let columns = long ? ['.imp', ...table.columns] : table.columns;
+    let rows = long ? tables.flatMap((t, d) => t.map((r) => ({ '.imp': d + 1, ...r }))) : tables[0]!;
+    if (flags.interval !== undefined) ({ columns, rows } = withBounds(synth, table, tables as [OutputRow[], OutputRow[], OutputRow[]]));
     const format = outputFormat(flags.output, undefined);
     const { data, kinds } = toColumns(rows, columns, format === 'parquet');
     const sink = await openSink(format, flags.output, columns, kinds);
     await writeColumns(sink, data);
     if (!toStdout) {
-      info(`tabdiff: wrote ${flags.point ? `one table of best guesses (${flags.draws ?? POINT_DRAWS} draws pooled)` : `${tables.length} completed table(s)`} of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      info(`tabdiff: wrote ${flags.point ? `one table of best guesses (${flags.draws ?? POINT_DRAWS} draws pooled${flags.interval !== undefined ? `, ${flags.interval * 100}% interval bounds` : ''})` : `${tables.length} completed table(s)`} of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
     synth.dispose();
   }
+}
+
+/**
+ * The point table with <name>_lo and <name>_hi after each continuous, integer or date column that
+ * had a gap filled (observed cells are their own bounds).
+ */
+function withBounds(
+  synth: TabularSynthesizer, table: { columns: string[]; rows: Record<string, unknown>[] }, [point, lower, upper]: [OutputRow[], OutputRow[], OutputRow[]],
+): { columns: string[]; rows: OutputRow[] } {
+  const ordered = new Set(['continuous', 'integer', 'date']);
+  const bounded = new Set(synth.transformer.columns
+    .filter((c) => ordered.has(c.kind) && table.columns.includes(c.name) && table.rows.some((r, i) => r[c.name] !== point[i]![c.name]))
+    .map((c) => c.name));
+  const columns = table.columns.flatMap((name) => (bounded.has(name) ? [name, `${name}_lo`, `${name}_hi`] : [name]));
+  for (const name of bounded) {
+    for (const added of [`${name}_lo`, `${name}_hi`]) {
+      if (table.columns.includes(added)) throw new Error(`--interval: the file already has a column "${added}", where the bounds of "${name}" would go`);
+    }
+  }
+  const rows = point.map((r, i) => {
+    const out: OutputRow = {};
+    for (const name of table.columns) {
+      out[name] = r[name]!;
+      if (bounded.has(name)) {
+        out[`${name}_lo`] = lower[i]![name]!;
+        out[`${name}_hi`] = upper[i]![name]!;
+      }
+    }
+    return out;
+  });
+  return { columns, rows };
 }
 
 /**
@@ -97,6 +133,7 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .option('-o, --output <file.csv>', "output file; '-' or none: stdout")
     .option('--draws <m>', `completed tables (multiple imputation; m > 1 adds a leading column .imp), or with --point the draws pooled (default 1; ${POINT_DRAWS} with --point)`, digitsArg(1, 10000))
     .option('--point', 'one table of best guesses: per gap the mean of the draws (numeric), the most frequent (categorical, binary), the median (dates)')
+    .option('--interval <level>', 'with --point: adds <column>_lo and <column>_hi after each numeric or date column with gaps, the bounds of a prediction interval of this level (e.g. 0.9) from the draws', real(0, 1, { openMin: true }))
     .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', digitsArg(0, Number.MAX_SAFE_INTEGER))
     .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
     .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', digitsArg(1, 100000))

@@ -23,11 +23,15 @@ export function predictionInterval(values: readonly number[], level = 0.9): [num
   const lo = ((m + 1) * (1 - level)) / 2;
   // Tolerate float error in (m + 1)(1 - level) / 2, e.g. 19 draws at 0.9 give 0.99999999.
   if (lo < 1 - 1e-9) {
-    const need = Math.ceil(2 / (1 - level) - 1 - 1e-9);
-    throw new RangeError(`values: ${m} draw(s) cannot give a ${Number((level * 100).toPrecision(12))}% interval; it needs at least ${need}`);
+    throw new RangeError(`values: ${m} draw(s) cannot give a ${Number((level * 100).toPrecision(12))}% interval; it needs at least ${drawsForLevel(level)}`);
   }
   const sorted = Float64Array.from(values).sort();
   return [atRank(sorted, lo), atRank(sorted, m + 1 - lo)];
+}
+
+/** The fewest draws a `level` interval needs: (m + 1)(1 - level) / 2 >= 1 (float error tolerated). */
+export function drawsForLevel(level: number): number {
+  return Math.ceil(2 / (1 - level) - 1 - 1e-9);
 }
 
 /** The value at 1-based rank r of the sorted draws, interpolated between neighbours. */

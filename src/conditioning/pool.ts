@@ -9,6 +9,7 @@
 import type { ColumnKind } from '../table/columns.js';
 import type { OutputRow } from '../transformer.js';
 import type { GapDraws } from './impute.js';
+import { drawsForLevel, predictionInterval } from './interval.js';
 
 /** Draws pooled into one table when `draws` is not given (bench/impute.mjs: 10 vs 50 draws). */
 export const POINT_DRAWS = 50;
@@ -56,4 +57,50 @@ function pool(kind: ColumnKind, values: Cell[]): Cell {
     }
   }
   return best;
+}
+
+/**
+ * impute(rows, { point: true, interval }): the tables of lower and upper bounds. A continuous or
+ * integer gap cell gets predictionInterval of its draws (interpolated between draws, so an
+ * integer column's bound can be fractional); a date cell the draws at whole ranks just outside
+ * (floor of the lower rank, ceiling of the upper: at least `level`, in the column's own format).
+ * Binary and categorical cells have no order: both tables hold the pooled class, as the point
+ * table does. A cell with fewer filled draws than the level needs keeps the widest interval its
+ * draws give (their minimum and maximum). Observed cells are their own bounds.
+ */
+export function poolIntervals(
+  g: GapDraws, kinds: ReadonlyMap<string, ColumnKind>, point: readonly OutputRow[], level: number,
+): [OutputRow[], OutputRow[]] {
+  const lower = point.map((r) => ({ ...r }));
+  const upper = point.map((r) => ({ ...r }));
+  g.rows.forEach((row, k) => g.free[k]!.forEach((name, j) => {
+    const kind = kinds.get(name)!;
+    if (kind !== 'continuous' && kind !== 'integer' && kind !== 'date') return;
+    const values = g.values.map((drawn) => drawn[k]![j]).filter((v): v is Cell => v !== null && v !== undefined);
+    if (values.length === 0) return;
+    const [lo, hi] = kind === 'date' ? dateBounds(values, level) : numericBounds(values as number[], level);
+    lower[row]![name] = lo;
+    upper[row]![name] = hi;
+  }));
+  return [lower, upper];
+}
+
+function numericBounds(values: number[], level: number): [number, number] {
+  if (values.length >= drawsForLevel(level)) return predictionInterval(values, level);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+function dateBounds(values: Cell[], level: number): [Cell, Cell] {
+  const ms = (v: Cell): number => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
+  const sorted = values.slice().sort((a, b) => ms(a) - ms(b));
+  const m = sorted.length;
+  const rank = ((m + 1) * (1 - level)) / 2;
+  const lo = Math.max(1, Math.floor(rank + 1e-9));
+  const hi = Math.min(m, Math.ceil(m + 1 - rank - 1e-9));
+  return [sorted[lo - 1]!, sorted[hi - 1]!];
 }

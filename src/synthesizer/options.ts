@@ -94,6 +94,12 @@ export interface SynthesizerImputeOptions {
    * the most frequent draw (binary, categorical) or the median draw (dates). Returns one table.
    */
   point?: boolean;
+  /**
+   * With `point`: also the bounds of a prediction interval of this level (e.g. 0.9) per gap cell,
+   * from the pooled draws (predictionInterval). Returns [point, lower, upper]; categorical and
+   * binary cells hold the pooled class in all three. Needs draws >= 2 / (1 - interval) - 1.
+   */
+  interval?: number;
   seed?: number;
   signal?: AbortSignal;
   sampler?: SamplerName;
@@ -114,7 +120,7 @@ export const FIT_KEYS = ['validation', 'validationEvery', 'onSettings', 'onValid
 export const SAMPLE_KEYS = [
   'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'given', 'resample', 'categoricalSampler', 'signal', 'onProgress',
 ] as const;
-export const IMPUTE_KEYS = ['draws', 'point', 'seed', 'signal', 'sampler', 'steps', 'eta', 'resample', 'onWarning', 'onProgress'] as const;
+export const IMPUTE_KEYS = ['draws', 'point', 'interval', 'seed', 'signal', 'sampler', 'steps', 'eta', 'resample', 'onWarning', 'onProgress'] as const;
 // TabularDiffusion's options but 'categorical' (the synthesizer's own, read by splitCategorical).
 const DIFFUSION_KEYS = DIFFUSION_OPTION_KEYS.filter((k) => k !== 'categorical');
 type _KeyListsComplete = AssertTrue<
