@@ -499,6 +499,12 @@ describe('dates and columnar input', () => {
       assert.ok(Number.isFinite(filled[0].x));
       assert.match(filled[1].when, /^\d{4}-\d\d-\d\d$/);
       assert.equal(filled[1].x, 0.5);
+      // Date bounds: 20 draws at 0.9 are ranks 1.05 and 19.95, so the draws of ranks 1 and 20 (min, max).
+      const gap = { when: [null], x: [0.5] };
+      const draws = (await model.impute(gap, { draws: 20, seed: 4, resample: { jumps: 1 } })).map((t) => t[0].when).sort();
+      const [best, lo, hi] = await model.impute(gap, { draws: 20, seed: 4, resample: { jumps: 1 }, point: true, interval: 0.9 });
+      assert.deepEqual([lo[0].when, hi[0].when], [draws[0], draws[19]]);
+      assert.ok(lo[0].when < best[0].when && best[0].when < hi[0].when, `${lo[0].when} ${best[0].when} ${hi[0].when}`);
     } finally {
       model.dispose();
     }
