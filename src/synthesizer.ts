@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { ArrowTableLike, columnsToArrow } from './arrow.js';
 import type { DataFrameLike } from './table/dataframe.js';
 import { autoSettings } from './auto-config.js';
-import { contextLayout, fitAny, samplingContext } from './conditioning/any.js';
+import { anyValidationSets, contextLayout, fitAny, samplingContext } from './conditioning/any.js';
 import { Conditions, GivenRow } from './conditioning/given.js';
 import { completeTables, drawGaps, readImputeInput, warnGaps } from './conditioning/impute.js';
 import { drawsForLevel } from './conditioning/interval.js';
@@ -142,10 +142,8 @@ export class TabularSynthesizer {
         userProgress?.(p);
       },
     };
-    if (this.conditioning.mode === 'any') {
-      if (validation > 0) throw new RangeError("validation: not supported with conditioning: 'any'");
-      return fitAny(this.model, contextLayout(this.transformer), m, classes, this.conditioning.copies, options);
-    }
+    const any = this.conditioning.mode === 'any';
+    if (any && validation === 0) return fitAny(this.model, contextLayout(this.transformer), m, classes, this.conditioning.copies, options);
     if (validation > 0) {
       const split = splitRows(m, validation, this.model.options.seed);
       const steps = this.model.options.maxSteps;
@@ -153,7 +151,7 @@ export class TabularSynthesizer {
       const result = await fitWithValidation(this.model, this.transformer, split, classes, {
         every, sampler: auto.sampler, sampleRows: Math.min(2000, Math.max(500, split.heldOut.numeric.rows)),
         signal: options.signal, onProgress: options.onProgress, callbacks: options.callbacks, onCheck: options.onValidation,
-      });
+      }, any ? anyValidationSets(contextLayout(this.transformer), split, this.conditioning.copies, this.model.options.seed) : undefined);
       this.chosen.validation = { heldOutRows: split.heldOut.numeric.rows, bestStep: result.bestStep, history: result.history };
       return { steps: result.steps, loss: result.loss };
     }

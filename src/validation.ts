@@ -3,6 +3,7 @@
 // measured, and the sampling weights with the best fidelity are kept.
 import type { DiffusionCallback } from './callbacks.js';
 import type { SamplerName, TabularDiffusion } from './diffusion.js';
+import type { Matrix } from './matrix.js';
 import { distributionMetrics } from './metrics.js';
 import { mulberry32 } from './prng.js';
 import type { IntMatrix, MixedMatrices, TabularTransformer } from './transformer.js';
@@ -29,6 +30,16 @@ export interface ValidationResult {
 export interface FitSplit {
   train: MixedMatrices;
   heldOut: MixedMatrices;
+}
+
+/** What a model with a context input (conditioning: 'any') trains and is checked on. */
+export interface ContextSets {
+  /** The training set built from split.train (rows with their context and loss mask). */
+  train: MixedMatrices & { context: Matrix };
+  /** The held-out loss's set, built the same way from split.heldOut. */
+  heldOut: MixedMatrices & { context: Matrix };
+  /** Context of the fidelity sample (one row, broadcast: the unconditional case). */
+  sample: Matrix;
 }
 
 /** Seeded split of the transformed rows: `share` of them (at least one) held out. */
@@ -76,22 +87,27 @@ export interface ValidationFitOptions {
   onCheck?: (record: ValidationRecord) => void;
 }
 
-/** Fits `d` on split.train with checks on split.heldOut; ends with the best checked weights. */
+/**
+ * Fits `d` on split.train with checks on split.heldOut; ends with the best checked weights. With
+ * `sets` (a context model) it trains on sets.train, takes the held-out loss on sets.heldOut and
+ * samples with sets.sample; the fidelity is always against split.heldOut's rows.
+ */
 export async function fitWithValidation(
-  d: TabularDiffusion, tf: TabularTransformer, split: FitSplit, classes: number[], o: ValidationFitOptions,
+  d: TabularDiffusion, tf: TabularTransformer, split: FitSplit, classes: number[], o: ValidationFitOptions, sets?: ContextSets,
 ): Promise<ValidationResult> {
   const mixed = classes.length > 0;
   const heldRows = tf.inverseTransformMixedColumns(split.heldOut);
-  const heldInput = mixed ? { numeric: split.heldOut.numeric, categorical: split.heldOut.categorical } : split.heldOut.numeric;
+  const lossSet = sets?.heldOut ?? split.heldOut;
+  const heldInput = mixed ? { numeric: lossSet.numeric, categorical: lossSet.categorical } : lossSet.numeric;
   const history: ValidationRecord[] = [];
   let best = -Infinity;
   let bestStep = 0;
   let bestWeights: { params: Float32Array; ema: Float32Array | null } | null = null;
   const check = async (state: { step: number; loss?: number }): Promise<void> => {
     const native = d.nativeModel();
-    const heldOutLoss = d.denoisingLoss(heldInput, { seed: 12345, observed: split.heldOut.observed ?? undefined });
+    const heldOutLoss = d.denoisingLoss(heldInput, { seed: 12345, observed: lossSet.observed ?? undefined, context: sets?.heldOut.context });
     const n = o.sampleRows;
-    const common = { seed: 777, ...o.sampler, signal: o.signal };
+    const common = { seed: 777, ...o.sampler, signal: o.signal, context: sets?.sample };
     const sample = mixed
       ? tf.inverseTransformMixedColumns(await d.sampleMixed(n, common))
       : tf.inverseTransformMixedColumns({ numeric: await d.sample(n, common) });
@@ -107,10 +123,12 @@ export async function fitWithValidation(
       bestWeights = { params: native.getWeights('params')!, ema: native.getWeights('ema') };
     }
   };
-  const fitInput = mixed ? { numeric: split.train.numeric, categorical: split.train.categorical } : split.train.numeric;
+  const fitSet = sets?.train ?? split.train;
+  const fitInput = mixed ? { numeric: fitSet.numeric, categorical: fitSet.categorical } : fitSet.numeric;
   const result = await d.fit(fitInput, {
     ...(mixed ? { categoricalClasses: classes } : {}),
-    observed: split.train.observed ?? undefined,
+    observed: fitSet.observed ?? undefined,
+    context: sets?.train.context,
     signal: o.signal, onProgress: o.onProgress, callbacks: o.callbacks,
     checkpoints: { every: o.every, check },
   });

@@ -10,6 +10,7 @@ import type { FitOptions, TabularDiffusion } from '../diffusion.js';
 import type { Matrix } from '../matrix.js';
 import { mulberry32 } from '../prng.js';
 import type { IntMatrix, MixedMatrices, TabularTransformer } from '../transformer.js';
+import type { ContextSets, FitSplit } from '../validation.js';
 import type { KnownCells } from './known.js';
 
 export interface ContextLayout {
@@ -108,6 +109,18 @@ export function fitAny(
   const common = { callbacks: options.callbacks, signal: options.signal, onProgress: options.onProgress, observed: set.observed, context: set.context };
   if (classes.length === 0) return model.fit(set.numeric, common);
   return model.fit({ numeric: set.numeric, categorical: set.categorical }, { ...common, categoricalClasses: classes });
+}
+
+/**
+ * fit(rows, { validation }) of an 'any' model: it trains on the training split's copies with
+ * their random subsets; the held-out loss covers one copy of the held-out rows, masked the same
+ * way (the conditional objective, not just the unconditional case); the fidelity sample is
+ * unconditional (the all-missing context).
+ */
+export function anyValidationSets(L: ContextLayout, split: FitSplit, copies: number, seed: number): ContextSets {
+  const train = anyTrainingSet(L, split.train, copies, seed);
+  const heldOut = anyTrainingSet(L, split.heldOut, 1, seed + 1);
+  return { train, heldOut, sample: samplingContext(L, undefined, undefined) };
 }
 
 /** The context rows of a sampling call (1 or n rows): from the known cells and held classes. */
