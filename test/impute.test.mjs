@@ -437,6 +437,27 @@ describe('tabdiff impute', () => {
     assert.match(bad.stderr, /bad.csv: rows: column "a", line 3: category "zz" was not seen in fit/);
   });
 
+  test("tabdiff fit --conditioning any (with --validation) writes an 'any' model that impute uses", async () => {
+    writeFileSync(join(dir, 'train.csv'), ['a,b,x,age,inc', ...train.slice(0, 400).map((r) => [r.a, r.b, r.x, r.age, r.inc ?? ''].join(','))].join('\n'));
+    const fit = run('fit', 'train.csv', '-o', 'any-cli.tdm', '--conditioning', 'any', '--validation', '0.2', '--steps', '60', '--hidden', '32,32', '--timesteps', '40', '--seed', '1');
+    assert.equal(fit.status, 0, fit.stderr);
+    assert.match(fit.stderr, /conditioning 'any'/);
+    assert.match(fit.stderr, /kept the weights of step \d+/);
+    const loaded = await TabularSynthesizer.load(join(dir, 'any-cli.tdm'));
+    try {
+      assert.equal(loaded.settings.conditioning, 'any');
+      assert.equal(loaded.settings.validation.heldOutRows, 80);
+    } finally {
+      loaded.dispose();
+    }
+    const r = run('impute', 'any-cli.tdm', 'gaps.csv', '--seed', '1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').length, 3);
+    const bad = run('fit', 'train.csv', '-o', 'x.tdm', '--conditioning', 'some');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--conditioning/);
+  });
+
   test('--point --interval 0.9 adds <name>_lo and <name>_hi after the numeric columns with gaps', async () => {
     const r = run('impute', 'cli.tdm', 'gaps.csv', '--point', '--interval', '0.9', '--draws', '20', '--seed', '3', '--jumps', '1');
     assert.equal(r.status, 0, r.stderr);

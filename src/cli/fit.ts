@@ -35,6 +35,7 @@ export interface FitFlags {
   date?: string[];
   validation?: number;
   missing?: 'model' | 'error';
+  conditioning?: 'none' | 'any';
   keepIdentifiers?: boolean;
   standardise?: boolean;
   format?: string;
@@ -63,6 +64,7 @@ export async function fitCommand(data: string, flags: FitFlags, signal: AbortSig
     date: flags.date,
     quantile: flags.standardise ? false : flags.quantileColumns ?? flags.quantile,
     missing: flags.missing,
+    conditioning: flags.conditioning,
     identifiers: flags.keepIdentifiers ? 'keep' : undefined,
     hiddenDims: flags.hidden,
     timeDim: flags.timeDim,

@@ -267,6 +267,7 @@ export function buildProgram(): Command {
     .option('--date <cols>', 'date columns (detected anyway: ISO 8601 dates and date-times)', list)
     .option('--validation <share>', 'hold out this share of rows; check held-out loss and fidelity during the fit and keep the best weights', real(0, 0.9, { openMin: true }))
     .addOption(new Option('--missing <how>', "gaps (empty, NA, ?, null ...): 'model' them (default) or make them an 'error'").choices(['model', 'error']))
+    .addOption(new Option('--conditioning <mode>', "'any': train for arbitrary conditioning (impute and given draw in about one pass; docs/imputation.md); default 'none' (inpainting)").choices(['none', 'any']))
     .option('--keep-identifiers', 'model columns that look like identifiers instead of leaving them out')
     .option('--threads <n>', 'CPU threads', threadsArg)
     .addOption(deviceOption())
