@@ -67,7 +67,7 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
     const sink = await openSink(format, flags.output, columns, kinds);
     await writeColumns(sink, data);
     if (!toStdout) {
-      info(`tabdiff: wrote ${flags.point ? `one table of best guesses (${flags.draws ?? POINT_DRAWS} draws pooled${flags.interval !== undefined ? `, ${flags.interval * 100}% interval bounds` : ''})` : `${tables.length} completed table(s)`} of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      info(`tabdiff: wrote ${flags.point ? `one table of best guesses (${flags.draws ?? POINT_DRAWS} draws pooled${flags.interval !== undefined ? `, ${Number((flags.interval * 100).toPrecision(12))}% interval bounds` : ''})` : `${tables.length} completed table(s)`} of ${table.rows.length} rows to ${flags.output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
   } finally {
     synth.dispose();
