@@ -4,13 +4,13 @@
 //   known truth (y = sin(2x) + x/2 + (0.2 + 0.15|x|) e): worst mean error / sd(y) and sd ratio on
 //     the grid x = -1.5 .. 1.5, 90% coverage on 1000 fresh rows, cost per row of
 //     sample(2000, { given: { x: 0.3 } }) against sample(2000) with the defaults;
-//   adult and california_housing (10000 training rows, 500 held-out rows, 20% MCAR cells):
+//   adult and california_housing (10000 training rows, 500 held-out rows (--holdout), 20% MCAR cells):
 //     numeric RMSE (sd units) and categorical accuracy of the mean / mode of 50 draws
 //     (impute(rows, { point: true })), of 10 draws and of one draw, and the seconds taken.
 // The peers of the same cells (mean/mode, kNN, chained equations) are in bench/impute.mjs.
 //
 // Usage: node bench/impute-resample.mjs --variants='[{"jumps":3},{"sampler":"ddim","steps":100,"eta":1}]'
-//          [--tables=adult,california_housing] [--no-truth] [--cache=DIR] [--out=NAME] [--fresh=ROWS]
+//          [--tables=adult,california_housing] [--no-truth] [--cache=DIR] [--out=NAME] [--fresh=ROWS] [--holdout=ROWS]
 //        node bench/impute-resample.mjs --report=FILE.json[,FILE.json...]   (markdown of saved runs)
 // A setting's sampler keys go to the call, the rest to `resample`; {} is the default.
 // --cache=DIR saves each fit as DIR/NAME.tdm and loads it on the next run (same seed, same bytes).
@@ -32,6 +32,8 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
 }));
 /** Fresh known-truth rows for the coverage count (1000: standard error 0.01 at 90%). */
 const FRESH = Number(args.fresh ?? 1000);
+/** Held-out rows per real table (the saved runs before this option: 500). */
+const HOLDOUT = Number(args.holdout ?? 500);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const label = (v) => JSON.stringify(v);
 /** Sampler keys go to the call, the rest to resample. */
@@ -96,7 +98,7 @@ async function knownTruth(variants) {
 
 async function realTable(name, variants) {
   const t = loadTable(name);
-  const { train, test, masked } = maskedSplit(t, SEED, 10000, 500);
+  const { train, test, masked } = maskedSplit(t, SEED, 10000, HOLDOUT);
   const st = trainStats(t, train);
   const synth = await model(name, train, t.categorical);
   const out = {};
@@ -110,7 +112,7 @@ async function realTable(name, variants) {
     const one = score(t, st, test, masked, (await impute(1, false))[0]);
     out[label(v)] = {
       rmse50: p50.rmseSd, accuracy50: p50.accuracy, rmse10: p10.rmseSd, accuracy10: p10.accuracy, rmse1: one.rmseSd, accuracy1: one.accuracy,
-      seconds: r.seconds, perColumn50: p50.perColumn,
+      seconds: r.seconds, perColumn50: p50.perColumn, heldOutRows: test.length,
     };
     log(`${name} ${label(v)}: RMSE ${p50.rmseSd.toFixed(3)}, accuracy ${p50.accuracy.toFixed(3)}, ${r.seconds.toFixed(1)} s`);
   }
@@ -134,9 +136,9 @@ function report(files) {
   for (const name of ['adult', 'california_housing']) {
     const t = merge(name);
     if (Object.keys(t).length === 0) continue;
-    lines.push('', `${name} (10000 training rows, 500 held-out rows, 20% MCAR cells; point estimate = mean / mode of 50 draws):`, '',
-      '| setting | numeric RMSE (sd), 50 / 10 / 1 draws | categorical accuracy, 50 / 10 / 1 draws | seconds (50 draws) |', '|---|---|---|---|',
-      ...Object.entries(t).map(([k, r]) => `| \`${k}\` | ${f3(r.rmse50)} / ${f3(r.rmse10)} / ${f3(r.rmse1)} | ${f3(r.accuracy50)} / ${f3(r.accuracy10)} / ${f3(r.accuracy1)} | ${r.seconds.toFixed(1)} |`));
+    lines.push('', `${name} (10000 training rows, held-out rows as noted, 20% MCAR cells; point estimate = mean / mode of 50 draws):`, '',
+      '| setting | held-out rows | numeric RMSE (sd), 50 / 10 / 1 draws | categorical accuracy, 50 / 10 / 1 draws | seconds (50 draws) |', '|---|---|---|---|---|',
+      ...Object.entries(t).map(([k, r]) => `| \`${k}\` | ${r.heldOutRows ?? 500} | ${f3(r.rmse50)} / ${f3(r.rmse10)} / ${f3(r.rmse1)} | ${f3(r.accuracy50)} / ${f3(r.accuracy10)} / ${f3(r.accuracy1)} | ${r.seconds.toFixed(1)} |`));
   }
   return `${lines.join('\n')}\n`;
 }
