@@ -153,6 +153,17 @@ describe('sample(n, { given })', () => {
     });
   });
 
+  test('a chunk whose rows hold only discrete classes runs the same chain as the rest of the call', async () => {
+    // Rows 0-6 hold a class only, rows 7-13 a number: with chunks of 7 the first chunk has no
+    // numeric cell; it must still resample like the whole call (a row's draw may not depend on
+    // which rows share its chunk).
+    const given = Array.from({ length: 14 }, (_, i) => (i < 7 ? { a: 'a1' } : { x: 0.3 }));
+    const whole = await synth.sample(14, { seed: 8, given, resample: RESAMPLE });
+    const streamed = [];
+    for await (const row of synth.sampleStream(14, { seed: 8, given, resample: RESAMPLE, chunkRows: 7 })) streamed.push(row);
+    assert.deepEqual(streamed, whole);
+  });
+
   test('bad input: a clear error naming the argument, the column and the row', async () => {
     await assert.rejects(synth.sample(3, { given: { nope: 1 } }), /given: row 0: column "nope" is not in the model/);
     await assert.rejects(synth.sample(2, { given: [{ a: 'a0' }, { a: 'zz' }] }), /given: column "a", row 1: category "zz" was not seen in fit/);

@@ -38,6 +38,9 @@ type Cell =
  * Parsed conditions of `rows` given rows (1 = shared by all sampled rows). `purpose` names the
  * argument in errors ('given' or 'rows').
  */
+/** A numeric column whose gap or point masses are classes of a mode part. */
+const hasModes = (p: Placement): boolean => p.column.kind !== 'categorical' && (p.column.missing || p.column.pointMasses.length > 0);
+
 export class Conditions {
   readonly rows: number;
   private readonly cells: Cell[][]; // [column][row]
@@ -90,6 +93,28 @@ export class Conditions {
    * The chains' observed cells for given rows [start, start + n) (row 0 for all when shared);
    * range draws at global rows [offset, offset + n) of `seed`.
    */
+  /**
+   * True when some given row holds a numeric cell (a value, range or point mass) or a class of a
+   * column on the Gaussian chain. Decided over all given rows, not per chunk, so every chunk of
+   * a call runs the same chain (with resampling) and a row's draw does not depend on its chunk.
+   */
+  private get inpaints(): boolean {
+    // The cells encode() writes to the Gaussian chain: ranges, values other than a point mass of a
+    // column with modes, and classes of columns without a discrete part (one-hot blocks).
+    this.inpaintsCache ??= this.placed.some((p) => {
+      const oneHot = p.column.categoricalIndex < 0;
+      const modes = hasModes(p);
+      return this.cells[p.index]!.some((c) => {
+        if (c.kind === 'free') return false;
+        if (c.kind === 'class') return oneHot;
+        if (c.kind === 'range') return true;
+        return !(modes && p.spec.masses.indexOf(c.x) >= 0) || oneHot;
+      });
+    });
+    return this.inpaintsCache;
+  }
+  private inpaintsCache: boolean | undefined;
+
   encode(start: number, n: number, seed: number, offset: number): { known: KnownCells | undefined; fixed: IntMatrix | undefined } {
     const rows = this.perRow ? n : 1;
     const { W, C } = this;
@@ -116,7 +141,6 @@ export class Conditions {
       }
       anyKnown = true;
     };
-    const hasModes = (p: Placement): boolean => p.column.kind !== 'categorical' && (p.column.missing || p.column.pointMasses.length > 0);
     for (const p of this.placed) {
       const cells = this.cells[p.index]!;
       for (let i = 0; i < rows; i++) {
@@ -148,7 +172,7 @@ export class Conditions {
       }
     }
     return {
-      known: anyKnown ? { values, mask, rows } : undefined,
+      known: anyKnown || this.inpaints ? { values, mask, rows } : undefined,
       fixed: anyFixed ? { rows, cols: C, data: fixed } : undefined,
     };
   }
