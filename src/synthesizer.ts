@@ -11,7 +11,7 @@ import { Conditions, GivenRow } from './conditioning/given.js';
 import { completeTables, drawGaps, readImputeInput, warnGaps } from './conditioning/impute.js';
 import { drawsForLevel } from './conditioning/interval.js';
 import { POINT_DRAWS, poolDraws, poolIntervals } from './conditioning/pool.js';
-import { KnownCells, checkResample } from './conditioning/known.js';
+import { INPAINT_CHAIN, KnownCells, checkResample } from './conditioning/known.js';
 import { TabularDiffusion, TabularDiffusionOptions } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
 import { packageVersion, readModelFile, writeModelFile } from './model-file.js';
@@ -280,10 +280,14 @@ export class TabularSynthesizer {
     n: number, offset: number, seed: number, options: SynthesizerSampleOptions, fixed: IntMatrix | undefined,
     onProgress?: (progress: { rowsDone: number; rows: number }) => void, given?: { cond: Conditions; start: number },
   ): Promise<Latent> {
-    const chosen = options.sampler === undefined ? this.chosen?.sampler : undefined;
+    let chosen = options.sampler === undefined ? this.chosen?.sampler : undefined;
     let known: KnownCells | undefined;
     if (given) ({ known, fixed } = given.cond.encode(given.start, n, seed, offset));
     let resample = known ? options.resample : undefined;
+    if (known && options.sampler === undefined && this.chosen?.conditioning !== 'any') {
+      chosen = { sampler: INPAINT_CHAIN.sampler, steps: Math.min(INPAINT_CHAIN.steps, this.model.options.nTimesteps), eta: INPAINT_CHAIN.eta };
+      resample = { ...INPAINT_CHAIN.resample, ...options.resample };
+    }
     let context;
     if (this.chosen?.conditioning === 'any') {
       // The network reads the observed cells from its context row; classes given through

@@ -153,6 +153,20 @@ describe('sample(n, { given })', () => {
     });
   });
 
+  test('the default chain of given: DDIM with eta 1 (200 steps, at most T) and 10 jumps of 5 steps; sampler ddpm keeps 10 of 10', async () => {
+    const given = { a: 'a2', x: -0.4 };
+    const byDefault = await synth.sample(12, { seed: 9, given });
+    assert.deepEqual(byDefault, await synth.sample(12, { seed: 9, given, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 10, length: 5, start: 0.75 } }));
+    assert.notDeepEqual(byDefault, await synth.sample(12, { seed: 9, given, sampler: 'ddpm' }));
+    assert.deepEqual(await synth.sample(12, { seed: 9, given, sampler: 'ddpm' }), await synth.sample(12, { seed: 9, given, sampler: 'ddpm', resample: { jumps: 10, length: 10, start: 0.75 } }));
+    // A resample key alone keeps the default chain's other keys.
+    assert.deepEqual(await synth.sample(12, { seed: 9, given, resample: { jumps: 3 } }),
+      await synth.sample(12, { seed: 9, given, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 3, length: 5 } }));
+    // impute takes the same chain.
+    const row = [{ a: 'a2', b: null, x: -0.4, age: 40, inc: 1 }];
+    assert.deepEqual(await synth.impute(row, { seed: 2 }), await synth.impute(row, { seed: 2, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 10, length: 5 } }));
+  });
+
   test('a chunk whose rows hold only discrete classes runs the same chain as the rest of the call', async () => {
     // Rows 0-6 hold a class only, rows 7-13 a number: with chunks of 7 the first chunk has no
     // numeric cell; it must still resample like the whole call (a row's draw may not depend on
