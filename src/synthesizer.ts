@@ -286,7 +286,9 @@ export class TabularSynthesizer {
     let resample = known ? options.resample : undefined;
     if (known && options.sampler === undefined && this.chosen?.conditioning !== 'any') {
       chosen = { sampler: INPAINT_CHAIN.sampler, steps: Math.min(INPAINT_CHAIN.steps, this.model.options.nTimesteps), eta: INPAINT_CHAIN.eta };
-      resample = { ...INPAINT_CHAIN.resample, ...options.resample };
+      // Keys the caller left undefined (the CLI passes all three) keep the chain's own.
+      const set = Object.entries(options.resample ?? {}).filter(([, v]) => v !== undefined);
+      resample = { ...INPAINT_CHAIN.resample, ...Object.fromEntries(set) };
     }
     let context;
     if (this.chosen?.conditioning === 'any') {

@@ -162,6 +162,9 @@ describe('sample(n, { given })', () => {
     // A resample key alone keeps the default chain's other keys.
     assert.deepEqual(await synth.sample(12, { seed: 9, given, resample: { jumps: 3 } }),
       await synth.sample(12, { seed: 9, given, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 3, length: 5 } }));
+    // Keys left undefined (as the CLI passes them) keep the chain's own.
+    assert.deepEqual(await synth.sample(12, { seed: 9, given, resample: { jumps: 3, length: undefined, start: undefined } }),
+      await synth.sample(12, { seed: 9, given, resample: { jumps: 3 } }));
     // impute takes the same chain.
     const row = [{ a: 'a2', b: null, x: -0.4, age: 40, inc: 1 }];
     assert.deepEqual(await synth.impute(row, { seed: 2 }), await synth.impute(row, { seed: 2, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 10, length: 5 } }));

@@ -135,11 +135,11 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .option('--point', 'one table of best guesses: per gap the mean of the draws (numeric), the most frequent (categorical, binary), the median (dates)')
     .option('--interval <level>', 'with --point: adds <column>_lo and <column>_hi after each numeric or date column with gaps, the bounds of a prediction interval of this level (e.g. 0.9) from the draws', real(0, 1, { openMin: true }))
     .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', digitsArg(0, Number.MAX_SAFE_INTEGER))
-    .addOption(new Option('--sampler <name>', 'reverse process (default: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
+    .addOption(new Option('--sampler <name>', 'reverse process (default: ddim, eta 1, 200 steps, with 10 jumps of 5 steps over the last quarter; a model fitted with --conditioning any: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
     .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', digitsArg(1, 100000))
     .option('--eta <x>', 'DDIM noise scale (0 = deterministic; 1 = ancestral)', real(0, 1e6))
     .option('--jumps <r>', 'RePaint resampling: runs of each resampled block of steps (default 10; 1 = plain replacement)', digitsArg(1, 100))
-    .option('--jump-length <j>', 'RePaint resampling: steps per block (default 10)', digitsArg(1, 100000))
+    .option('--jump-length <j>', 'RePaint resampling: steps per block (default 5; 10 with --sampler ddpm)', digitsArg(1, 100000))
     .option('--jump-start <share>', 'RePaint resampling: share of the chain before the first resampled block (default 0.75)', shareArg)
     .option('--threads <n>', 'CPU threads', digitsArg(1, 256))
     .action((model: string, data: string, flags: ImputeFlags) => imputeCommand(model, data, flags, signal(), info));
