@@ -285,7 +285,7 @@ export class TabularSynthesizer {
     if (given) ({ known, fixed } = given.cond.encode(given.start, n, seed, offset));
     let resample = known ? options.resample : undefined;
     if (known && options.sampler === undefined && this.chosen?.conditioning !== 'any') {
-      chosen = { sampler: INPAINT_CHAIN.sampler, steps: Math.min(INPAINT_CHAIN.steps, this.model.options.nTimesteps), eta: INPAINT_CHAIN.eta };
+      chosen = { sampler: INPAINT_CHAIN.sampler, steps: Math.max(1, Math.round(INPAINT_CHAIN.stepShare * this.model.options.nTimesteps)), eta: INPAINT_CHAIN.eta };
       // Keys the caller left undefined (the CLI passes all three) keep the chain's own.
       const set = Object.entries(options.resample ?? {}).filter(([, v]) => v !== undefined);
       resample = { ...INPAINT_CHAIN.resample, ...Object.fromEntries(set) };

@@ -153,21 +153,21 @@ describe('sample(n, { given })', () => {
     });
   });
 
-  test('the default chain of given: DDIM with eta 1 (200 steps, at most T) and 10 jumps of 5 steps; sampler ddpm keeps 10 of 10', async () => {
+  test('the default chain of given: DDIM with eta 1 (0.4 T steps: 16 of T = 40) and 10 jumps of 5 steps; sampler ddpm keeps 10 of 10', async () => {
     const given = { a: 'a2', x: -0.4 };
     const byDefault = await synth.sample(12, { seed: 9, given });
-    assert.deepEqual(byDefault, await synth.sample(12, { seed: 9, given, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 10, length: 5, start: 0.75 } }));
+    assert.deepEqual(byDefault, await synth.sample(12, { seed: 9, given, sampler: 'ddim', steps: 16, eta: 1, resample: { jumps: 10, length: 5, start: 0.75 } }));
     assert.notDeepEqual(byDefault, await synth.sample(12, { seed: 9, given, sampler: 'ddpm' }));
     assert.deepEqual(await synth.sample(12, { seed: 9, given, sampler: 'ddpm' }), await synth.sample(12, { seed: 9, given, sampler: 'ddpm', resample: { jumps: 10, length: 10, start: 0.75 } }));
     // A resample key alone keeps the default chain's other keys.
     assert.deepEqual(await synth.sample(12, { seed: 9, given, resample: { jumps: 3 } }),
-      await synth.sample(12, { seed: 9, given, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 3, length: 5 } }));
+      await synth.sample(12, { seed: 9, given, sampler: 'ddim', steps: 16, eta: 1, resample: { jumps: 3, length: 5 } }));
     // Keys left undefined (as the CLI passes them) keep the chain's own.
     assert.deepEqual(await synth.sample(12, { seed: 9, given, resample: { jumps: 3, length: undefined, start: undefined } }),
       await synth.sample(12, { seed: 9, given, resample: { jumps: 3 } }));
     // impute takes the same chain.
     const row = [{ a: 'a2', b: null, x: -0.4, age: 40, inc: 1 }];
-    assert.deepEqual(await synth.impute(row, { seed: 2 }), await synth.impute(row, { seed: 2, sampler: 'ddim', steps: 40, eta: 1, resample: { jumps: 10, length: 5 } }));
+    assert.deepEqual(await synth.impute(row, { seed: 2 }), await synth.impute(row, { seed: 2, sampler: 'ddim', steps: 16, eta: 1, resample: { jumps: 10, length: 5 } }));
   });
 
   test('a chunk whose rows hold only discrete classes runs the same chain as the rest of the call', async () => {

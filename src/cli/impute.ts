@@ -135,7 +135,7 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .option('--point', 'one table of best guesses: per gap the mean of the draws (numeric), the most frequent (categorical, binary), the median (dates)')
     .option('--interval <level>', 'with --point: adds <column>_lo and <column>_hi after each numeric or date column with gaps, the bounds of a prediction interval of this level (e.g. 0.9) from the draws', real(0, 1, { openMin: true }))
     .option('--seed <n>', 'seed: the same seed gives the same draws (default: random)', digitsArg(0, Number.MAX_SAFE_INTEGER))
-    .addOption(new Option('--sampler <name>', 'reverse process (default: ddim, eta 1, 200 steps, with 10 jumps of 5 steps over the last quarter; a model fitted with --conditioning any: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
+    .addOption(new Option('--sampler <name>', 'reverse process (default: ddim, eta 1, 0.4 T steps (200 of the default T = 500), with 10 jumps of 5 steps over the last quarter; a model fitted with --conditioning any: the model\'s)').choices(['ddpm', 'ddim', 'dpm-solver++']))
     .option('--steps <n>', 'model evaluations for ddim / dpm-solver++', digitsArg(1, 100000))
     .option('--eta <x>', 'DDIM noise scale (0 = deterministic; 1 = ancestral)', real(0, 1e6))
     .option('--jumps <r>', 'RePaint resampling: runs of each resampled block of steps (default 10; 1 = plain replacement)', digitsArg(1, 100))
