@@ -26,6 +26,9 @@ const GOLDEN = {
   'synthesizer sample': 'e7a66b39cc399681ecc4835e2afe3f11a492200fc66d5569cab41b98ea0cf456',
   'synthesizer sample given': '66fb6fb8aaf1a9f4cb1091fe80c759106e5de9bd7f4e59065550be384bf29301',
   'synthesizer impute': '8c2e3c1c55eb334464c46d03b2ab76a65135bade19082bd552e9d2b5deff3d16',
+  // Pinned when the default chain of given / impute became strided DDIM (not from 55cd1f0).
+  'synthesizer sample given, default chain': '2ea30a56a119fbf3be26204cce0853a5df8a748762ddf1b802526d01d13adc31',
+  'synthesizer impute, default chain': '002e8acf76152f6c20fa107baa2e4dd08ab1b0b85e886496b6adb964f6df600e',
   'gbdt': 'c016ef5f7ffe7f57e396d32c2cc9ad68ff6398e0c0ffdef7554b2b6283d2ecff',
   'nearestNeighbours': '9e0988a24388fd2090a3da2aa79dc6f9a11e9ece8b8540a429bcaef89c812ee2',
   'standalone ops': 'de41c51df963d5198701b599dfc13cd7fd1bd8da999ab0b67c4ef6499eff7d28',
@@ -122,9 +125,13 @@ for (const threads of [1, 2]) {
     const synth = new TabularSynthesizer({ ...SMALL, threads, categorical: ['a'] });
     await synth.fit(tableRows(150));
     check('synthesizer sample', await synth.sample(25, { seed: 6 }));
-    check('synthesizer sample given', await synth.sample(6, { seed: 7, given: { a: 'q', x: { min: 0, max: 1 } }, resample: { jumps: 1 } }));
+    // The DDPM chain (the default of given / impute until it became strided DDIM; same bytes as then).
+    check('synthesizer sample given', await synth.sample(6, { seed: 7, given: { a: 'q', x: { min: 0, max: 1 } }, sampler: 'ddpm', resample: { jumps: 1 } }));
     const holes = tableRows(12).map((row, i) => ({ ...row, x: i % 2 ? null : row.x, a: i % 5 === 0 ? null : row.a }));
-    check('synthesizer impute', await synth.impute(holes, { seed: 9, resample: { jumps: 1 } }));
+    check('synthesizer impute', await synth.impute(holes, { seed: 9, sampler: 'ddpm', resample: { jumps: 1 } }));
+    // The default chain (DDIM, eta 1, 0.4 T steps, 10 jumps of 5), pinned when it became the default.
+    check('synthesizer sample given, default chain', await synth.sample(6, { seed: 7, given: { a: 'q', x: { min: 0, max: 1 } } }));
+    check('synthesizer impute, default chain', await synth.impute(holes, { seed: 9 }));
     synth.dispose();
   });
 
