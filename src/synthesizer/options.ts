@@ -80,7 +80,11 @@ export interface SynthesizerSampleOptions {
    * value inside the range; a gap or an absent column is drawn. See docs/imputation.md.
    */
   given?: GivenRow | readonly GivenRow[];
-  /** RePaint resampling of conditional sampling and impute (default { jumps: 10, length: 10, start: 0.75 }). */
+  /**
+   * RePaint resampling of conditional sampling and impute. With no `sampler` passed, given and impute
+   * run DDIM (eta 1, 0.4 T steps) with { jumps: 10, length: 5, start: 0.75 }; with a sampler the
+   * defaults are { jumps: 10, length: 10, start: 0.75 } (docs/imputation.md, "The default chain").
+   */
   resample?: ResampleOptions;
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
