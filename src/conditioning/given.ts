@@ -34,13 +34,13 @@ type Cell =
   | { kind: 'class'; code: number; raw: unknown }
   | { kind: 'range'; lo: number; hi: number; zLo: number; zHi: number; outLo: number; outHi: number };
 
+/** A numeric column whose gap or point masses are classes of a mode part. */
+const hasModes = (p: Placement): boolean => p.column.kind !== 'categorical' && (p.column.missing || p.column.pointMasses.length > 0);
+
 /**
  * Parsed conditions of `rows` given rows (1 = shared by all sampled rows). `purpose` names the
  * argument in errors ('given' or 'rows').
  */
-/** A numeric column whose gap or point masses are classes of a mode part. */
-const hasModes = (p: Placement): boolean => p.column.kind !== 'categorical' && (p.column.missing || p.column.pointMasses.length > 0);
-
 export class Conditions {
   readonly rows: number;
   private readonly cells: Cell[][]; // [column][row]
@@ -90,13 +90,10 @@ export class Conditions {
   }
 
   /**
-   * The chains' observed cells for given rows [start, start + n) (row 0 for all when shared);
-   * range draws at global rows [offset, offset + n) of `seed`.
-   */
-  /**
-   * True when some given row holds a numeric cell (a value, range or point mass) or a class of a
-   * column on the Gaussian chain. Decided over all given rows, not per chunk, so every chunk of
-   * a call runs the same chain (with resampling) and a row's draw does not depend on its chunk.
+   * True when some given row holds a cell that encode() writes to the Gaussian chain (a value, a
+   * range, or a class of a one-hot column). Decided over all given rows, not per chunk, so every
+   * chunk of a call runs the same chain (with resampling) and a row's draw does not depend on its
+   * chunk; encode() returns known cells exactly when this holds.
    */
   private get inpaints(): boolean {
     // The cells encode() writes to the Gaussian chain: ranges, values other than a point mass of a
@@ -115,13 +112,16 @@ export class Conditions {
   }
   private inpaintsCache: boolean | undefined;
 
+  /**
+   * The chains' observed cells for given rows [start, start + n) (row 0 for all when shared);
+   * range draws at global rows [offset, offset + n) of `seed`.
+   */
   encode(start: number, n: number, seed: number, offset: number): { known: KnownCells | undefined; fixed: IntMatrix | undefined } {
     const rows = this.perRow ? n : 1;
     const { W, C } = this;
     const values = new Float32Array(rows * W);
     const mask = new Uint8Array(rows * W);
     const fixed = new Int32Array(rows * C).fill(-1);
-    let anyKnown = false;
     let anyFixed = false;
     const ranged = this.cells.some((col) => col.some((c) => c.kind === 'range'));
     const u = ranged ? rangeUniforms(seed, offset, rows, this.placed.length) : null;
@@ -139,7 +139,6 @@ export class Conditions {
         values[i * W + first + c] = c === k ? 1 : 0;
         mask[i * W + first + c] = 1;
       }
-      anyKnown = true;
     };
     for (const p of this.placed) {
       const cells = this.cells[p.index]!;
@@ -167,12 +166,11 @@ export class Conditions {
         }
         values[i * W + p.column.offset] = z;
         mask[i * W + p.column.offset] = 1;
-        anyKnown = true;
         if (hasModes(p)) putClass(p, i, 0);
       }
     }
     return {
-      known: anyKnown || this.inpaints ? { values, mask, rows } : undefined,
+      known: this.inpaints ? { values, mask, rows } : undefined,
       fixed: anyFixed ? { rows, cols: C, data: fixed } : undefined,
     };
   }
