@@ -3,10 +3,10 @@
 // For m exchangeable draws X_1..X_m and one more value Y from the same distribution, the rank of Y
 // among the m + 1 values is uniform, so P(Y < X_(k)) = k / (m + 1) for the k-th smallest draw.
 // The interval [X_(lo), X_(hi)] with lo = (m + 1)(1 - level) / 2 and hi = (m + 1) - lo therefore
-// covers Y with probability `level`: exactly when lo is a whole number, otherwise up to the
-// interpolation between neighbouring draws (for m = 50 and level 0.9, lo = 2.55: 0.905 for normal
-// draws). The sample's own 5% and 95% quantiles, [X_(3.45), X_(47.55)] for m = 50, cover only
-// about 0.87: a perfect sampler would fail a 90% check with them. docs/imputation.md, "Intervals".
+// covers Y with probability `level`: exactly when lo is a whole number, and for uniform draws at
+// any lo (test/interval.test.mjs); for other laws up to the interpolation between neighbouring
+// draws. The sample's own 5% and 95% quantiles, [X_(3.45), X_(47.55)] for m = 50, cover only
+// about 0.865: a perfect sampler would fail a 90% check with them. docs/imputation.md, "Intervals".
 
 /**
  * The `level` prediction interval of a new value from the distribution the draws came from:
@@ -20,13 +20,18 @@ export function predictionInterval(values: readonly number[], level = 0.9): [num
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`values: draw ${i + 1} is ${String(v)}, not a finite number`);
   });
   const m = values.length;
-  const lo = ((m + 1) * (1 - level)) / 2;
+  const lo = lowerRank(m, level);
   // Tolerate float error in (m + 1)(1 - level) / 2, e.g. 19 draws at 0.9 give 0.99999999.
   if (lo < 1 - 1e-9) {
     throw new RangeError(`values: ${m} draw(s) cannot give a ${Number((level * 100).toPrecision(12))}% interval; it needs at least ${drawsForLevel(level)}`);
   }
   const sorted = Float64Array.from(values).sort();
   return [atRank(sorted, lo), atRank(sorted, m + 1 - lo)];
+}
+
+/** The 1-based rank of the lower bound among m draws: (m + 1)(1 - level) / 2. */
+export function lowerRank(m: number, level: number): number {
+  return ((m + 1) * (1 - level)) / 2;
 }
 
 /** The fewest draws a `level` interval needs: (m + 1)(1 - level) / 2 >= 1 (float error tolerated). */

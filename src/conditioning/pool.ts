@@ -9,7 +9,7 @@
 import type { ColumnKind } from '../table/columns.js';
 import type { OutputRow } from '../transformer.js';
 import type { GapDraws } from './impute.js';
-import { drawsForLevel, predictionInterval } from './interval.js';
+import { drawsForLevel, lowerRank, predictionInterval } from './interval.js';
 
 /** Draws pooled into one table when `draws` is not given (bench/impute.mjs: 10 vs 50 draws). */
 export const POINT_DRAWS = 50;
@@ -23,15 +23,23 @@ export function poolDraws(
 ): { table: OutputRow[]; left: number } {
   const table = records.map((r) => ({ ...r }) as OutputRow);
   let left = 0;
-  g.rows.forEach((row, k) => g.free[k]!.forEach((name, j) => {
-    const values = g.values.map((drawn) => drawn[k]![j]).filter((v): v is Cell => v !== null && v !== undefined);
+  forEachGapCell(g, (row, name, values) => {
     if (values.length === 0) {
       table[row]![name] = null;
       left++;
     } else table[row]![name] = pool(kinds.get(name)!, values);
-  }));
+  });
   return { table, left };
 }
+
+/** Each gap cell (input row, column) with the values its draws gave (draws that left it a gap skipped). */
+function forEachGapCell(g: GapDraws, fn: (row: number, name: string, values: Cell[]) => void): void {
+  g.rows.forEach((row, k) => g.free[k]!.forEach((name, j) => {
+    fn(row, name, g.values.map((drawn) => drawn[k]![j]).filter((v): v is Cell => v !== null && v !== undefined));
+  }));
+}
+
+const dateMs = (v: Cell): number => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
 
 type Cell = OutputRow[string];
 
@@ -42,8 +50,7 @@ function pool(kind: ColumnKind, values: Cell[]): Cell {
     return sum / values.length;
   }
   if (kind === 'date') {
-    const ms = (v: Cell): number => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
-    const sorted = values.slice().sort((a, b) => ms(a) - ms(b));
+    const sorted = values.slice().sort((a, b) => dateMs(a) - dateMs(b));
     return sorted[(sorted.length - 1) >> 1]!;
   }
   const counts = new Map<Cell, number>();
@@ -73,15 +80,13 @@ export function poolIntervals(
 ): [OutputRow[], OutputRow[]] {
   const lower = point.map((r) => ({ ...r }));
   const upper = point.map((r) => ({ ...r }));
-  g.rows.forEach((row, k) => g.free[k]!.forEach((name, j) => {
+  forEachGapCell(g, (row, name, values) => {
     const kind = kinds.get(name)!;
-    if (kind !== 'continuous' && kind !== 'integer' && kind !== 'date') return;
-    const values = g.values.map((drawn) => drawn[k]![j]).filter((v): v is Cell => v !== null && v !== undefined);
-    if (values.length === 0) return;
+    if ((kind !== 'continuous' && kind !== 'integer' && kind !== 'date') || values.length === 0) return;
     const [lo, hi] = kind === 'date' ? dateBounds(values, level) : numericBounds(values as number[], level);
     lower[row]![name] = lo;
     upper[row]![name] = hi;
-  }));
+  });
   return [lower, upper];
 }
 
@@ -96,10 +101,9 @@ function numericBounds(values: number[], level: number): [number, number] {
 }
 
 function dateBounds(values: Cell[], level: number): [Cell, Cell] {
-  const ms = (v: Cell): number => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
-  const sorted = values.slice().sort((a, b) => ms(a) - ms(b));
+  const sorted = values.slice().sort((a, b) => dateMs(a) - dateMs(b));
   const m = sorted.length;
-  const rank = ((m + 1) * (1 - level)) / 2;
+  const rank = lowerRank(m, level);
   const lo = Math.max(1, Math.floor(rank + 1e-9));
   const hi = Math.min(m, Math.ceil(m + 1 - rank - 1e-9));
   return [sorted[lo - 1]!, sorted[hi - 1]!];
