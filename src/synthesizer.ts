@@ -11,7 +11,7 @@ import { Conditions, GivenRow } from './conditioning/given.js';
 import { completeTables, drawGaps, readImputeInput, warnGaps } from './conditioning/impute.js';
 import { drawsForLevel } from './conditioning/interval.js';
 import { POINT_DRAWS, poolDraws, poolIntervals } from './conditioning/pool.js';
-import { INPAINT_CHAIN, KnownCells, checkResample } from './conditioning/known.js';
+import { KnownCells, checkResample, inpaintChain } from './conditioning/known.js';
 import { TabularDiffusion, TabularDiffusionOptions } from './diffusion.js';
 import { diffusionFromState, diffusionToState } from './diffusion-state.js';
 import { packageVersion, readModelFile, writeModelFile } from './model-file.js';
@@ -285,10 +285,7 @@ export class TabularSynthesizer {
     if (given) ({ known, fixed } = given.cond.encode(given.start, n, seed, offset));
     let resample = known ? options.resample : undefined;
     if (known && options.sampler === undefined && this.chosen?.conditioning !== 'any') {
-      chosen = { sampler: INPAINT_CHAIN.sampler, steps: Math.max(1, Math.round(INPAINT_CHAIN.stepShare * this.model.options.nTimesteps)), eta: INPAINT_CHAIN.eta };
-      // Keys the caller left undefined (the CLI passes all three) keep the chain's own.
-      const set = Object.entries(options.resample ?? {}).filter(([, v]) => v !== undefined);
-      resample = { ...INPAINT_CHAIN.resample, ...Object.fromEntries(set) };
+      ({ sampler: chosen, resample } = inpaintChain(this.model.options.nTimesteps, options.resample));
     }
     let context;
     if (this.chosen?.conditioning === 'any') {

@@ -35,6 +35,20 @@ export const DEFAULT_RESAMPLE = { jumps: 10, length: 10, start: 0.75 } as const;
  */
 export const INPAINT_CHAIN = { sampler: 'ddim', stepShare: 0.4, eta: 1, resample: { jumps: 10, length: 5, start: 0.75 } } as const;
 
+/**
+ * The default chain for a model of T timesteps: its sampler settings and the caller's resample
+ * keys over the chain's (keys passed as undefined, as the CLI does, keep the chain's own).
+ */
+export function inpaintChain(T: number, resample: ResampleOptions | undefined): {
+  sampler: { sampler: 'ddim'; steps: number; eta: number }; resample: ResampleOptions;
+} {
+  const set = Object.entries(resample ?? {}).filter(([, v]) => v !== undefined);
+  return {
+    sampler: { sampler: INPAINT_CHAIN.sampler, steps: Math.max(1, Math.round(INPAINT_CHAIN.stepShare * T)), eta: INPAINT_CHAIN.eta },
+    resample: { ...INPAINT_CHAIN.resample, ...Object.fromEntries(set) },
+  };
+}
+
 /** The native sample() keys of an inpainting call, validated. */
 export function nativeKnown(
   known: KnownCells | undefined, resample: ResampleOptions | undefined, n: number, cols: number, sampler: string,
