@@ -44,9 +44,9 @@ export interface NativeAddon extends SeddOps, EvalOps {
   inpaintStep(options: {
     x: Float32Array; epsHat: Float32Array; rows: number; cols: number; t: number; prev?: number; alphaBars: Float64Array;
     betas?: Float64Array; sampler?: 'ddpm' | 'ddim'; eta?: number; variance?: 'beta' | 'posterior'; seed?: number | bigint;
-    rowOffset?: number; pass?: number; known: Float32Array; knownMask: Uint8Array; knownRows?: number;
+    rowOffset?: number; pass?: number; known: Float32Array; knownMask: Uint8Array; knownRows?: number; device?: 'cpu' | 'cuda';
   }): Float32Array;
-  inpaintJump(options: { x: Float32Array; rows: number; cols: number; abarFrom: number; abarTo: number; seed?: number | bigint; rowOffset?: number; step?: number }): Float32Array;
+  inpaintJump(options: { x: Float32Array; rows: number; cols: number; abarFrom: number; abarTo: number; seed?: number | bigint; rowOffset?: number; step?: number; device?: 'cpu' | 'cuda' }): Float32Array;
   inpaintSchedule(options: { steps: number; jumps?: number; length?: number; start?: number }): Int32Array;
   backendInfo(): {
     backend: string; gemmKernel: string; defaultThreads: number;

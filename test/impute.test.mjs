@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import fc from 'fast-check';
 
-import { TabularSynthesizer, predictionInterval } from '../dist/esm/index.mjs';
+import { TabularSynthesizer, backendInfo, predictionInterval } from '../dist/esm/index.mjs';
 import { rng } from './fixtures/rng.mjs';
 
 // Known joint pmf of (a, b): b depends strongly on a.
@@ -442,6 +442,10 @@ describe('tabdiff impute', () => {
     assert.ok(B.includes(lines[1][1]) && /^-?\d+$/.test(lines[1][3]), lines[1].join(','));
     assert.ok(A.includes(lines[2][0]) && Number.isFinite(Number(lines[2][2])) && lines[2][2] !== '', lines[2].join(','));
     assert.equal(lines[2][3], '44');
+    // --device picks the backend as in tabdiff sample (here auto is the CPU, or the GPU's own rows).
+    const onCpu = run('impute', 'cli.tdm', 'gaps.csv', '--seed', '3', '--jumps', '2', '--device', 'cpu');
+    assert.equal(onCpu.status, 0, onCpu.stderr);
+    if (!backendInfo().cuda.available) assert.equal(onCpu.stdout, readFileSync(join(dir, 'filled.csv'), 'utf8'));
     const many = run('impute', 'cli.tdm', 'gaps.csv', '--draws', '3', '--seed', '3', '--jumps', '1');
     assert.equal(many.status, 0, many.stderr);
     const rows = many.stdout.trim().split('\n');

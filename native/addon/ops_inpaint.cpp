@@ -7,6 +7,7 @@
 #include "../backend/cpu_backend.h"
 #include "../cpu/inpaint.h"
 #include "boundary.h"
+#include "device.h"
 #include "validate.h"
 
 namespace td {
@@ -58,7 +59,7 @@ Block GetBlock(const Napi::Object& o) {
 }
 
 // inpaintStep({x, epsHat, rows, cols, t, prev, alphaBars, betas, sampler: 'ddpm'|'ddim', eta,
-//   variance, seed, rowOffset, pass, known, knownMask, knownRows}) -> Float32Array: one reverse
+//   variance, seed, rowOffset, pass, known, knownMask, knownRows, device}) -> Float32Array: one reverse
 // step t -> prev fused with the substitution, with the draws of pass `pass` of the sampler.
 Napi::Value InpaintStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -93,12 +94,12 @@ Napi::Value InpaintStep(const Napi::CallbackInfo& info) {
   std::vector<uint8_t> mask;
   const cpu::KnownCells known = ReadKnown(o, b.rows, static_cast<int>(b.cols), values, mask);
   Napi::Float32Array out = NewFloat32(env, b.x.data, b.count);
-  backend::Host().inpaint_step(out.Data(), eps.data, static_cast<int>(b.rows), static_cast<int>(b.cols), c, ab.data, T, t, prev,
+  DeviceOption(o).inpaint_step(out.Data(), eps.data, static_cast<int>(b.rows), static_cast<int>(b.cols), c, ab.data, T, t, prev,
                                pass, seed, row_offset, known);
   return out;
 }
 
-// inpaintJump({x, rows, cols, abarFrom, abarTo, seed, rowOffset, step}) -> Float32Array
+// inpaintJump({x, rows, cols, abarFrom, abarTo, seed, rowOffset, step, device}) -> Float32Array
 Napi::Value InpaintJump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = OptionsArg(info, 0, "options");
@@ -110,7 +111,7 @@ Napi::Value InpaintJump(const Napi::CallbackInfo& info) {
   const uint64_t row_offset = static_cast<uint64_t>(GetNumber(o, "rowOffset", {0, 281474976710655.0 - b.rows, true}, 0));
   const uint32_t step = static_cast<uint32_t>(GetNumber(o, "step", {0, 2147483647.0, true}, 0));
   Napi::Float32Array out = NewFloat32(env, b.x.data, b.count);
-  backend::Host().inpaint_jump(out.Data(), static_cast<int>(b.rows), static_cast<int>(b.cols), from, to, seed, row_offset, step);
+  DeviceOption(o).inpaint_jump(out.Data(), static_cast<int>(b.rows), static_cast<int>(b.cols), from, to, seed, row_offset, step);
   return out;
 }
 

@@ -7,7 +7,7 @@
 // GPU parity suite checks each CUDA twin against it (docs/design.md section 5).
 //
 // Seams for later work belong here, not in the addon:
-// - inpainting substitution: sample() honours options.known where inpaints() is true;
+// - inpainting substitution: sample() honours options.known where inpaints() is true (both do);
 // - guidance terms: they enter through cpu::SampleOptions, which every sample() receives;
 // - density passes: density_logp() takes the model, the rows and an abort flag, like
 //   evaluate(); a backend without a twin runs it on its host backend, as CudaBackend does.
@@ -84,6 +84,13 @@ enum class Precision { Fp32 = 0, Bf16 = 1, Fp16 = 2 };
   VIRTUAL void affine_step(float* x, const float* eps_hat, int rows, int cols, const cpu::AffineStep& c, uint64_t seed, \
                            uint64_t row_offset, uint32_t step) SPEC; \
   VIRTUAL void dpm_solver_step(float* x, const float* eps_hat, float* x0_prev, int rows, int cols, const cpu::DpmStep& c) SPEC; \
+  /* Inpainting (cpu/inpaint.h): one reverse step t -> prev fused with the substitution, in pass `pass`; */ \
+  /* a jump back up from abar_from to abar_to. */ \
+  VIRTUAL void inpaint_step(float* x, const float* eps_hat, int rows, int cols, const cpu::AffineStep& c, \
+                            const double* alpha_bars, int T, int t, int prev, uint32_t pass, uint64_t seed, \
+                            uint64_t row_offset, const cpu::KnownCells& known) SPEC; \
+  VIRTUAL void inpaint_jump(float* x, int rows, int cols, double abar_from, double abar_to, uint64_t seed, \
+                            uint64_t row_offset, uint32_t step) SPEC; \
   VIRTUAL void adamw_step(float* params, const float* grads, float* m, float* v, size_t n, int64_t step, \
                           const cpu::AdamWConfig& config) SPEC; \
   /* Row-major C = alpha op(A) op(B) + beta C; threads, reference and abortable (split as a fit's GEMMs */ \

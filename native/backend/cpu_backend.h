@@ -26,11 +26,7 @@ class CpuBackend : public Backend {
                        float* probs);
   void multinomial_step_probs(const float* logits, int ld, const int32_t* x, int rows, const CatLayout& L,
                               const multinomial::StepCoef& c, float* probs);
-  // Inpainting (cpu/inpaint.h): one reverse step t -> prev fused with the substitution, in pass `pass`.
-  void inpaint_step(float* x, const float* eps_hat, int rows, int cols, const cpu::AffineStep& c, const double* alpha_bars,
-                    int T, int t, int prev, uint32_t pass, uint64_t seed, uint64_t row_offset, const cpu::KnownCells& known);
-  void inpaint_jump(float* x, int rows, int cols, double abar_from, double abar_to, uint64_t seed, uint64_t row_offset,
-                    uint32_t step);
+  // Inpainting's schedule (cpu/inpaint.h); the plan, computed on the host for either backend.
   std::vector<cpu::Move> inpaint_schedule(size_t steps, int jumps, int length, double start);
   // Evaluation (cpu/gbdt.h, cpu/nearest.h); threads > 1 run on a shared pool of that size.
   cpu::GbdtModel gbdt_fit(const double* x, int rows, int features, const double* y, const cpu::GbdtParams& params,

@@ -30,7 +30,7 @@ bool CudaBackend::sample(const cpu::DenoiserModel& model, int64_t n, const cpu::
   return CudaSample(api_, model, n, options, static_cast<int>(precision_), out, out_categorical, abort, progress);
 }
 
-bool CudaBackend::inpaints() const { return false; }  // no CUDA twin of the substitution yet
+bool CudaBackend::inpaints() const { return true; }  // cuda/inpaint.cu, the moves from CudaSample
 
 void CudaBackend::predict_eps(const cpu::DenoiserModel& model, const float* params, const float* x, int rows, int t,
                               const float* context, int64_t context_rows, float* eps_out) {
@@ -90,6 +90,20 @@ void CudaBackend::affine_step(float* x, const float* eps_hat, int rows, int cols
 void CudaBackend::dpm_solver_step(float* x, const float* eps_hat, float* x0_prev, int rows, int cols, const cpu::DpmStep& c) {
   const float coefs[6] = {c.x_coef, c.d_coef, c.cur_weight, c.prev_weight, c.x0_from_x, c.x0_from_eps};
   check(api_.dpm_step(x, eps_hat, x0_prev, rows, cols, coefs));
+}
+
+void CudaBackend::inpaint_step(float* x, const float* eps_hat, int rows, int cols, const cpu::AffineStep& c,
+                               const double* alpha_bars, int T, int t, int prev, uint32_t pass, uint64_t seed,
+                               uint64_t row_offset, const cpu::KnownCells& known) {
+  const cpu::Renoise r = cpu::renoise_to(alpha_bars, prev);
+  check(api_.inpaint_step(x, eps_hat, rows, cols, c.x_coef, c.eps_coef, c.sigma, seed, row_offset,
+                          cpu::visit_step(t, T, pass), known.values, known.mask, known.rows, r.a, r.s));
+}
+
+void CudaBackend::inpaint_jump(float* x, int rows, int cols, double abar_from, double abar_to, uint64_t seed,
+                               uint64_t row_offset, uint32_t step) {
+  const cpu::JumpCoef j = cpu::jump_coef(abar_from, abar_to);
+  check(api_.inpaint_jump(x, rows, cols, j.a, j.s, seed, row_offset, step));
 }
 
 void CudaBackend::adamw_step(float* params, const float* grads, float* m, float* v, size_t n, int64_t step,

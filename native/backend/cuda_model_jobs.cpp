@@ -71,6 +71,33 @@ struct MixedInputs {
   }
 };
 
+// Inpainting's schedule for the backend (cpu/sampler.h sample_moves), every coefficient
+// computed here by the CPU code so both backends take the same steps; empty without known cells.
+std::vector<TdMove> InpaintMoves(const cpu::DenoiserModel& model, const cpu::SampleOptions& o) {
+  std::vector<TdMove> out;
+  if (!o.known.active()) return out;
+  const size_t steps = o.timesteps.size();
+  for (const cpu::Move& m : cpu::sample_moves(steps, o)) {
+    TdMove v{};
+    v.k = m.k;
+    v.up = m.up ? 1 : 0;
+    v.noise_step = cpu::visit_step(o.timesteps[m.k], o.T, m.pass);
+    if (m.up) {
+      const cpu::JumpCoef j = cpu::jump_coef(cpu::jump_abar_from(o, m), o.alpha_bars[o.timesteps[m.k]]);
+      v.jump_a = j.a;
+      v.jump_s = j.s;
+      if (model.cat.active()) v.cat_move = cpu::mixed_jump_move(model, o, m);
+    } else {
+      const size_t next = static_cast<size_t>(m.k) + 1;
+      const cpu::Renoise r = cpu::renoise_to(o.alpha_bars, next < steps ? o.timesteps[next] : -1);
+      v.renoise_a = r.a;
+      v.renoise_s = r.s;
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
 }  // namespace
 
 TdMlpDesc DescribeMlp(const cpu::DenoiserModel& model) {
@@ -164,6 +191,14 @@ bool CudaSample(const TdCudaApi& api, const cpu::DenoiserModel& model, int64_t n
   a.context = o.context_rows > 1 ? o.context : nullptr;
   a.chunk_rows = o.chunk_rows;  // a floor: the backend raises it to fill the GPU
   a.precision = precision;
+  const std::vector<TdMove> moves = InpaintMoves(model, o);
+  if (!moves.empty()) {
+    a.known_values = o.known.values;
+    a.known_mask = o.known.mask;
+    a.known_rows = o.known.rows;
+    a.moves = moves.data();
+    a.move_count = static_cast<int>(moves.size());
+  }
   Bridge<cpu::SampleProgress> bridge{abort, progress};
   auto on_progress = [](void* user, double rows_done, double) {
     auto* b = static_cast<Bridge<cpu::SampleProgress>*>(user);

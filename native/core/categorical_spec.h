@@ -27,6 +27,7 @@ constexpr uint32_t kCatColumnsTrain = 0;
 constexpr uint32_t kCatColumnsStep = 1u << 28;
 constexpr uint32_t kCatColumnsInit = 2u << 28;
 constexpr uint32_t kCatColumnsNll = 3u << 28;
+constexpr uint32_t kCatColumnsJump = 4u << 28;  // inpainting's jumps back up (cpu/inpaint.h)
 
 // A view of the categorical layout for kernels: plain pointers, so the CUDA twin can copy it.
 struct CatLayout {

@@ -66,6 +66,10 @@ enum Stream : uint32_t {
   kStreamInpaint = 10,     // inpainting: re-noised observed cells and resampling jumps (cpu/inpaint.h)
 };
 
+// Inpainting's jump draws: kStreamInpaint at the visit's step with this bit set, so they never
+// reuse the substitution's draws of the same step.
+constexpr uint32_t kJumpStepBit = 1u << 31;
+
 // The counter for 4 draws: c0 = column block (column / 4), c1 = step,
 // c2 = row (low 32 bits), c3 = row (high 16 bits) | stream << 16. Key = the 64-bit seed.
 TD_HD Philox4 philox_block(uint64_t seed, uint32_t stream, uint64_t row, uint32_t step, uint32_t column_block) {

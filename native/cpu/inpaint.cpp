@@ -89,11 +89,18 @@ void inpaint_substitute(float* x, int rows, int cols, uint64_t seed, uint64_t ro
   }
 }
 
+JumpCoef jump_coef(double abar_from, double abar_to) {
+  const double ratio = abar_to / abar_from;
+  JumpCoef c;
+  c.a = static_cast<float>(std::sqrt(ratio));
+  c.s = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - ratio)));
+  return c;
+}
+
 void inpaint_jump(float* x, int rows, int cols, double abar_from, double abar_to, uint64_t seed, uint64_t row_offset,
                   uint32_t noise_step) {
-  const double ratio = abar_to / abar_from;
-  const float a = static_cast<float>(std::sqrt(ratio));
-  const float s = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - ratio)));
+  const JumpCoef c = jump_coef(abar_from, abar_to);
+  const float a = c.a, s = c.s;
   thread_local std::vector<float> z;
   z.resize(static_cast<size_t>(kBlockRows) * cols);
   for (int i0 = 0; i0 < rows; i0 += kBlockRows) {

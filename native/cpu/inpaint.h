@@ -17,9 +17,6 @@
 namespace td {
 namespace cpu {
 
-// Column block of the categorical chain's jump draws (disjoint from kCatColumns* in categorical_spec.h).
-constexpr uint32_t kCatColumnsJump = 4u << 28;
-constexpr uint32_t kJumpStepBit = 1u << 31;
 
 // The observed numeric cells of a sampling call, in the transformed space.
 struct KnownCells {
@@ -66,6 +63,11 @@ void inpaint_affine_step(float* x, const float* eps_hat, int rows, int cols, con
 void inpaint_substitute(float* x, int rows, int cols, uint64_t seed, uint64_t row_offset, uint32_t noise_step,
                         const KnownCells& known, int64_t first_row, const Renoise& r);
 
+// A jump back up from abar_from to abar_to: x <- a x + s z, every cell (the CUDA twin gets a, s from here).
+struct JumpCoef {
+  float a = 1.0f, s = 0.0f;
+};
+JumpCoef jump_coef(double abar_from, double abar_to);
 // A jump back up: x <- sqrt(abar_to / abar_from) x + sqrt(1 - abar_to / abar_from) z, every cell.
 void inpaint_jump(float* x, int rows, int cols, double abar_from, double abar_to, uint64_t seed, uint64_t row_offset,
                   uint32_t noise_step);

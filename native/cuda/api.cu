@@ -10,6 +10,7 @@
 #include "common.cuh"
 #include "cuda_api.h"
 #include "gemm.cuh"
+#include "inpaint.cuh"
 #include "diffusion_ops.cuh"
 #include "normals.cuh"
 #include "sedd.cuh"
@@ -154,6 +155,8 @@ TdCudaApi MakeApi() {
   api.sedd_reverse_step = sedd_reverse_step;
   api.multinomial_loss = multinomial_loss;
   api.multinomial_step = multinomial_step;
+  api.inpaint_step = inpaint_step;
+  api.inpaint_jump = inpaint_jump;
   api.train = train;
   api.sample = sample;
   api.train_mixed = train_mixed;
@@ -161,7 +164,7 @@ TdCudaApi MakeApi() {
   return api;
 }
 
-static_assert((sizeof(TdCudaApi) - offsetof(TdCudaApi, last_error)) / sizeof(void*) == 24,
+static_assert((sizeof(TdCudaApi) - offsetof(TdCudaApi, last_error)) / sizeof(void*) == 26,
               "every function slot of cuda_api.h has its line in MakeApi");
 const TdCudaApi kApi = MakeApi();
 

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define TD_CUDA_ABI 4
+#define TD_CUDA_ABI 5
 #define TD_CUDA_MAX_LAYERS 66
 
 enum TdPrecision { TD_PRECISION_FP32 = 0, TD_PRECISION_BF16 = 1, TD_PRECISION_FP16 = 2 };
@@ -34,6 +34,17 @@ typedef struct {
   int data_dim, context_dim, time_dim;
 } TdMlpDesc;
 
+/* One visit of inpainting's schedule (cpu/inpaint.h Move), its coefficients computed by the CPU
+ * code: a reverse step k, or a jump back up before a block is repeated. */
+typedef struct {
+  int k;                      /* the step: index into timesteps, first_bias and step_coefs */
+  int up;                     /* 1: a jump back up (x <- jump_a x + jump_s z), 0: reverse step k */
+  uint32_t noise_step;        /* the visit's draws: timesteps[k] + T * pass (cpu/inpaint.h visit_step) */
+  float renoise_a, renoise_s; /* steps: observed cells become renoise_a * known + renoise_s * z */
+  float jump_a, jump_s;       /* jumps: the Gaussian chain's forward kernel back up */
+  double cat_move;            /* jumps of mixed models: each class cell's move probability */
+} TdMove;
+
 /* One sampling job. The per-step plan is computed by the CPU code (the reference) and handed
  * over, so both backends run the same coefficients. */
 typedef struct {
@@ -48,6 +59,14 @@ typedef struct {
   const float* context;       /* [n x context_dim] per-row context, or NULL */
   int chunk_rows;
   int precision;
+  /* Inpainting (cpu/inpaint.h), or all NULL: observed cells of the numeric matrix in the
+   * transformed space ([known_rows x numeric cols], read where known_mask is 1; known_rows 1
+   * broadcasts) held on the chain, which follows `moves` instead of one visit per step. */
+  const float* known_values;
+  const uint8_t* known_mask;
+  int64_t known_rows;
+  const TdMove* moves;
+  int move_count;
 } TdSampleArgs;
 
 typedef struct {
@@ -167,6 +186,13 @@ typedef struct {
                           double* row_loss, double* total);
   int (*multinomial_step)(const float* logits, int ld, int32_t* x, int rows, const TdCatLayout* layout,
                           const TdMultinomialStep* coef, uint64_t seed, uint64_t row_offset, uint32_t step);
+  /* Inpainting (twins of cpu/inpaint.h): the affine step fused with the substitution of the
+   * observed cells (known_rows 1 broadcasts), and a jump back up (draws at noise_step | jump bit). */
+  int (*inpaint_step)(float* x, const float* eps_hat, int rows, int cols, float x_coef, float eps_coef, float sigma,
+                      uint64_t seed, uint64_t row_offset, uint32_t noise_step, const float* known_values,
+                      const uint8_t* known_mask, int64_t known_rows, float renoise_a, float renoise_s);
+  int (*inpaint_jump)(float* x, int rows, int cols, float jump_a, float jump_s, uint64_t seed, uint64_t row_offset,
+                      uint32_t noise_step);
 
   /* Whole loops; `user` is passed to both callbacks. sample returns 2 when stopped. */
   int (*train)(const TdMlpDesc* desc, float* params, float* adam_m, float* adam_v, float* ema, int64_t* step,

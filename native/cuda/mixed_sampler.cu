@@ -7,6 +7,7 @@
 #include "../core/philox.h"
 #include "../core/categorical_spec.h"
 #include "gemm.cuh"
+#include "inpaint.cuh"
 #include "normals.cuh"
 #include "sedd.cuh"
 #include "kernels_train.cuh"
@@ -60,6 +61,12 @@ int sample_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, const float* p
     TDC_CHECK(ctx.alloc(static_cast<size_t>(chunk) * c));
     TDC_CHECK(row_bias.alloc(static_cast<size_t>(chunk) * hidden0));
   }
+  InpaintChunk known;
+  if (known.init(*a, d, chunk) != 0) return 1;
+  const bool inpaint = a->moves != nullptr;
+  const std::vector<TdMove> plain = inpaint ? std::vector<TdMove>() : plain_moves(*a);
+  const TdMove* moves = inpaint ? a->moves : plain.data();
+  const int move_count = inpaint ? a->move_count : static_cast<int>(plain.size());
   DeviceMlp mlp(*desc);
   GemmEpilogue none;
   for (int64_t first = 0; first < a->n; first += chunk) {
@@ -89,9 +96,20 @@ int sample_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, const float* p
     launch_cat_init(x_cat.get(), rows, L, M.keep, a->seed, global_row, s);
     hold_fixed();
     TDC_CHECK_LAUNCH();
-    for (int k = 0; k < a->steps; ++k) {
+    if (known.load(*a, first, rows, s) != 0) return 1;
+    for (int v = 0; v < move_count; ++v) {
       if (should_stop && should_stop(user)) return 2;
-      const uint32_t noise_step = static_cast<uint32_t>(a->timesteps[k]);
+      const TdMove& m = moves[v];
+      const int k = m.k;
+      const uint32_t noise_step = m.noise_step;  // a repeated block draws afresh (cpu/inpaint.h visit_step)
+      if (m.up) {
+        // Both chains jump back up together: they share the clock the network sees.
+        if (d > 0) launch_inpaint_jump(x_num.get(), rows, d, m.jump_a, m.jump_s, a->seed, global_row, noise_step, s);
+        known.jump_categorical(x_cat.get(), rows, L, m, a->seed, global_row, s);
+        hold_fixed();
+        TDC_CHECK_LAUNCH();
+        continue;
+      }
       if (d > 0) {
         TDC_CHECK(cudaMemcpy2DAsync(x_in.get(), static_cast<size_t>(D) * sizeof(float), x_num.get(),
                                     static_cast<size_t>(d) * sizeof(float), static_cast<size_t>(d) * sizeof(float), rows,
@@ -100,12 +118,14 @@ int sample_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, const float* p
       launch_cat_one_hot(x_cat.get(), rows, L, x_in.get() + d, D, s);
       TDC_CHECK_LAUNCH();
       // The numeric step runs in the output GEMM's epilogue (x_num is not the network's input).
-      const StepEpilogue step = step_epilogue(*a, k, x_num.get(), d, x0_prev.get(), global_row);
+      StepEpilogue step = step_epilogue(*a, k, x_num.get(), d, x0_prev.get(), global_row);
+      step.noise_step = noise_step;
       const float* out = nullptr;
       if (mlp.forward_folded(p.get(), x_in.get(), rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision,
                              d > 0 ? &step : nullptr, s, &out) != 0) {
         return 1;
       }
+      if (d > 0) known.substitute(x_num.get(), rows, m, a->seed, global_row, s);
       float* head = const_cast<float*>(out) + d;
       if (is_sedd) {
         fill_kernel<<<grid_for(rows, 256), 256, 0, s>>>(sigma.get(), rows, M.step_sigma[k]);

@@ -11,6 +11,7 @@
 #include "fused_sampler.cuh"
 #include "gemm.cuh"
 #include "diffusion_ops.cuh"
+#include "inpaint.cuh"
 #include "normals.cuh"
 #include "kernels_train.cuh"
 #include "sampler.cuh"
@@ -61,8 +62,10 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
   const bool has_context = a->context && c > 0;
   // Three paths, fastest first: the tensor-core persistent kernel (bf16/fp16), the fp32
   // persistent kernel (narrow nets), the layer-by-layer tiled GEMMs (anything else).
-  const bool mma = mma_sampler_supports(*desc, *a);
-  const bool fused = !mma && fused_sampler_supports(*desc, *a);
+  // Inpainting jobs take the tiled path: the persistent kernels run one visit per step.
+  const bool inpaint = a->moves != nullptr;
+  const bool mma = !inpaint && mma_sampler_supports(*desc, *a);
+  const bool fused = !inpaint && !mma && fused_sampler_supports(*desc, *a);
   cudaStream_t s = 0;
   DeviceBuffer<float> p, bias, coefs, x0_prev, ctx, row_bias, mma_biases;
   DeviceBuffer<uint32_t> mma_frags;
@@ -92,6 +95,11 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
     TDC_CHECK(ctx.alloc(static_cast<size_t>(chunk) * c));
     TDC_CHECK(row_bias.alloc(static_cast<size_t>(chunk) * hidden0));
   }
+  InpaintChunk known;
+  if (known.init(*a, d, static_cast<int>(chunk)) != 0) return 1;
+  const std::vector<TdMove> plain = inpaint ? std::vector<TdMove>() : plain_moves(*a);
+  const TdMove* moves = inpaint ? a->moves : plain.data();
+  const int move_count = inpaint ? a->move_count : static_cast<int>(plain.size());
   DeviceMlp mlp(*desc);
   GemmEpilogue none;
   ChunkTimer timer;
@@ -138,24 +146,32 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
       launch_normals(a->seed, td::kStreamSampleInit, global_row, rows, 0, d, x, s);
       TDC_CHECK_LAUNCH();
       if (a->sampler == 1) TDC_CHECK(cudaMemsetAsync(x0_prev.get(), 0, static_cast<size_t>(rows) * d * sizeof(float), s));
+      if (known.load(*a, first, rows, s) != 0) return 1;
       // Two layers or more: the step runs in the output GEMM's epilogue; else its own kernel.
       const bool step_in_epilogue = desc->layers >= 2;
-      for (int k = 0; k < a->steps; ++k) {
+      for (int v = 0; v < move_count; ++v) {
         if (should_stop && should_stop(user)) return 2;
+        const TdMove& m = moves[v];
+        if (m.up) {
+          launch_inpaint_jump(x, rows, d, m.jump_a, m.jump_s, a->seed, global_row, m.noise_step, s);
+          TDC_CHECK_LAUNCH();
+          continue;
+        }
+        const int k = m.k;
         const float* cf = a->step_coefs + static_cast<size_t>(k) * 6;
-        const StepEpilogue step = step_epilogue(*a, k, x, d, x0_prev.get(), global_row);
+        StepEpilogue step = step_epilogue(*a, k, x, d, x0_prev.get(), global_row);
+        step.noise_step = m.noise_step;  // a repeated block draws afresh (cpu/inpaint.h visit_step)
         const float* eps_hat = nullptr;
         if (mlp.forward_folded(p.get(), x, rows, bias.get() + static_cast<size_t>(k) * hidden0, rb, a->precision,
                                step_in_epilogue ? &step : nullptr, s, &eps_hat) != 0) {
           return 1;
         }
-        if (step_in_epilogue) continue;
-        if (a->sampler == 1) {
+        if (!step_in_epilogue && a->sampler == 1) {
           launch_dpm_step(x, eps_hat, x0_prev.get(), static_cast<size_t>(rows) * d, cf, s);
-        } else {
-          launch_affine_step(x, eps_hat, rows, d, cf[0], cf[1], cf[2], a->seed, global_row,
-                             static_cast<uint32_t>(a->timesteps[k]), s);
+        } else if (!step_in_epilogue) {
+          launch_affine_step(x, eps_hat, rows, d, cf[0], cf[1], cf[2], a->seed, global_row, m.noise_step, s);
         }
+        known.substitute(x, rows, m, a->seed, global_row, s);
         TDC_CHECK_LAUNCH();
       }
     }

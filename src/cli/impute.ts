@@ -30,6 +30,7 @@ interface ImputeFlags {
   jumpLength?: number;
   jumpStart?: number;
   threads?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
 }
 
 async function imputeCommand(model: string, data: string, flags: ImputeFlags, signal: AbortSignal, info: (line: string) => void): Promise<void> {
@@ -37,7 +38,10 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
   const toStdout = flags.output === undefined || flags.output === '-';
   if (!toStdout) checkWritable(flags.output!);
   const table = readCsv(data);
-  const synth = await TabularSynthesizer.load(model, flags.threads !== undefined ? { threads: flags.threads, device: 'cpu' } : { device: 'cpu' });
+  const synth = await TabularSynthesizer.load(model, {
+    ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+    ...(flags.device !== undefined ? { device: flags.device } : {}),
+  });
   try {
     const resample = flags.jumps !== undefined || flags.jumpLength !== undefined || flags.jumpStart !== undefined
       ? { jumps: flags.jumps, length: flags.jumpLength, start: flags.jumpStart } : undefined;
@@ -142,5 +146,6 @@ export function registerImpute(program: Command, signal: () => AbortSignal, info
     .option('--jump-length <j>', 'RePaint resampling: steps per block (default 5; 10 with --sampler ddpm)', digitsArg(1, 100000))
     .option('--jump-start <share>', 'RePaint resampling: share of the chain before the first resampled block (default 0.75)', shareArg)
     .option('--threads <n>', 'CPU threads', digitsArg(1, 256))
+    .addOption(new Option('--device <device>', 'compute device (default auto: the GPU where one is usable)').choices(['auto', 'cpu', 'cuda']))
     .action((model: string, data: string, flags: ImputeFlags) => imputeCommand(model, data, flags, signal(), info));
 }

@@ -99,7 +99,7 @@ export interface SampleOptions {
   offset?: number;
   /** Rows per native chunk (memory and cache size, not results). */
   batchSize?: number;
-  /** Inpainting: observed cells of the numeric matrix, held on the chain (docs/imputation.md). CPU backend. */
+  /** Inpainting: observed cells of the numeric matrix, held on the chain (docs/imputation.md). */
   known?: KnownCells;
   /** RePaint resampling of an inpainting call (default { jumps: 10, length: 10, start: 0.75 }; 1 jump with DPM-Solver++). */
   resample?: ResampleOptions;
