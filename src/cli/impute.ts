@@ -11,6 +11,7 @@ import { digitsArg, real, shareArg } from './args.js';
 import { createProgress } from './progress.js';
 import { POINT_DRAWS } from '../conditioning/pool.js';
 import { TabularSynthesizer } from '../synthesizer.js';
+import { isGap } from '../table/gaps.js';
 import type { OutputColumns, OutputRow } from '../transformer.js';
 import { outputFormat } from '../io/format.js';
 import { formatNumber, openSink } from '../io/sinks.js';
@@ -79,15 +80,15 @@ async function imputeCommand(model: string, data: string, flags: ImputeFlags, si
 }
 
 /**
- * The point table with <name>_lo and <name>_hi after each continuous, integer or date column that
- * had a gap filled (observed cells are their own bounds).
+ * The point table with <name>_lo and <name>_hi after each continuous, integer or date column with
+ * a gap in the input (observed cells are their own bounds).
  */
 function withBounds(
   synth: TabularSynthesizer, table: { columns: string[]; rows: Record<string, unknown>[] }, [point, lower, upper]: [OutputRow[], OutputRow[], OutputRow[]],
 ): { columns: string[]; rows: OutputRow[] } {
   const ordered = new Set(['continuous', 'integer', 'date']);
   const bounded = new Set(synth.transformer.columns
-    .filter((c) => ordered.has(c.kind) && table.columns.includes(c.name) && table.rows.some((r, i) => r[c.name] !== point[i]![c.name]))
+    .filter((c) => ordered.has(c.kind) && table.columns.includes(c.name) && table.rows.some((r) => isGap(r[c.name])))
     .map((c) => c.name));
   const columns = table.columns.flatMap((name) => (bounded.has(name) ? [name, `${name}_lo`, `${name}_hi`] : [name]));
   for (const name of bounded) {
