@@ -11,7 +11,7 @@ import { test } from 'node:test';
 
 import { TabularDiffusion, TabularSynthesizer, nativeOps, noiseSchedule } from '../../dist/esm/index.mjs';
 import { skipReason } from './gpu-env.mjs';
-import { mixture as mixtureOf } from './mixture.mjs';
+import { mixedData as mixedOf, mixture as mixtureOf } from './mixture.mjs';
 
 const ops = nativeOps();
 const T = 100;
@@ -111,20 +111,7 @@ test('Gaussian model: GPU inpainting from the CPU\'s weights draws the CPU\'s ro
   gpu.dispose();
 });
 
-// Column a in 3 classes, b = a or a + 1 (mod 5), the first numeric column's mean set by a.
-function mixedData(n, seed) {
-  const u = ops.draws({ rows: n, cols: 4, seed, stream: 300, kind: 'uniform' });
-  const numeric = new Float32Array(n * 2);
-  const categorical = new Int32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const a = Math.floor(3 * u[4 * i]);
-    categorical[2 * i] = a;
-    categorical[2 * i + 1] = (a + (u[4 * i + 1] < 0.5 ? 0 : 1)) % 5;
-    numeric[2 * i] = a - 1 + 0.3 * (u[4 * i + 2] - 0.5);
-    numeric[2 * i + 1] = u[4 * i + 3];
-  }
-  return { numeric: { rows: n, cols: 2, data: numeric }, categorical: { rows: n, cols: 2, data: categorical } };
-}
+const mixedData = (n, seed) => mixedOf(ops, n, seed);
 
 for (const categorical of [{ method: 'sedd' }, { method: 'multinomial' }]) {
   test(`mixed ${JSON.stringify(categorical)}: GPU inpainting with jumps on both chains draws the CPU's rows (>= 99%)`, { skip: skipReason }, async () => {

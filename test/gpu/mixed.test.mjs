@@ -8,24 +8,12 @@ import { test } from 'node:test';
 
 import { TabularDiffusion, nativeOps } from '../../dist/esm/index.mjs';
 import { skipReason } from './gpu-env.mjs';
+import { mixedData as mixedOf } from './mixture.mjs';
 
 const ops = nativeOps();
 const CLASSES = [3, 5];
 
-// Column a in 3 classes, b = a or a + 1 (mod 5), the first numeric column's mean set by a.
-function mixedData(n, seed) {
-  const u = ops.draws({ rows: n, cols: 4, seed, stream: 300, kind: 'uniform' });
-  const numeric = new Float32Array(n * 2);
-  const categorical = new Int32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const a = Math.floor(3 * u[4 * i]);
-    categorical[2 * i] = a;
-    categorical[2 * i + 1] = (a + (u[4 * i + 1] < 0.5 ? 0 : 1)) % 5;
-    numeric[2 * i] = a - 1 + 0.3 * (u[4 * i + 2] - 0.5);
-    numeric[2 * i + 1] = u[4 * i + 3];
-  }
-  return { numeric: { rows: n, cols: 2, data: numeric }, categorical: { rows: n, cols: 2, data: categorical } };
-}
+const mixedData = (n, seed) => mixedOf(ops, n, seed);
 
 const OPTIONS = { hiddenDims: [64, 64], timeDim: 16, nTimesteps: 50, batchSize: 128, maxSteps: 600, seed: 3 };
 const CHAINS = [{ method: 'sedd' }, { method: 'sedd', graph: 'uniform', sampler: 'euler' }, { method: 'multinomial' }];
