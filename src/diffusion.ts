@@ -9,6 +9,7 @@ import {
 import { BackendChoice, resolveDevice } from './device.js';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from './matrix.js';
 import { NativeModel, loadNative } from './native.js';
+import type { NativeSampleOptions } from './native-types.js';
 import { nativeKnown } from './conditioning/known.js';
 import { observedPerRow, readObserved } from './observed.js';
 import { checkInteger, checkKnownOptions, checkNumber, checkSignalAndProgress } from './option-checks.js';
@@ -19,6 +20,7 @@ import {
 import { abortError, withSignal } from './diffusion/jobs.js';
 import { numericDenoisingLoss } from './diffusion/loss.js';
 import { sampleNumericStepwise } from './diffusion/stepwise.js';
+import { DEFAULT_REDRAW_LIMIT, REDRAW_ATTEMPTS, divergedRows, oneRowArgs } from './diffusion/diverged.js';
 import { NoiseSchedule, fewStepSequence, noiseSchedule, timestepSequence } from './schedule.js';
 import {
   CategoricalNll, MixedInput, MixedSample, evalOptions, evaluationTimesteps, isMixedInput,
@@ -261,16 +263,22 @@ export class TabularDiffusion {
       const chunkRows = options.batchSize ?? 1024;
       checkInteger('batchSize', chunkRows, 1, 1 << 20);
       const onProgress = options.onProgress;
-      const out = await withSignal(options.signal, native, () =>
-        native.sample({
-          n, rowOffset: offset, seed, sampler, timesteps, eta, variance: this.options.variance,
-          betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
-          context: context?.data, contextRows: context?.rows, progressInterval: onProgress ? Math.max(chunkRows, Math.ceil(n / 100)) : 0,
-          ...(mixed ? { categoricalSampler: cat.method === 'sedd' ? cat.sampler : undefined, fixed: fixed?.data, fixedRows: fixed?.rows } : {}),
-          ...inpaint,
-        }, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined),
-      ) as Float32Array | { numeric: Float32Array; categorical: Int32Array };
-      result = out instanceof Float32Array ? { numeric: out } : out;
+      const limit = options.redrawLimit ?? DEFAULT_REDRAW_LIMIT;
+      if (typeof limit !== 'number' || !(limit > 0)) throw new RangeError(`redrawLimit: expected a positive number, got ${String(limit)}`);
+      const args: NativeSampleOptions = {
+        n, rowOffset: offset, seed, sampler, timesteps, eta, variance: this.options.variance,
+        betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
+        context: context?.data, contextRows: context?.rows, progressInterval: onProgress ? Math.max(chunkRows, Math.ceil(n / 100)) : 0,
+        ...(mixed ? { categoricalSampler: cat.method === 'sedd' ? cat.sampler : undefined, fixed: fixed?.data, fixedRows: fixed?.rows } : {}),
+        ...inpaint,
+      };
+      const run = async (a: NativeSampleOptions, progress?: (rowsDone: number) => void) => {
+        const out = await withSignal(options.signal, native, () => native.sample(a, progress)) as
+          Float32Array | { numeric: Float32Array; categorical: Int32Array };
+        return out instanceof Float32Array ? { numeric: out } : out;
+      };
+      result = await run(args, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined);
+      await this.redrawDiverged(result, args, n, limit, options.known, run);
     } else if (mixed) {
       result = await sampleMixedStepwise({
         addon: loadNative(), native, n, numericDim: this.dataDim, classes: this.categoricalClasses, cat, schedule: this.schedule,
@@ -385,6 +393,37 @@ export class TabularDiffusion {
   }
 
   /** Restores a fitted state (used by load): weights, EMA and step count. */
+  /**
+   * Rows of a native sample whose chain ran away (a value not finite or beyond `limit`;
+   * diffusion/diverged.ts) are drawn again, each from its own row with the next redraw key, until
+   * they stay in range; a warning says how many. A row's redraws depend on (seed, row) only.
+   */
+  private async redrawDiverged(
+    result: { numeric: Float32Array; categorical?: Int32Array }, args: NativeSampleOptions, n: number, limit: number,
+    known: SampleOptions['known'], run: (a: NativeSampleOptions) => Promise<{ numeric: Float32Array; categorical?: Int32Array }>,
+  ): Promise<void> {
+    const W = this.dataDim, C = this.categoricalClasses.length;
+    const bad = divergedRows(result.numeric, n, W, limit, known);
+    for (const i of bad) {
+      const knownRow = known && { values: known.values.subarray(known.rows === 1 ? 0 : i * W), mask: known.mask.subarray(known.rows === 1 ? 0 : i * W), rows: 1 };
+      let attempt = 1;
+      for (; attempt <= REDRAW_ATTEMPTS; attempt++) {
+        const one = await run(oneRowArgs(args, i, attempt));
+        if (divergedRows(one.numeric, 1, W, limit, knownRow).length > 0) continue;
+        result.numeric.set(one.numeric, i * W);
+        if (C > 0) result.categorical!.set(one.categorical!, i * C);
+        break;
+      }
+      if (attempt > REDRAW_ATTEMPTS) {
+        throw new Error(`sample: the reverse chain of row ${(args.rowOffset ?? 0) + i} ran beyond redrawLimit ${limit} in ${REDRAW_ATTEMPTS + 1} draws ` +
+          '(the network pushes it outwards: given values far outside the training data do this, and so can an overfitted network; refit with a smaller network or fewer steps)');
+      }
+    }
+    if (bad.length > 0) {
+      process.emitWarning(`${bad.length} of ${n} sampled rows ran away from the training data in the reverse chain and were drawn again`, { code: 'TABDIFF_REDRAWN_ROWS' });
+    }
+  }
+
   restore(state: {
     dataDim: number; contextDim: number; params: Float32Array; ema: Float32Array | null; step: number; categoricalClasses?: number[];
   }): void {

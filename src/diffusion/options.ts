@@ -103,6 +103,12 @@ export interface SampleOptions {
   known?: KnownCells;
   /** RePaint resampling of an inpainting call (default { jumps: 10, length: 10, start: 0.75 }; 1 jump with DPM-Solver++). */
   resample?: ResampleOptions;
+  /**
+   * Rows whose chain ran away from the data are drawn again, keyed by (seed, row): rows with a
+   * numeric value that is not finite, or beyond this size in the model's space (default: no size
+   * limit; src/diffusion/diverged.ts).
+   */
+  redrawLimit?: number;
   callbacks?: DiffusionCallback[];
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
@@ -115,7 +121,7 @@ export const DIFFUSION_OPTION_KEYS = [
 ] as const;
 export const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 'progressInterval', 'checkpoints', 'categoricalClasses', 'observed'] as const;
 export const SAMPLE_OPTION_KEYS = [
-  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample',
+  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample', 'redrawLimit',
 ] as const;
 type _KeyListsComplete = AssertTrue<
   CoversKeys<TabularDiffusionOptions, typeof DIFFUSION_OPTION_KEYS> | CoversKeys<FitOptions, typeof FIT_OPTION_KEYS> | CoversKeys<MixedSampleOptions, typeof SAMPLE_OPTION_KEYS>

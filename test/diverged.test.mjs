@@ -1,0 +1,110 @@
+// Rows whose reverse chain runs away from the data are drawn again (src/diffusion/diverged.ts).
+// A real runaway chain is rare and model-specific (a few rows in 10^4 on california_housing with a
+// [512, 512] network), so the tests set `redrawLimit` on a small fitted model so that ordinary
+// rows count as runaways: the rows inside the limit must come back untouched, the others redrawn inside it,
+// deterministically and whatever the split of the call; a row that never gets inside is a clear
+// error.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
+import { TabularDiffusion, TabularSynthesizer, nativeOps } from '../dist/esm/index.mjs';
+
+const require = createRequire(import.meta.url);
+const { DEFAULT_REDRAW_LIMIT, divergedRows, oneRowArgs, redrawSeed } = require('../dist/cjs/diffusion/diverged.js');
+
+const ops = nativeOps();
+const OPTIONS = { hiddenDims: [32, 32], timeDim: 8, nTimesteps: 50, maxSteps: 300, batchSize: 128, seed: 4 };
+
+async function fitted(scale = 1) {
+  const dm = new TabularDiffusion(OPTIONS);
+  await dm.fit({ rows: 1000, cols: 2, data: ops.draws({ rows: 1000, cols: 2, seed: 1 }).map((v) => scale * v) });
+  return dm;
+}
+
+async function withWarnings(fn) {
+  const seen = [];
+  const on = (w) => { if (w.code === 'TABDIFF_REDRAWN_ROWS') seen.push(w.message); };
+  process.on('warning', on);
+  try {
+    const value = await fn();
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    return [value, seen];
+  } finally {
+    process.off('warning', on);
+  }
+}
+
+test('divergedRows, redrawSeed, oneRowArgs', () => {
+  const out = Float32Array.of(5.9, 0, 6.1, 0, 0, NaN, 0, -Infinity, 1e4, 0);
+  assert.deepEqual(divergedRows(out, 5, 2, 6), [1, 2, 3, 4]);
+  assert.deepEqual(divergedRows(out, 5, 2, DEFAULT_REDRAW_LIMIT), [2, 3]); // the default: not finite only
+  const known = { values: Float32Array.of(0, 0), mask: Uint8Array.of(1, 0), rows: 1 };
+  assert.deepEqual(divergedRows(out, 5, 2, 6, known), [2, 3]); // column 0 holds the caller's values
+  assert.equal(redrawSeed(5, 0), 5);
+  assert.notEqual(redrawSeed(5, 1), redrawSeed(5, 2));
+  assert.ok(Number.isSafeInteger(redrawSeed(Number.MAX_SAFE_INTEGER, 8)));
+  const args = { n: 3, rowOffset: 10, seed: 5, context: Float32Array.of(1, 2, 3), contextRows: 3, known: Float32Array.of(7, 8), knownMask: Uint8Array.of(1, 0), knownRows: 1 };
+  const one = oneRowArgs(args, 2, 1);
+  assert.deepEqual([one.n, one.rowOffset, one.seed, one.contextRows, Array.from(one.context), one.knownRows, Array.from(one.known)],
+    [1, 12, redrawSeed(5, 1), 1, [3], 1, [7, 8]]);
+  assert.equal('fixed' in one, false);
+});
+
+test('rows beyond the limit are drawn again inside it; the others are untouched; same bytes for any split', async () => {
+  const dm = await fitted();
+  try {
+    const n = 2000, limit = 2.6;
+    const plain = await dm.sample(n, { seed: 9 });
+    const outside = divergedRows(plain.data, n, 2, limit);
+    assert.ok(outside.length > 3 && outside.length < n / 4, `rows outside: ${outside.length}`);
+    const [redrawn, seen] = await withWarnings(() => dm.sample(n, { seed: 9, redrawLimit: limit }));
+    assert.deepEqual(divergedRows(redrawn.data, n, 2, limit), []);
+    const moved = new Set(outside);
+    for (let i = 0; i < n; i++) {
+      const same = redrawn.data[2 * i] === plain.data[2 * i] && redrawn.data[2 * i + 1] === plain.data[2 * i + 1];
+      assert.equal(same, !moved.has(i), `row ${i}`);
+    }
+    assert.deepEqual(seen, [`${outside.length} of ${n} sampled rows ran away from the training data in the reverse chain and were drawn again`]);
+    // A row's redraws depend on (seed, row) alone: rows [700, 1300) of the call, drawn by themselves.
+    const part = await dm.sample(600, { seed: 9, offset: 700, batchSize: 97, redrawLimit: limit });
+    assert.deepEqual(part.data, redrawn.data.subarray(1400, 2600));
+    assert.deepEqual((await dm.sample(n, { seed: 9, redrawLimit: limit })).data, redrawn.data);
+    await assert.rejects(dm.sample(5, { redrawLimit: 0 }), /redrawLimit: expected a positive number, got 0/);
+  } finally {
+    dm.dispose();
+  }
+});
+
+test('a row that never comes back inside the limit is an error naming the row', async () => {
+  const dm = await fitted(5); // rows spread about 5 wide: most fall outside a limit of 1
+  try {
+    await assert.rejects(dm.sample(3000, { seed: 2, redrawLimit: 1 }), /sample: the reverse chain of row \d+ ran beyond redrawLimit 1 in 9 draws/);
+  } finally {
+    dm.dispose();
+  }
+});
+
+test('inpainting: observed cells never count; given rows are redrawn with their own given cells', async () => {
+  const rows = Array.from({ length: 400 }, (_, i) => ({ a: Math.sin(i) * 2, b: (i % 11) / 3 + Math.cos(i) }));
+  const synth = new TabularSynthesizer({ hiddenDims: [32, 32], nTimesteps: 40, maxSteps: 300, seed: 3, quantile: false });
+  await synth.fit(rows);
+  try {
+    const dm = synth.diffusion;
+    const n = 1500;
+    // Column 0 (a) observed at 1.5 standard units in every row, per-row arrays (knownRows = n).
+    const known = { values: new Float32Array(2 * n), mask: new Uint8Array(2 * n), rows: n };
+    for (let i = 0; i < n; i++) { known.values[2 * i] = 1.5; known.mask[2 * i] = 1; }
+    const plain = await dm.sample(n, { seed: 4, known, resample: { jumps: 1 } });
+    const outside = divergedRows(plain.data, n, 2, 1.2, known);
+    assert.ok(outside.length > 3, `rows outside: ${outside.length}`);
+    // A limit under the observed value: only the free column counts.
+    const redrawn = await dm.sample(n, { seed: 4, known, resample: { jumps: 1 }, redrawLimit: 1.2 });
+    for (let i = 0; i < n; i++) {
+      assert.equal(redrawn.data[2 * i], 1.5, `row ${i}: observed cell`);
+      assert.ok(Math.abs(redrawn.data[2 * i + 1]) <= 1.2, `row ${i}: free cell ${redrawn.data[2 * i + 1]}`);
+    }
+  } finally {
+    synth.dispose();
+  }
+});
