@@ -392,7 +392,6 @@ export class TabularDiffusion {
     return this.requireFitted();
   }
 
-  /** Restores a fitted state (used by load): weights, EMA and step count. */
   /**
    * Rows of a native sample whose chain ran away (a value not finite or beyond `limit`;
    * diffusion/diverged.ts) are drawn again, each from its own row with the next redraw key, until
@@ -415,7 +414,8 @@ export class TabularDiffusion {
         break;
       }
       if (attempt > REDRAW_ATTEMPTS) {
-        throw new Error(`sample: the reverse chain of row ${(args.rowOffset ?? 0) + i} ran beyond redrawLimit ${limit} in ${REDRAW_ATTEMPTS + 1} draws ` +
+        const how = Number.isFinite(limit) ? `ran beyond redrawLimit ${limit}` : 'ended non-finite';
+        throw new Error(`sample: the reverse chain of row ${(args.rowOffset ?? 0) + i} ${how} in ${REDRAW_ATTEMPTS + 1} draws ` +
           '(the network pushes it outwards: given values far outside the training data do this, and so can an overfitted network; refit with a smaller network or fewer steps)');
       }
     }
@@ -424,6 +424,7 @@ export class TabularDiffusion {
     }
   }
 
+  /** Restores a fitted state (used by load): weights, EMA and step count. */
   restore(state: {
     dataDim: number; contextDim: number; params: Float32Array; ema: Float32Array | null; step: number; categoricalClasses?: number[];
   }): void {
