@@ -250,6 +250,7 @@ export class TabularSynthesizer {
     const cond = new Conditions(this.transformer, given, 'rows', { allowUnknownColumns: true });
     const sampleOptions: SynthesizerSampleOptions = {
       sampler: options.sampler, steps: options.steps, eta: options.eta, resample: options.resample, signal: options.signal,
+      redrawLimit: options.redrawLimit,
     };
     const gaps = await drawGaps(cond, records.length, draws, seed, (sub, offset, roundSeed, onProgress) =>
       this.sampleChunk(sub.rows, offset, roundSeed, sampleOptions, undefined, roundSeed, onProgress, { cond: sub, start: 0 }), options.onProgress);
@@ -298,7 +299,7 @@ export class TabularSynthesizer {
     }
     const common = {
       seed, offset, sampler: options.sampler ?? chosen?.sampler, steps: options.steps ?? chosen?.steps, eta: options.eta ?? chosen?.eta,
-      signal: options.signal, onProgress, known, resample, context,
+      signal: options.signal, onProgress, known, resample, context, redrawLimit: options.redrawLimit,
     };
     if (!this.mixed) {
       if (options.categoricalSampler !== undefined) throw new RangeError('categoricalSampler: the model has no categorical columns on a discrete chain');

@@ -108,3 +108,25 @@ test('inpainting: observed cells never count; given rows are redrawn with their 
     synth.dispose();
   }
 });
+
+test('TabularSynthesizer passes redrawLimit to sample, sampleStream and impute', async () => {
+  const rows = Array.from({ length: 400 }, (_, i) => ({ a: Math.sin(i) * 2, b: (i % 11) / 3 + Math.cos(i), g: i % 3 === 0 ? 'x' : 'y' }));
+  const synth = new TabularSynthesizer({ hiddenDims: [32, 32], nTimesteps: 40, maxSteps: 300, seed: 3 });
+  await synth.fit(rows);
+  try {
+    const plain = await synth.sample(300, { seed: 6 });
+    const [tight, seen] = await withWarnings(() => synth.sample(300, { seed: 6, redrawLimit: 1.5 }));
+    assert.equal(seen.length, 1, 'one warning');
+    const count = Number(/^(\d+) of 300/.exec(seen[0])[1]);
+    const changed = tight.filter((r, i) => r.a !== plain[i].a || r.b !== plain[i].b || r.g !== plain[i].g).length;
+    assert.ok(count > 0 && changed === count, `redrawn ${count}, changed ${changed}`);
+    const streamed = [];
+    for await (const row of synth.sampleStream(300, { seed: 6, redrawLimit: 1.5, chunkRows: 128 })) streamed.push(row);
+    assert.deepEqual(streamed, tight);
+    const [filled] = await synth.impute([{ a: null, b: 1, g: 'x' }], { seed: 2, redrawLimit: 1.5 });
+    assert.ok(Number.isFinite(filled[0].a));
+    await assert.rejects(synth.sample(5, { redrawLimit: -1 }), /redrawLimit: expected a positive number/);
+  } finally {
+    synth.dispose();
+  }
+});

@@ -75,6 +75,12 @@ export interface SynthesizerSampleOptions {
   /** SEDD reverse step for this call: 'analytic' or 'euler' (default: the model's option). */
   categoricalSampler?: 'analytic' | 'euler';
   /**
+   * Rows whose reverse chain runs away from the data are drawn again (TabularDiffusion's
+   * `redrawLimit`): those with a value that is not finite, or beyond this size in the model's
+   * transformed space (default: no size limit; quantile-mapped columns stay within about 6).
+   */
+  redrawLimit?: number;
+  /**
    * Condition on cells of any columns: one row (shared by all n rows) or n rows (one per output
    * row). A value is held (it comes back unchanged); { min, max } on a numeric column draws the
    * value inside the range; a gap or an absent column is drawn. See docs/imputation.md.
@@ -110,6 +116,8 @@ export interface SynthesizerImputeOptions {
   steps?: number;
   eta?: number;
   resample?: ResampleOptions;
+  /** As in sample(): rows whose chain ran away (not finite, or beyond this size) are drawn again. */
+  redrawLimit?: number;
   /** Receives the warning when some gaps could not be filled with values. */
   onWarning?: (message: string) => void;
   /** Called as the draws are sampled: rows = draws x rows with gaps; retries of gap draws are not counted. */
@@ -122,9 +130,9 @@ const TRANSFORMER_KEYS = [
 // Every option of fit and sample (anything else is a typo and throws; add new options here).
 export const FIT_KEYS = ['validation', 'validationEvery', 'onSettings', 'onValidation', 'onWarning', 'callbacks', 'signal', 'onProgress'] as const;
 export const SAMPLE_KEYS = [
-  'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'given', 'resample', 'categoricalSampler', 'signal', 'onProgress',
+  'seed', 'offset', 'sampler', 'steps', 'eta', 'sampleBinary', 'chunkRows', 'conditions', 'given', 'resample', 'categoricalSampler', 'redrawLimit', 'signal', 'onProgress',
 ] as const;
-export const IMPUTE_KEYS = ['draws', 'point', 'interval', 'seed', 'signal', 'sampler', 'steps', 'eta', 'resample', 'onWarning', 'onProgress'] as const;
+export const IMPUTE_KEYS = ['draws', 'point', 'interval', 'seed', 'signal', 'sampler', 'steps', 'eta', 'resample', 'redrawLimit', 'onWarning', 'onProgress'] as const;
 // TabularDiffusion's options but 'categorical' (the synthesizer's own, read by splitCategorical).
 const DIFFUSION_KEYS = DIFFUSION_OPTION_KEYS.filter((k) => k !== 'categorical');
 type _KeyListsComplete = AssertTrue<
