@@ -278,7 +278,7 @@ export class TabularDiffusion {
         return out instanceof Float32Array ? { numeric: out } : out;
       };
       result = await run(args, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined);
-      await this.redrawDiverged(result, args, n, limit, options.known, run);
+      await this.redrawDiverged(result, args, limit, run);
     } else if (mixed) {
       result = await sampleMixedStepwise({
         addon: loadNative(), native, n, numericDim: this.dataDim, classes: this.categoricalClasses, cat, schedule: this.schedule,
@@ -398,17 +398,17 @@ export class TabularDiffusion {
    * they stay in range; a warning says how many. A row's redraws depend on (seed, row) only.
    */
   private async redrawDiverged(
-    result: { numeric: Float32Array; categorical?: Int32Array }, args: NativeSampleOptions, n: number, limit: number,
-    known: SampleOptions['known'], run: (a: NativeSampleOptions) => Promise<{ numeric: Float32Array; categorical?: Int32Array }>,
+    result: { numeric: Float32Array; categorical?: Int32Array }, args: NativeSampleOptions, limit: number,
+    run: (a: NativeSampleOptions) => Promise<{ numeric: Float32Array; categorical?: Int32Array }>,
   ): Promise<void> {
-    const W = this.dataDim, C = this.categoricalClasses.length;
-    const bad = divergedRows(result.numeric, n, W, limit, known);
+    const W = this.dataDim, C = this.categoricalClasses.length, n = args.n;
+    const bad = divergedRows(result.numeric, n, W, limit, args);
     for (const i of bad) {
-      const knownRow = known && { values: known.values.subarray(known.rows === 1 ? 0 : i * W), mask: known.mask.subarray(known.rows === 1 ? 0 : i * W), rows: 1 };
       let attempt = 1;
       for (; attempt <= REDRAW_ATTEMPTS; attempt++) {
-        const one = await run(oneRowArgs(args, i, attempt));
-        if (divergedRows(one.numeric, 1, W, limit, knownRow).length > 0) continue;
+        const row = oneRowArgs(args, i, attempt);
+        const one = await run(row);
+        if (divergedRows(one.numeric, 1, W, limit, row).length > 0) continue;
         result.numeric.set(one.numeric, i * W);
         if (C > 0) result.categorical!.set(one.categorical!, i * C);
         break;
@@ -420,7 +420,9 @@ export class TabularDiffusion {
       }
     }
     if (bad.length > 0) {
-      process.emitWarning(`${bad.length} of ${n} sampled rows ran away from the training data in the reverse chain and were drawn again`, { code: 'TABDIFF_REDRAWN_ROWS' });
+      const first = bad.slice(0, 5).map((i) => (args.rowOffset ?? 0) + i).join(', ');
+      process.emitWarning(`${bad.length} of ${n} sampled rows ran away from the training data in the reverse chain and were drawn again ` +
+        `(row${bad.length > 1 ? 's' : ''} ${first}${bad.length > 5 ? ', ...' : ''})`, { code: 'TABDIFF_REDRAWN_ROWS' });
     }
   }
 

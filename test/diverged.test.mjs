@@ -39,8 +39,9 @@ test('divergedRows, redrawSeed, oneRowArgs', () => {
   const out = Float32Array.of(5.9, 0, 6.1, 0, 0, NaN, 0, -Infinity, 1e4, 0);
   assert.deepEqual(divergedRows(out, 5, 2, 6), [1, 2, 3, 4]);
   assert.deepEqual(divergedRows(out, 5, 2, DEFAULT_REDRAW_LIMIT), [2, 3]); // the default: not finite only
-  const known = { values: Float32Array.of(0, 0), mask: Uint8Array.of(1, 0), rows: 1 };
-  assert.deepEqual(divergedRows(out, 5, 2, 6, known), [2, 3]); // column 0 holds the caller's values
+  assert.deepEqual(divergedRows(out, 5, 2, 6, { knownMask: Uint8Array.of(1, 0), knownRows: 1 }), [2, 3]); // column 0 holds the caller's values
+  const perRow = Uint8Array.of(0, 0, 1, 0, 0, 1, 0, 0, 0, 0);
+  assert.deepEqual(divergedRows(out, 5, 2, 6, { knownMask: perRow, knownRows: 5 }), [3, 4]); // row 1's 6.1 and row 2's NaN are observed
   assert.equal(redrawSeed(5, 0), 5);
   assert.notEqual(redrawSeed(5, 1), redrawSeed(5, 2));
   assert.ok(Number.isSafeInteger(redrawSeed(Number.MAX_SAFE_INTEGER, 8)));
@@ -65,7 +66,8 @@ test('rows beyond the limit are drawn again inside it; the others are untouched;
       const same = redrawn.data[2 * i] === plain.data[2 * i] && redrawn.data[2 * i + 1] === plain.data[2 * i + 1];
       assert.equal(same, !moved.has(i), `row ${i}`);
     }
-    assert.deepEqual(seen, [`${outside.length} of ${n} sampled rows ran away from the training data in the reverse chain and were drawn again`]);
+    const named = outside.slice(0, 5).join(', ') + (outside.length > 5 ? ', ...' : '');
+    assert.deepEqual(seen, [`${outside.length} of ${n} sampled rows ran away from the training data in the reverse chain and were drawn again (rows ${named})`]);
     // A row's redraws depend on (seed, row) alone: rows [700, 1300) of the call, drawn by themselves.
     const part = await dm.sample(600, { seed: 9, offset: 700, batchSize: 97, redrawLimit: limit });
     assert.deepEqual(part.data, redrawn.data.subarray(1400, 2600));
@@ -96,7 +98,7 @@ test('inpainting: observed cells never count; given rows are redrawn with their 
     const known = { values: new Float32Array(2 * n), mask: new Uint8Array(2 * n), rows: n };
     for (let i = 0; i < n; i++) { known.values[2 * i] = 1.5; known.mask[2 * i] = 1; }
     const plain = await dm.sample(n, { seed: 4, known, resample: { jumps: 1 } });
-    const outside = divergedRows(plain.data, n, 2, 1.2, known);
+    const outside = divergedRows(plain.data, n, 2, 1.2, { knownMask: known.mask, knownRows: n });
     assert.ok(outside.length > 3, `rows outside: ${outside.length}`);
     // A limit under the observed value: only the free column counts.
     const redrawn = await dm.sample(n, { seed: 4, known, resample: { jumps: 1 }, redrawLimit: 1.2 });

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { TabularDiffusion, nativeOps, noiseSchedule } from '../dist/esm/index.mjs';
+import { bytesEqual } from './fixtures/bytes.mjs';
 
 const ops = nativeOps();
 const STREAM_MINIBATCH = 2, STREAM_TRAIN_TIME = 3, STREAM_TRAIN_NOISE = 4; // native/core/philox.h
 
-const bytesEqual = (a, b) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
 /** The masked eps-MSE written from its definition, in the native summation order (blocks of 1024). */
 function maskedMseOracle(epsHat, eps, observed) {

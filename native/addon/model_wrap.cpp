@@ -304,9 +304,6 @@ Napi::Value ModelWrap::Sample(const Napi::CallbackInfo& info) {
   s.timesteps = GetTimesteps(env, o.Get("timesteps"), ab.length, s.kind);
   s.eta = GetNumber(o, "eta", kAnyFloat, 0);
   GetSampleInpaint(o, *model_, n, *in);
-  if (s.known.active() && !backend_->inpaints()) {
-    ThrowRange(env, "known", std::string("the ") + backend_->name() + " backend has no inpainting; load the model with device: 'cpu'");
-  }
   s.variance = GetVariance(o);
   s.chunk_rows = static_cast<int>(GetNumber(o, "chunkRows", {1, 1 << 20, true}, 1024));
   CheckAllocation(env, "n", n * (model_->numeric_dim() + static_cast<double>(model_->cat.classes.size())) * 4, "the samples");

@@ -7,7 +7,7 @@
 // GPU parity suite checks each CUDA twin against it (docs/design.md section 5).
 //
 // Seams for later work belong here, not in the addon:
-// - inpainting substitution: sample() honours options.known where inpaints() is true (both do);
+// - inpainting substitution: every sample() honours options.known (cpu/inpaint.h, cuda/inpaint.cuh);
 // - guidance terms: they enter through cpu::SampleOptions, which every sample() receives;
 // - density passes: density_logp() takes the model, the rows and an abort flag, like
 //   evaluate(); a backend without a twin runs it on its host backend, as CudaBackend does.
@@ -53,8 +53,6 @@ enum class Precision { Fp32 = 0, Bf16 = 1, Fp16 = 2 };
   /* False when aborted. */ \
   VIRTUAL bool sample(const cpu::DenoiserModel& model, int64_t n, const cpu::SampleOptions& options, float* out, \
                       int32_t* out_categorical, std::atomic<bool>& abort, const cpu::SampleProgress& progress) SPEC; \
-  /* Whether sample() honours options.known (inpainting). */ \
-  VIRTUAL bool inpaints() const SPEC; \
   VIRTUAL void predict_eps(const cpu::DenoiserModel& model, const float* params, const float* x, int rows, int t, \
                            const float* context, int64_t context_rows, float* eps_out) SPEC; \
   /* Mixed models: per-(row, draw) loss terms (mse, cat: [rows x draws]) and the categorical */ \

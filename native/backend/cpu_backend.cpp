@@ -53,8 +53,6 @@ cpu::TrainResult CpuBackend::train(cpu::DenoiserModel& model, const cpu::TrainDa
   return cpu::train(model, data, options, pool_, abort, progress);
 }
 
-bool CpuBackend::inpaints() const { return true; }
-
 bool CpuBackend::sample(const cpu::DenoiserModel& model, int64_t n, const cpu::SampleOptions& options, float* out,
                         int32_t* out_categorical, std::atomic<bool>& abort, const cpu::SampleProgress& progress) {
   if (model.cat.active()) return cpu::sample_mixed(model, n, options, out, out_categorical, pool_, abort, progress);

@@ -30,8 +30,6 @@ bool CudaBackend::sample(const cpu::DenoiserModel& model, int64_t n, const cpu::
   return CudaSample(api_, model, n, options, static_cast<int>(precision_), out, out_categorical, abort, progress);
 }
 
-bool CudaBackend::inpaints() const { return true; }  // cuda/inpaint.cu, the moves from CudaSample
-
 void CudaBackend::predict_eps(const cpu::DenoiserModel& model, const float* params, const float* x, int rows, int t,
                               const float* context, int64_t context_rows, float* eps_out) {
   host_.predict_eps(model, params, x, rows, t, context, context_rows, eps_out);

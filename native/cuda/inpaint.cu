@@ -57,11 +57,6 @@ __global__ void jump_kernel(float* x, int rows, int cols, float a, float s, uint
   }
 }
 
-__global__ void fill_kernel(double* out, size_t n, double value) {
-  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-  if (i < n) out[i] = value;
-}
-
 }  // namespace
 
 void launch_inpaint_substitute(float* x, int rows, int cols, const float* known_values, const uint8_t* known_mask,
@@ -123,7 +118,7 @@ void InpaintChunk::substitute(float* x, int rows, const TdMove& m, uint64_t seed
 void InpaintChunk::jump_categorical(int32_t* x_cat, int rows, const DeviceLayout& L, const TdMove& m, uint64_t seed,
                                     uint64_t global_row, cudaStream_t s) {
   if (move_.get() == nullptr || L.cols == 0) return;
-  fill_kernel<<<grid_for(rows, kBlock), kBlock, 0, s>>>(move_.get(), static_cast<size_t>(rows), m.cat_move);
+  launch_fill_rows(move_.get(), rows, m.cat_move, s);
   // cat_corrupt reads and writes each cell in one thread, so in place is safe (as on the CPU).
   launch_cat_corrupt(x_cat, rows, L, move_.get(), seed, global_row, m.noise_step, td::kCatColumnsJump, x_cat, s);
 }

@@ -20,15 +20,6 @@
 
 namespace tdc {
 
-namespace {
-
-__global__ void fill_kernel(double* out, size_t n, double value) {
-  const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
-  if (i < n) out[i] = value;
-}
-
-}  // namespace
-
 int sample_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, const float* params, const TdSampleArgs* a,
                  float* out_numeric, int32_t* out_categorical, TdShouldStopFn should_stop, TdProgressFn progress,
                  void* user) {
@@ -128,7 +119,7 @@ int sample_mixed(const TdMlpDesc* desc, const TdMixedArgs* mixed, const float* p
       if (d > 0) known.substitute(x_num.get(), rows, m, a->seed, global_row, s);
       float* head = const_cast<float*>(out) + d;
       if (is_sedd) {
-        fill_kernel<<<grid_for(rows, 256), 256, 0, s>>>(sigma.get(), rows, M.step_sigma[k]);
+        launch_fill_rows(sigma.get(), rows, M.step_sigma[k], s);
         launch_sedd_scale(head, D, x_cat.get(), rows, L, sigma.get(), s);
         launch_sedd_step(head, D, x_cat.get(), rows, L, sedd_coef(M.sedd_steps[k]), a->seed, global_row, noise_step,
                          scratch.get(), widest, s);

@@ -97,7 +97,8 @@ int sample(const TdMlpDesc* desc, const float* params, const TdSampleArgs* a, fl
   }
   InpaintChunk known;
   if (known.init(*a, d, static_cast<int>(chunk)) != 0) return 1;
-  const std::vector<TdMove> plain = inpaint ? std::vector<TdMove>() : plain_moves(*a);
+  // The tiled loop walks moves: the job's, or one per step (the persistent kernels need none).
+  const std::vector<TdMove> plain = inpaint || mma || fused ? std::vector<TdMove>() : plain_moves(*a);
   const TdMove* moves = inpaint ? a->moves : plain.data();
   const int move_count = inpaint ? a->move_count : static_cast<int>(plain.size());
   DeviceMlp mlp(*desc);

@@ -28,6 +28,11 @@ __global__ void corrupt_kernel(const int32_t* x0, int rows, DeviceLayout L, cons
   xt[at] = !moves ? x0[at] : (L.graph == td::sedd::Graph::Absorbing ? n : draw_class(b.v[1], n));
 }
 
+__global__ void fill_rows_kernel(double* out, int rows, double value) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < rows) out[i] = value;
+}
+
 __global__ void init_kernel(int32_t* x, int rows, DeviceLayout L, double keep, uint64_t seed, uint64_t row_offset) {
   const size_t at = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (at >= static_cast<size_t>(rows) * L.cols) return;
@@ -108,6 +113,10 @@ void launch_cat_corrupt(const int32_t* x0, int rows, const DeviceLayout& L, cons
                         uint64_t row_offset, uint32_t step, uint32_t column_base, int32_t* xt, cudaStream_t s) {
   const size_t cells = static_cast<size_t>(rows) * L.cols;
   corrupt_kernel<<<grid_for(cells, kBlock), kBlock, 0, s>>>(x0, rows, L, move, seed, row_offset, step, column_base, xt);
+}
+
+void launch_fill_rows(double* out, int rows, double value, cudaStream_t s) {
+  fill_rows_kernel<<<grid_for(rows, kBlock), kBlock, 0, s>>>(out, rows, value);
 }
 
 void launch_cat_init(int32_t* x, int rows, const DeviceLayout& L, double keep, uint64_t seed, uint64_t row_offset,

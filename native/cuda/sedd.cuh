@@ -43,6 +43,9 @@ void launch_cat_init(int32_t* x, int rows, const DeviceLayout& L, double keep, u
                      cudaStream_t s);
 // out[i, 0..total) = one-hot of x's row i (row stride ld).
 void launch_cat_one_hot(const int32_t* x, int rows, const DeviceLayout& L, float* out, int ld, cudaStream_t s);
+// out[0, rows) = value: a per-row coefficient of the discrete kernels that is one number for the
+// whole chunk (SEDD's sigma at a step, an inpainting jump's move probability).
+void launch_fill_rows(double* out, int rows, double value, cudaStream_t s);
 void launch_cat_apply_fixed(int32_t* x, int rows, int cols, const int32_t* fixed, int64_t fixed_rows,
                             int64_t fixed_first, cudaStream_t s);
 void launch_sedd_scale(float* ls, int ld, const int32_t* x, int rows, const DeviceLayout& L, const double* sigma,

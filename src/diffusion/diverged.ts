@@ -1,13 +1,13 @@
 // Rows whose reverse chain ran away from the data: now and then the network's noise prediction,
 // asked about a point it never saw in training, pushes a row outwards and the chain runs away
 // geometrically, to 10^2-10^30 or to Infinity and NaN (california_housing: 1 row in 16,000 at
-// 3e7 with the defaults; with a [512, 512] network 8 rows in 16,512, 2 of them NaN). A NaN stopped the whole call (the decoder
-// refuses it). Such rows are found after the native chain and drawn again from the same row with
+// 3e7 with the defaults; more with a [512, 512] network, some NaN: bench/results/runaway-rows.md).
+// A NaN stopped the whole call (the decoder refuses it). Such rows are found after the native chain and drawn again from the same row with
 // another key, so the result stays a function of (seed, row) alone (docs/architecture.md,
 // "Runaway rows"). By default only rows that are not finite count: a finite value cannot be told
-// from what a barely trained model draws (tests fit such models on purpose, and their chains end
-// beyond 10^4); `redrawLimit` lets a caller who knows the scale of the model's space also redraw
-// rows beyond a size.
+// from what a barely trained model draws (the test suite fits such models on purpose; their
+// chains end far outside the data); `redrawLimit` lets a caller who knows the scale of the
+// model's space also redraw rows beyond a size.
 import type { NativeSampleOptions } from '../native-types.js';
 
 /** The default limit on |value|: none, only values that are not finite count. */
@@ -15,17 +15,19 @@ export const DEFAULT_REDRAW_LIMIT = Infinity;
 
 /**
  * Rows (0-based within the call) with a value that is not finite or beyond `limit` in size.
- * Observed cells of an inpainting call (known, mask 1) are the caller's values and never count.
+ * Observed cells of an inpainting call (the native arguments' knownMask, 1 row or n) are the
+ * caller's values and never count.
  */
 export function divergedRows(
   numeric: Float32Array, n: number, cols: number, limit: number,
-  known?: { values: Float32Array; mask: Uint8Array; rows: number },
+  call: Pick<NativeSampleOptions, 'knownMask' | 'knownRows'> = {},
 ): number[] {
+  const mask = call.knownMask;
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const k = known ? (known.rows === 1 ? 0 : i) * cols : -1;
+    const k = mask ? (call.knownRows === 1 ? 0 : i) * cols : -1;
     for (let j = 0; j < cols; j++) {
-      if (known && known.mask[k + j] === 1) continue;
+      if (mask && mask[k + j] === 1) continue;
       const v = numeric[i * cols + j]!;
       if (!Number.isFinite(v) || Math.abs(v) > limit) {
         out.push(i);

@@ -6,13 +6,10 @@ import fc from 'fast-check';
 
 import { nativeOps, noiseSchedule } from '../../dist/esm/index.mjs';
 import { skipReason } from './gpu-env.mjs';
+import { bytesEqual } from '../fixtures/bytes.mjs';
 
 const ops = nativeOps();
 const RUNS = 25;
-
-function bytesEqual(a, b) {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
-}
 
 function maxRelError(actual, expected, floor = 1e-6) {
   let worst = 0;
