@@ -1,8 +1,8 @@
 // Rows whose reverse chain ran away from the data: now and then the network's noise prediction,
 // asked about a point it never saw in training, pushes a row outwards and the chain runs away
-// geometrically, to 10^2-10^30 or to Infinity and NaN (california_housing: 1 row in 16,000 at
-// 3e7 with the defaults; more with a [512, 512] network, some NaN: bench/results/runaway-rows.md).
-// A NaN stopped the whole call (the decoder refuses it). Such rows are found after the native chain and drawn again from the same row with
+// geometrically, to 10^2-10^30 or to Infinity and NaN (bench/results/runaway-rows.md: on
+// california_housing 1 row in 16,000 at 3e7 with the defaults; with a [512, 512] network 8 finite
+// rows beyond 20 and 1 non-finite). A NaN stopped the whole call (the decoder refuses it). Such rows are found after the native chain and drawn again from the same row with
 // another key, so the result stays a function of (seed, row) alone (docs/architecture.md,
 // "Runaway rows"). By default only rows that are not finite count: a finite value cannot be told
 // from what a barely trained model draws (the test suite fits such models on purpose; their

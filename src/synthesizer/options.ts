@@ -77,7 +77,8 @@ export interface SynthesizerSampleOptions {
   /**
    * Rows whose reverse chain runs away from the data are drawn again (TabularDiffusion's
    * `redrawLimit`): those with a value that is not finite, or beyond this size in the model's
-   * transformed space (default: no size limit; quantile-mapped columns stay within about 6).
+   * transformed space (default: no size limit; on california_housing the rows that did not run
+   * away stayed within 5-8 there, bench/results/runaway-rows.md).
    */
   redrawLimit?: number;
   /**
