@@ -415,6 +415,46 @@ test('point masses: most frequent first, at most 3, at least 5% and 5 rows, only
   assert.deepEqual(new TabularTransformer().fit({ x: small(4) }).columns[0].pointMasses, [3.25], '5 rows');
 });
 
+test('point masses: a column of exact amounts gets every amount held by 5+ rows as a mass; a dense grid of integers does not', () => {
+  const u = uniformOf(5);
+  // capital-gain-like: 90% zeros, 30 amounts sparse on 0..99,999, each held by 8-40 rows, and 12 rare amounts (1 row each)
+  const amounts = Array.from({ length: 30 }, (_, k) => 1000 + k * 3331);
+  const counts = amounts.map((_, k) => 8 + k);
+  const rare = Array.from({ length: 12 }, (_, k) => 2500 + k * 7919 + 0.5);
+  const x = [...amounts.flatMap((a, k) => Array(counts[k]).fill(a)), ...rare];
+  const nz = x.length;
+  const n = 10 * nz;
+  while (x.length < n) x.push(0);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    [x[i], x[j]] = [x[j], x[i]];
+  }
+  const tf = new TabularTransformer({ quantile: true });
+  const m = tf.fitTransformMixed({ x });
+  const c = tf.columns[0];
+  const want = [0, ...amounts.map((a, k) => [a, counts[k]]).sort((p, q) => q[1] - p[1] || p[0] - q[0]).map(([a]) => a)];
+  assert.deepEqual(c.pointMasses, want, 'every amount of 5+ rows, most frequent first');
+  assert.ok(c.min >= rare[0] && c.max <= rare.at(-1), `the value part holds the rare amounts only: [${c.min}, ${c.max}]`);
+  const back = tf.inverseTransformMixedColumns(m).x;
+  x.forEach((v, i) => assert.ok(!want.includes(v) || back[i] === v, `row ${i}: ${v} came back as ${back[i]}`));
+  assert.equal(m.observed.filter((o, i) => i % m.numeric.cols === 0 && o === 1).length, rare.length, 'only the rare amounts are Gaussian cells');
+  // 4 rows is under the privacy floor: such amounts stay in the value part
+  const four = [...Array(4).fill(123456), ...x];
+  assert.ok(!new TabularTransformer().fit({ x: four }).columns[0].pointMasses.includes(123456));
+  // more than 2% of the rows on rare amounts: not a column of amounts, the usual rule (the zeros only)
+  const spread = [...x, ...Array.from({ length: 0.03 * n }, (_, i) => 50000 + i * 1.25)];
+  assert.deepEqual(new TabularTransformer().fit({ x: spread }).columns[0].pointMasses, [0]);
+  // a dense grid (ages 17..90, every value held by many rows) is no column of amounts
+  const age = Array.from({ length: 5000 }, () => 17 + Math.floor(u() * 74));
+  assert.deepEqual(new TabularTransformer().fit({ age }).columns[0].pointMasses, []);
+  // every value held by 5+ rows: the least frequent go back to the value part so it keeps 10 rows
+  const codes = Array.from({ length: 30 }, (_, k) => k ** 3 + k);
+  const coded = codes.flatMap((a, k) => Array(k < 2 ? 5 : 20).fill(a));
+  const cc = new TabularTransformer().fit({ coded }).columns[0];
+  assert.equal(cc.pointMasses.length, 28);
+  assert.ok(!cc.pointMasses.includes(codes[0]) && !cc.pointMasses.includes(codes[1]));
+});
+
 test('dates: formats kept (date, date-time with T or space, minutes or seconds or ms, zones), Date objects, rounding and clipping', () => {
   const table = {
     day: ['2020-01-01', ' 2020-03-15', null, '1969-07-20', '2024-02-29'],

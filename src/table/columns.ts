@@ -68,6 +68,17 @@ export const MASS_SHARE = 0.05;
 /** ... in a numeric column with at least this many distinct values (fewer: the quantile map's ties handle it). */
 export const MASS_MIN_DISTINCT = 20;
 export const MAX_MASSES = 3;
+/**
+ * A column of exact amounts (adult's capital-gain: 119 distinct values spread over 0..99,999,
+ * 99% of its rows on values held by 10 or more rows) makes each amount held by at least
+ * MIN_GROUP rows a point mass, up to this many. What tells amounts from a dense grid of integers
+ * (age, hours): at least AMOUNT_COVER of the rows sit on such values, and the values are sparse on
+ * their range (range / (smallest step x distinct values) at least AMOUNT_SPARSITY; age: 1.0,
+ * capital-gain: 420). docs/defaults.md, "Columns of exact amounts".
+ */
+export const MAX_AMOUNT_MASSES = 254;
+export const AMOUNT_COVER = 0.98;
+export const AMOUNT_SPARSITY = 10;
 
 /** Parsed cells of one column: numbers (NaN = gap) or class codes (-1 = gap). */
 export type ParsedColumn = { kind: 'numeric'; values: Float64Array } | { kind: 'codes'; codes: Int32Array };
@@ -250,24 +261,41 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
 }
 
 /**
- * Values held by at least MASS_SHARE of all n rows, most frequent first (at most MAX_MASSES).
- * A mass is saved verbatim in the model, so it must also be held by at least MIN_GROUP rows
- * (the quantile map's privacy floor); in tables under 100 rows 5% is fewer rows than that.
+ * The point masses of a column (sorted observed values; n rows with gaps): for a column of exact
+ * amounts (MAX_AMOUNT_MASSES) every amount held by at least MIN_GROUP rows; otherwise values
+ * held by at least MASS_SHARE of all n rows, most frequent first (at most MAX_MASSES). A mass is
+ * saved verbatim in the model, so it must also be held by at least MIN_GROUP rows (the quantile
+ * map's privacy floor); in tables under 100 rows 5% is fewer rows than that.
  */
-function findMasses(sorted: Float64Array, n: number): number[] {
+export function findMasses(sorted: Float64Array, n: number): number[] {
   const runs: { value: number; count: number }[] = [];
-  const minCount = Math.max(MASS_SHARE * n, MIN_GROUP);
-  let distinct = 0;
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j < sorted.length && sorted[j] === sorted[i]) j++;
-    distinct++;
-    if (j - i >= minCount) runs.push({ value: sorted[i]!, count: j - i });
+    runs.push({ value: sorted[i]!, count: j - i });
     i = j;
   }
-  if (distinct < MASS_MIN_DISTINCT) return [];
-  runs.sort((a, b) => b.count - a.count || a.value - b.value);
-  return runs.slice(0, MAX_MASSES).map((r) => r.value);
+  if (runs.length < MASS_MIN_DISTINCT) return [];
+  const byCount = (list: typeof runs) => list.sort((a, b) => b.count - a.count || a.value - b.value).map((r) => r.value);
+  const amounts = amountMasses(runs, sorted.length);
+  if (amounts) return byCount(amounts);
+  const minCount = Math.max(MASS_SHARE * n, MIN_GROUP);
+  return byCount(runs.filter((r) => r.count >= minCount)).slice(0, MAX_MASSES);
+}
+
+/** The runs that become masses when the column holds exact amounts (see MAX_AMOUNT_MASSES), else null. */
+function amountMasses(runs: { value: number; count: number }[], observed: number): { value: number; count: number }[] | null {
+  let step = Infinity;
+  for (let k = 1; k < runs.length; k++) step = Math.min(step, runs[k]!.value - runs[k - 1]!.value);
+  const range = runs[runs.length - 1]!.value - runs[0]!.value;
+  if (!(range / (step * runs.length) >= AMOUNT_SPARSITY)) return null;
+  const held = runs.filter((r) => r.count >= MIN_GROUP).sort((a, b) => b.count - a.count || a.value - b.value).slice(0, MAX_AMOUNT_MASSES);
+  let covered = 0;
+  for (const r of held) covered += r.count;
+  if (covered < AMOUNT_COVER * observed) return null;
+  // The value part keeps the rarer amounts; it needs rows to fit its map on (two groups at least).
+  while (held.length > 0 && observed - covered < 2 * MIN_GROUP) covered -= held.pop()!.count;
+  return held.length > 0 ? held : null;
 }
 
 /** Population mean and sd (divide by n) of sorted values; a constant column gets sd = 1. */
