@@ -14,7 +14,7 @@ import { nativeKnown } from './conditioning/known.js';
 import { observedPerRow, readObserved } from './observed.js';
 import { checkInteger, checkKnownOptions, checkNumber, checkSignalAndProgress } from './option-checks.js';
 import {
-  DenoisingLossOptions, FIT_OPTION_KEYS, FitOptions, MixedSampleOptions, ResolvedOptions, SAMPLE_OPTION_KEYS, SampleOptions,
+  DenoisingLossOptions, FIT_OPTION_KEYS, FitData, FitOptions, MixedSampleOptions, ResolvedOptions, SAMPLE_OPTION_KEYS, SampleOptions,
   TabularDiffusionOptions, resolveOptions,
 } from './diffusion/options.js';
 import { abortError, withSignal } from './diffusion/jobs.js';
@@ -93,25 +93,13 @@ export class TabularDiffusion {
   }
 
   private async fitUnguarded(X: MatrixLike | MixedInput, options: FitOptions): Promise<{ steps: number; loss: number }> {
-    let x: Matrix;
-    let mixed: ReturnType<typeof readMixedInput> | undefined;
-    if (isMixedInput(X) && X.categorical?.cols !== 0) {
-      mixed = readMixedInput(X, options.categoricalClasses);
-      x = mixed.numeric;
-      if (x.rows < 1) throw new RangeError('X: needs at least one row');
-    } else {
-      x = toMatrix(isMixedInput(X) ? X.numeric : X, 'X');
-      if (x.rows < 1 || x.cols < 1) throw new RangeError('X: needs at least one row and one column');
-      assertFinite(x, 'X');
+    const { x, mixed, observed, context } = readFitData({ X, observed: options.observed, context: options.context }, options.categoricalClasses, '');
+    const redraw = options.redrawData;
+    if (redraw !== undefined) {
+      if (redraw === null || typeof redraw !== 'object' || typeof redraw.draw !== 'function') throw new TypeError('redrawData: expected { every, draw(segment) }');
+      checkInteger('redrawData.every', redraw.every, 1, 2 ** 32 - 1);
     }
-    const observed = options.observed !== undefined ? readObserved(options.observed, x.rows, x.cols, 'observed') : undefined;
     const device = this.backend.device;
-    let context: Matrix | undefined;
-    if (options.context !== undefined) {
-      context = toMatrix(options.context, 'context');
-      if (context.rows !== x.rows) throw new RangeError(`context: has ${context.rows} rows, X has ${x.rows}; fit needs one context row per data row`);
-      assertFinite(context, 'context');
-    }
     const o = this.options;
     this.dispose();
     this.dataDim = x.cols;
@@ -126,38 +114,57 @@ export class TabularDiffusion {
     });
     const native = this.native;
     const base = {
-      x: x.data, rows: x.rows, context: context?.data,
       sqrtAlphaBars: this.schedule.sqrtAlphaBars, sqrtOneMinusAlphaBars: this.schedule.sqrtOneMinusAlphaBars,
       batchSize: o.batchSize, lr: o.lr, weightDecay: o.weightDecay, emaDecay: o.emaDecay,
       lrDecaySteps: o.lrDecay ? o.maxSteps : 0, maxGradNorm: o.maxGradNorm, seed: o.seed,
-      ...(mixed ? { categorical: mixed.categorical.data, alphaBars: this.schedule.alphaBars, categoricalWeight: o.categoricalWeight } : {}),
-      ...(observed ? { observed } : {}),
+      ...(mixed ? { alphaBars: this.schedule.alphaBars, categoricalWeight: o.categoricalWeight } : {}),
+    };
+    const dataArgs = (d: FitMatrices) => ({
+      x: d.x.data, rows: d.x.rows, context: d.context?.data,
+      ...(d.mixed ? { categorical: d.mixed.categorical.data } : {}),
+      ...(d.observed ? { observed: d.observed } : {}),
+    });
+    const first = dataArgs({ x, mixed, observed, context });
+    // The rows of the segment starting at `step`: the fit's own, a redraw, or those already in the model.
+    const rowsAt = (step: number) => {
+      if (step === 0) return first;
+      if (redraw && step % redraw.every === 0) {
+        const d = readFitData(redraw.draw(step / redraw.every), mixed?.classes, `redrawData.draw(${step / redraw.every}).`);
+        if (d.x.cols !== x.cols || (d.context?.cols ?? 0) !== this.contextDim || (d.mixed?.classes.length ?? 0) !== this.categoricalClasses.length) {
+          throw new RangeError(`redrawData.draw(${step / redraw.every}): the rows must have the fit's columns and context width`);
+        }
+        return dataArgs(d);
+      }
+      return { x: new Float32Array(0), rows: x.rows, observed: undefined, reuseData: true };
     };
     const callbacks = options.callbacks ?? [];
     const state: FitState = { step: 0, maxSteps: o.maxSteps, stop: false };
     for (const c of callbacks) await c.onFitStart?.(state, this.callbackModel());
 
-    if (options.checkpoints && !hasPerStepFitHooks(callbacks)) {
-      const { every, check } = options.checkpoints;
-      checkInteger('checkpoints.every', every, 1, 2 ** 32 - 1);
+    if ((options.checkpoints || redraw) && !hasPerStepFitHooks(callbacks)) {
+      if (options.checkpoints) checkInteger('checkpoints.every', options.checkpoints.every, 1, 2 ** 32 - 1);
+      const checkEvery = options.checkpoints?.every ?? Infinity;
+      const redrawEvery = redraw?.every ?? Infinity;
+      const next = (done: number, every: number) => (Number.isFinite(every) ? (Math.floor(done / every) + 1) * every : Infinity);
       const interval = options.progressInterval ?? Math.max(1, Math.floor(o.maxSteps / 100));
       const onProgress = options.onProgress;
       while (state.step < o.maxSteps && !state.stop) {
-        const steps = Math.min(every, o.maxSteps - state.step);
         const done = state.step;
+        const steps = Math.min(next(done, checkEvery), next(done, redrawEvery), o.maxSteps) - done;
         const r = await withSignal(options.signal, native, () =>
-          native.fit(done === 0 ? { ...base, steps, progressInterval: onProgress ? interval : 0 }
-            : { ...base, x: new Float32Array(0), observed: undefined, reuseData: true, steps, lrDecayOffset: done, progressInterval: onProgress ? interval : 0 },
-          onProgress ? (step, loss) => onProgress({ step: done + step, maxSteps: o.maxSteps, loss }) : undefined));
+          native.fit({ ...base, ...rowsAt(done), steps, lrDecayOffset: done, progressInterval: onProgress ? interval : 0 },
+            onProgress ? (step, loss) => onProgress({ step: done + step, maxSteps: o.maxSteps, loss }) : undefined));
         state.step += r.steps;
         state.loss = r.lastLoss;
-        if ((await check(state)) === false) state.stop = true;
+        if (options.checkpoints && (state.step % checkEvery === 0 || state.step === o.maxSteps)) {
+          if ((await options.checkpoints.check(state)) === false) state.stop = true;
+        }
       }
     } else if (!hasPerStepFitHooks(callbacks)) {
       const interval = options.progressInterval ?? Math.max(1, Math.floor(o.maxSteps / 100));
       const onProgress = options.onProgress;
       const result = await withSignal(options.signal, native, () =>
-        native.fit({ ...base, steps: o.maxSteps, progressInterval: onProgress ? interval : 0 },
+        native.fit({ ...base, ...first, steps: o.maxSteps, progressInterval: onProgress ? interval : 0 },
           onProgress ? (step, loss) => onProgress({ step, maxSteps: o.maxSteps, loss }) : undefined),
       );
       state.step = result.steps;
@@ -168,8 +175,7 @@ export class TabularDiffusion {
         for (const c of callbacks) await c.onBatchStart?.(state);
         // The first call copies the data (and the observed mask) into the model; later ones reuse it.
         const r = await withSignal(options.signal, native, () =>
-          native.fit(state.step === 0 ? { ...base, steps: 1 }
-            : { ...base, x: new Float32Array(0), observed: undefined, reuseData: true, steps: 1, lrDecayOffset: state.step }));
+          native.fit({ ...base, ...rowsAt(state.step), steps: 1, lrDecayOffset: state.step }));
         state.step += 1;
         state.loss = r.lastLoss;
         for (const c of callbacks) await c.onLossReady?.(state);
@@ -511,4 +517,36 @@ export class TabularDiffusion {
 /** One context row given as a plain array of numbers (shared by all samples). */
 function isNumberRow(v: unknown): v is readonly number[] {
   return Array.isArray(v) && v.length > 0 && typeof v[0] === 'number';
+}
+
+/** A fit's rows read and checked: numeric matrix, categorical part, observed mask, context. */
+interface FitMatrices {
+  x: Matrix;
+  mixed: ReturnType<typeof readMixedInput> | undefined;
+  observed: Uint8Array | undefined;
+  context: Matrix | undefined;
+}
+
+/** Reads fit(X, { observed, context }) or one redrawData segment (`prefix` names its arguments in errors). */
+function readFitData(d: FitData, classes: readonly number[] | undefined, prefix: string): FitMatrices {
+  const X = d.X;
+  let x: Matrix;
+  let mixed: FitMatrices['mixed'];
+  if (isMixedInput(X) && X.categorical?.cols !== 0) {
+    mixed = readMixedInput(X, classes, `${prefix}X`);
+    x = mixed.numeric;
+    if (x.rows < 1) throw new RangeError(`${prefix}X: needs at least one row`);
+  } else {
+    x = toMatrix(isMixedInput(X) ? X.numeric : X, `${prefix}X`);
+    if (x.rows < 1 || x.cols < 1) throw new RangeError(`${prefix}X: needs at least one row and one column`);
+    assertFinite(x, `${prefix}X`);
+  }
+  const observed = d.observed !== undefined ? readObserved(d.observed, x.rows, x.cols, `${prefix}observed`) : undefined;
+  let context: Matrix | undefined;
+  if (d.context !== undefined) {
+    context = toMatrix(d.context, `${prefix}context`);
+    if (context.rows !== x.rows) throw new RangeError(`${prefix}context: has ${context.rows} rows, X has ${x.rows}; fit needs one context row per data row`);
+    assertFinite(context, `${prefix}context`);
+  }
+  return { x, mixed, observed, context };
 }

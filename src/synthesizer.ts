@@ -129,7 +129,7 @@ export class TabularSynthesizer {
     this.chosen = { diffusion: auto.diffusion, sampler: auto.sampler, notes: auto.notes };
     if (this.conditioning.mode === 'any') {
       this.chosen.conditioning = 'any';
-      this.chosen.notes.push(`conditioning 'any': ${this.conditioning.copies} copies of the rows, each with a random observed subset`);
+      this.chosen.notes.push(`conditioning 'any': copies of the rows (${this.conditioning.copies} or more), each with a random observed subset, drawn afresh after about one pass`);
     }
     options.onSettings?.(this.settings!);
     const lossHistory: { step: number; loss: number }[] = [];
@@ -151,7 +151,7 @@ export class TabularSynthesizer {
       const result = await fitWithValidation(this.model, this.transformer, split, classes, {
         every, sampler: auto.sampler, sampleRows: Math.min(2000, Math.max(500, split.heldOut.numeric.rows)),
         signal: options.signal, onProgress: options.onProgress, callbacks: options.callbacks, onCheck: options.onValidation,
-      }, any ? anyValidationSets(contextLayout(this.transformer), split, this.conditioning.copies, this.model.options.seed) : undefined);
+      }, any ? anyValidationSets(contextLayout(this.transformer), split, this.conditioning.copies, this.model.options.seed, this.model.options.batchSize, classes) : undefined);
       this.chosen.validation = { heldOutRows: split.heldOut.numeric.rows, bestStep: result.bestStep, history: result.history };
       return { steps: result.steps, loss: result.loss };
     }

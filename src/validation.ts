@@ -3,6 +3,7 @@
 // measured, and the sampling weights with the best fidelity are kept.
 import type { DiffusionCallback } from './callbacks.js';
 import type { SamplerName, TabularDiffusion } from './diffusion.js';
+import type { FitData, FitOptions } from './diffusion/options.js';
 import type { Matrix } from './matrix.js';
 import { distributionMetrics } from './metrics.js';
 import { mulberry32 } from './prng.js';
@@ -34,8 +35,9 @@ export interface FitSplit {
 
 /** What a model with a context input (conditioning: 'any') trains and is checked on. */
 export interface ContextSets {
-  /** The training set built from split.train (rows with their context and loss mask). */
-  train: MixedMatrices & { context: Matrix };
+  /** The first training rows built from split.train (with their context and loss mask), and their redraws. */
+  train: FitData;
+  redrawData: NonNullable<FitOptions['redrawData']>;
   /** The held-out loss's set, built the same way from split.heldOut. */
   heldOut: MixedMatrices & { context: Matrix };
   /** Context of the fidelity sample (one row, broadcast: the unconditional case). */
@@ -123,12 +125,15 @@ export async function fitWithValidation(
       bestWeights = { params: native.getWeights('params')!, ema: native.getWeights('ema') };
     }
   };
-  const fitSet = sets?.train ?? split.train;
-  const fitInput = mixed ? { numeric: fitSet.numeric, categorical: fitSet.categorical } : fitSet.numeric;
-  const result = await d.fit(fitInput, {
+  const fit: FitData = sets?.train ?? {
+    X: mixed ? { numeric: split.train.numeric, categorical: split.train.categorical } : split.train.numeric,
+    observed: split.train.observed ?? undefined,
+  };
+  const result = await d.fit(fit.X, {
     ...(mixed ? { categoricalClasses: classes } : {}),
-    observed: fitSet.observed ?? undefined,
-    context: sets?.train.context,
+    observed: fit.observed,
+    context: fit.context,
+    ...(sets ? { redrawData: sets.redrawData } : {}),
     signal: o.signal, onProgress: o.onProgress, callbacks: o.callbacks,
     checkpoints: { every: o.every, check },
   });

@@ -7,6 +7,7 @@ import type { MatrixLike } from '../matrix.js';
 import type { KnownCells, ResampleOptions } from '../conditioning/known.js';
 import { AssertTrue, CoversKeys, checkInteger, checkKnownOptions, checkNumber } from '../option-checks.js';
 import type { CategoricalOptions } from '../sedd/options.js';
+import type { MixedInput } from '../sedd/mixed.js';
 import type { IntMatrix } from '../transformer.js';
 
 export type SamplerName = 'ddpm' | 'ddim' | 'dpm-solver++';
@@ -68,6 +69,21 @@ export interface FitOptions {
    * mean runs over the batch's observed cells). Default: every cell observed.
    */
   observed?: Uint8Array;
+  /**
+   * Replaces the training rows every `every` steps with `draw(k)` at step k * every (k = 1, 2,
+   * ...; the first segment trains on X): the same columns, classes and context width, any number
+   * of rows. A model trained for arbitrary conditioning draws each row's observed subset afresh
+   * this way instead of repeating a few fixed subsets (docs/imputation.md). Same bytes whatever
+   * the checkpoints.
+   */
+  redrawData?: { every: number; draw: (segment: number) => FitData };
+}
+
+/** The rows of one segment of a fit with redrawData. */
+export interface FitData {
+  X: MatrixLike | MixedInput;
+  observed?: Uint8Array;
+  context?: MatrixLike;
 }
 
 /** denoisingLoss options. */
@@ -119,7 +135,7 @@ export const DIFFUSION_OPTION_KEYS = [
   'hiddenDims', 'timeDim', 'nTimesteps', 'schedule', 'betaStart', 'betaEnd', 'batchSize', 'maxSteps', 'lr', 'weightDecay', 'dropout',
   'seed', 'device', 'threads', 'activation', 'emaDecay', 'lrDecay', 'maxGradNorm', 'variance', 'categorical', 'categoricalWeight', 'precision',
 ] as const;
-export const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 'progressInterval', 'checkpoints', 'categoricalClasses', 'observed'] as const;
+export const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 'progressInterval', 'checkpoints', 'categoricalClasses', 'observed', 'redrawData'] as const;
 export const SAMPLE_OPTION_KEYS = [
   'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample', 'redrawLimit',
 ] as const;

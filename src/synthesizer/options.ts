@@ -29,7 +29,10 @@ export interface TabularSynthesizerOptions
    * conditioning by inpainting only. See docs/imputation.md.
    */
   conditioning?: 'none' | 'any';
-  /** conditioning 'any': copies of the training rows, each with its own random observed subset (default 4). */
+  /**
+   * conditioning 'any': copies of the training rows, each with its own random observed subset
+   * (default 4), drawn afresh after about one pass over them (more copies per draw in a small table).
+   */
   conditioningCopies?: number;
 }
 
