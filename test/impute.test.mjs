@@ -101,6 +101,22 @@ describe('sample(n, { given })', () => {
     }
   });
 
+  test('a range holding a point mass draws the mass by its training share (zero incomes in [0, 1]); [0, 0] is the mass alone', async () => {
+    const obs = train.map((r) => r.inc).filter((v) => v !== null);
+    const zeros = obs.filter((v) => v === 0).length;
+    const inside = obs.filter((v) => v > 0 && v <= 1).length;
+    const want = zeros / (zeros + inside);
+    const rows = await synth.sample(2000, { seed: 3, given: { inc: { min: 0, max: 1 } }, resample: { jumps: 1 } });
+    assert.ok(rows.every((r) => r.inc >= 0 && r.inc <= 1), 'inside the range');
+    const share = rows.filter((r) => r.inc === 0).length / rows.length;
+    // 4 binomial standard errors (0.011) of 2000 draws; the value part's share comes from the quantile map's knots
+    assert.ok(Math.abs(share - want) <= 0.045, `share of zeros ${share.toFixed(3)}, training rows ${want.toFixed(3)}`);
+    assert.ok(share > 0.2, 'the mass is drawn (it was never drawn before the shares)');
+    const only = await synth.sample(50, { seed: 4, given: { inc: { min: 0, max: 0 } }, resample: { jumps: 1 } });
+    assert.ok(only.every((r) => r.inc === 0), 'below the value part: the mass alone');
+    await assert.rejects(synth.sample(1, { given: { inc: { min: -5, max: -1 } } }), /column "inc", row 0: range \[-5, -1\] lies outside the training support \[0, /);
+  });
+
   test('a categorical column given another follows the known conditional pmf', async () => {
     // Tolerance: the model's own fit error is not known in advance, so the check is relative:
     // conditioning must bring b's pmf near the true conditional (total variation <= 0.06: about

@@ -438,6 +438,16 @@ test('point masses: a column of exact amounts gets every amount held by 5+ rows 
   const back = tf.inverseTransformMixedColumns(m).x;
   x.forEach((v, i) => assert.ok(!want.includes(v) || back[i] === v, `row ${i}: ${v} came back as ${back[i]}`));
   assert.equal(m.observed.filter((o, i) => i % m.numeric.cols === 0 && o === 1).length, rare.length, 'only the rare amounts are Gaussian cells');
+  // each mass's share of the observed rows is kept (range conditions weigh it), and read back; files without it still load
+  const state = tf.toJSON();
+  assert.deepEqual(state.columns[0].massShares, want.map((v) => x.filter((y) => y === v).length / n));
+  assert.deepEqual(TabularTransformer.fromJSON(JSON.stringify(state)).toJSON(), state);
+  const old = JSON.parse(JSON.stringify(state));
+  delete old.columns[0].massShares;
+  assert.deepEqual(TabularTransformer.fromJSON(old).columns[0].pointMasses, want);
+  const forged = JSON.parse(JSON.stringify(state));
+  forged.columns[0].massShares[0] = 0.99;
+  assert.throws(() => TabularTransformer.fromJSON(forged), /massShares must be in \(0, 1\] and sum to at most 1/);
   // 4 rows is under the privacy floor: such amounts stay in the value part
   const four = [...Array(4).fill(123456), ...x];
   assert.ok(!new TabularTransformer().fit({ x: four }).columns[0].pointMasses.includes(123456));

@@ -32,7 +32,14 @@ type Cell =
   | { kind: 'free' }
   | { kind: 'value'; x: number; raw: unknown }
   | { kind: 'class'; code: number; raw: unknown }
-  | { kind: 'range'; lo: number; hi: number; zLo: number; zHi: number; outLo: number; outHi: number };
+  | { kind: 'range'; lo: number; hi: number; zLo: number; zHi: number; outLo: number; outHi: number; masses: RangeMass[]; pValue: number; total: number };
+
+/** A point mass inside a range: its value, its index among the column's masses, its training share. */
+interface RangeMass {
+  value: number;
+  index: number;
+  share: number;
+}
 
 /** A numeric column whose gap or point masses are classes of a mode part. */
 const hasModes = (p: Placement): boolean => p.column.kind !== 'categorical' && (p.column.missing || p.column.pointMasses.length > 0);
@@ -151,7 +158,18 @@ export class Conditions {
         }
         let z: number;
         if (cell.kind === 'range') {
-          const uu = u![i * this.placed.length + p.index]!;
+          // One uniform picks a mass inside the range or the value part, by training share; the
+          // value part's draw reuses the remainder.
+          let uu = u![i * this.placed.length + p.index]!;
+          if (cell.total > 0) {
+            let t = uu * cell.total;
+            const mass = cell.masses.find((m) => (t -= m.share) < 0);
+            if (mass) {
+              putClass(p, i, (p.spec.gap ? 2 : 1) + mass.index);
+              continue;
+            }
+            uu = cell.pValue > 0 ? Math.min(1, Math.max(0, t / cell.pValue)) : uu;
+          }
           const a = normalCdf(cell.zLo), b = normalCdf(cell.zHi);
           z = normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, a + uu * (b - a))));
           z = Math.min(Math.max(z, cell.zLo), cell.zHi);
@@ -188,7 +206,7 @@ export class Conditions {
         } else if (cell.kind === 'value') {
           if (col instanceof Float64Array) col[i] = cell.x;
           else (col as unknown[])[i] = cell.raw;
-        } else if (col instanceof Float64Array) {
+        } else if (col instanceof Float64Array && !cell.masses.some((m) => m.value === col[i])) {
           col[i] = Math.min(Math.max(col[i]!, cell.outLo), cell.outHi);
         }
       }
@@ -268,9 +286,19 @@ export class Conditions {
     // Integers: the draw covers [lo - 0.5, hi + 0.5], so the end values keep their full share.
     const lo = Math.max(integral ? outLo - 0.5 : min, spec.lo);
     const hi = Math.min(integral ? outHi + 0.5 : max, spec.hi);
-    if (!(lo <= hi)) fail(`[${String(range.min)}, ${String(range.max)}] lies outside the training support [${spec.lo}, ${spec.hi}]`);
-    const zLo = toNormal(spec.quantile!, lo), zHi = toNormal(spec.quantile!, hi);
-    return { kind: 'range', lo, hi, zLo, zHi, outLo: Math.max(outLo, spec.lo), outHi: Math.min(outHi, spec.hi) };
+    // Point masses inside the range (a zero income in [0, 5000]) weigh against the value part's
+    // share of the range; models saved before the shares were kept draw the value part only.
+    const shares = spec.massShares;
+    const masses: RangeMass[] = shares === null ? []
+      : spec.masses.map((value, index) => ({ value, index, share: shares[index]! })).filter((m) => m.value >= min && m.value <= max);
+    if (!(lo <= hi) && masses.length === 0) {
+      fail(`[${String(range.min)}, ${String(range.max)}] lies outside the training support [${Math.min(spec.lo, ...spec.masses)}, ${Math.max(spec.hi, ...spec.masses)}]`);
+    }
+    const zLo = lo <= hi ? toNormal(spec.quantile!, lo) : 0, zHi = lo <= hi ? toNormal(spec.quantile!, hi) : 0;
+    const valueShare = shares === null ? 1 : Math.max(0, 1 - shares.reduce((t, v) => t + v, 0));
+    const pValue = lo <= hi ? valueShare * (normalCdf(zHi) - normalCdf(zLo)) : 0;
+    const total = masses.reduce((t, m) => t + m.share, pValue);
+    return { kind: 'range', lo, hi, zLo, zHi, outLo: Math.max(outLo, spec.lo), outHi: Math.min(outHi, spec.hi), masses, pValue, total };
   }
 }
 

@@ -43,6 +43,11 @@ export interface ColumnSpec extends ColumnBasics {
   gap: boolean;
   /** Point masses of a numeric column, each a class of its mode. */
   masses: number[];
+  /**
+   * Share of the column's observed (non-gap) rows at each mass; what a range condition needs to
+   * weigh the masses inside it against the value part. null in files written before it was kept.
+   */
+  massShares: number[] | null;
 }
 
 /** How fit treats one column, resolved from the transformer's options. */
@@ -134,7 +139,7 @@ function fitCategorical(name: string, raw: ArrayLike<unknown>, o: ColumnFitOptio
   // Plain code-unit order: deterministic and locale-independent.
   const categories = Array.from(seen).sort();
   const spec: ColumnSpec = {
-    name, kind: 'categorical', categories, quantile: null, mean: 0, sd: 1, lo: NaN, hi: NaN, nonnegative: false, date: null, gap, masses: [],
+    name, kind: 'categorical', categories, quantile: null, mean: 0, sd: 1, lo: NaN, hi: NaN, nonnegative: false, date: null, gap, masses: [], massShares: null,
   };
   return { spec, parsed: { kind: 'codes', codes: encodeCategories(spec, raw) } };
 }
@@ -240,12 +245,15 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
     throw new TabularDataError(`column "${name}": a date column with one distinct value (${value instanceof Date ? value.toISOString() : value}); it carries no information, drop it`, name, 0);
   }
   const masses = kind !== 'binary' && o.pointMasses ? findMasses(sorted, values.length) : [];
-  const rest = masses.length > 0 ? sorted.filter((x) => !masses.includes(x)) : sorted;
+  const massSet = new Set(masses);
+  const rest = masses.length > 0 ? sorted.filter((x) => !massSet.has(x)) : sorted;
+  const counts = new Map<number, number>();
+  for (const x of sorted) if (massSet.has(x)) counts.set(x, (counts.get(x) ?? 0) + 1);
   const map = fitQuantileMap(rest);
   const spec: ColumnSpec = {
     name, kind, categories: null, quantile: null, mean: 0, sd: 1,
     lo: map.knots[0]!, hi: map.knots[map.knots.length - 1]!,
-    nonnegative: o.nonnegative || sorted[0]! >= 0, date, gap, masses,
+    nonnegative: o.nonnegative || sorted[0]! >= 0, date, gap, masses, massShares: masses.map((v) => counts.get(v)! / sorted.length),
   };
   if (kind === 'binary') {
     spec.lo = 0;

@@ -15,6 +15,8 @@ export interface ColumnState extends ColumnBasics {
   date?: DateFormat;
   gap: boolean;
   masses: number[];
+  /** Share of the observed rows at each mass; absent in files written before it was kept. */
+  massShares?: number[];
 }
 
 export function specToState(c: ColumnSpec): ColumnState {
@@ -22,6 +24,7 @@ export function specToState(c: ColumnSpec): ColumnState {
     name: c.name, kind: c.kind, nonnegative: c.nonnegative, mean: c.mean, sd: c.sd,
     lo: Number.isNaN(c.lo) ? null : c.lo, hi: Number.isNaN(c.hi) ? null : c.hi, gap: c.gap, masses: c.masses.slice(),
   };
+  if (c.massShares && c.masses.length > 0) s.massShares = c.massShares.slice();
   if (c.categories) s.categories = c.categories.slice();
   if (c.quantile) s.quantile = { knots: Array.from(c.quantile.knots), probs: Array.from(c.quantile.probs) };
   if (c.date) s.date = { ...c.date };
@@ -64,7 +67,7 @@ export function stateToSpec(raw: unknown, name: string, where: string): ColumnSp
   if (!(sd > 0)) throw new RangeError(`${where}: ${name}.sd must be positive, got ${sd}`);
   const spec: ColumnSpec = {
     name: c.name, kind, categories: null, quantile: null, mean: finite('mean'), sd, lo: NaN, hi: NaN,
-    nonnegative: c.nonnegative, date: null, gap: c.gap, masses: [],
+    nonnegative: c.nonnegative, date: null, gap: c.gap, masses: [], massShares: null,
   };
   if (kind === 'categorical') {
     const cats = c.categories;
@@ -81,6 +84,12 @@ export function stateToSpec(raw: unknown, name: string, where: string): ColumnSp
   spec.masses = Array.from(readNumberArray(c.masses, `${name}.masses`, null, where));
   if (spec.masses.some((v) => Math.abs(v) > MAX_NUMERIC_MAGNITUDE)) throw new RangeError(`${where}: ${name}.masses hold a value beyond +-${MAX_NUMERIC_MAGNITUDE}`);
   if (new Set(spec.masses).size !== spec.masses.length) throw new TypeError(`${where}: ${name}.masses has duplicates`);
+  if (c.massShares !== undefined) {
+    const shares = Array.from(readNumberArray(c.massShares, `${name}.massShares`, spec.masses.length, where));
+    const total = shares.reduce((a, b) => a + b, 0);
+    if (shares.some((v) => !(v > 0 && v <= 1)) || !(total <= 1 + 1e-9)) throw new RangeError(`${where}: ${name}.massShares must be in (0, 1] and sum to at most 1`);
+    spec.massShares = shares;
+  }
   if (c.quantile !== undefined) {
     const q = expectObject(c.quantile, `${name}.quantile`, where);
     const knots = readNumberArray(q.knots, `${name}.quantile.knots`, null, where);
