@@ -271,6 +271,8 @@ export class TabularDiffusion {
       const onProgress = options.onProgress;
       const limit = options.redrawLimit ?? DEFAULT_REDRAW_LIMIT;
       if (typeof limit !== 'number' || !(limit > 0)) throw new RangeError(`redrawLimit: expected a positive number, got ${String(limit)}`);
+      const soft = options.softRedrawLimit ?? Infinity;
+      if (typeof soft !== 'number' || !(soft > 0)) throw new RangeError(`softRedrawLimit: expected a positive number, got ${String(soft)}`);
       const args: NativeSampleOptions = {
         n, rowOffset: offset, seed, sampler, timesteps, eta, variance: this.options.variance,
         betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
@@ -284,7 +286,7 @@ export class TabularDiffusion {
         return out instanceof Float32Array ? { numeric: out } : out;
       };
       result = await run(args, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined);
-      await this.redrawDiverged(result, args, limit, run);
+      await this.redrawDiverged(result, args, { limit, soft }, run);
     } else if (mixed) {
       result = await sampleMixedStepwise({
         addon: loadNative(), native, n, numericDim: this.dataDim, classes: this.categoricalClasses, cat, schedule: this.schedule,
@@ -401,34 +403,53 @@ export class TabularDiffusion {
   /**
    * Rows of a native sample whose chain ran away (a value not finite or beyond `limit`;
    * diffusion/diverged.ts) are drawn again, each from its own row with the next redraw key, until
-   * they stay in range; a warning says how many. A row's redraws depend on (seed, row) only.
+   * they stay in range; a warning says how many. Beyond only the `soft` limit, a row that never
+   * gets inside it keeps its first draw within `limit` (its own, else the first redraw's). A row's
+   * redraws depend on (seed, row) only.
    */
   private async redrawDiverged(
-    result: { numeric: Float32Array; categorical?: Int32Array }, args: NativeSampleOptions, limit: number,
+    result: { numeric: Float32Array; categorical?: Int32Array }, args: NativeSampleOptions, limits: { limit: number; soft: number },
     run: (a: NativeSampleOptions) => Promise<{ numeric: Float32Array; categorical?: Int32Array }>,
   ): Promise<void> {
     const W = this.dataDim, C = this.categoricalClasses.length, n = args.n;
-    const bad = divergedRows(result.numeric, n, W, limit, args);
+    const { limit } = limits;
+    const inner = Math.min(limit, limits.soft);
+    const bad = divergedRows(result.numeric, n, W, inner, args);
+    let kept = 0;
     for (const i of bad) {
+      // The fallback: the first draw that stays within the hard limit (the row's own, if it does).
+      let fallback: { numeric: Float32Array; categorical?: Int32Array } | null =
+        divergedRows(result.numeric.subarray(i * W, (i + 1) * W), 1, W, limit, oneRowArgs(args, i, 0)).length === 0 ? result : null;
       let attempt = 1;
       for (; attempt <= REDRAW_ATTEMPTS; attempt++) {
         const row = oneRowArgs(args, i, attempt);
         const one = await run(row);
-        if (divergedRows(one.numeric, 1, W, limit, row).length > 0) continue;
+        if (divergedRows(one.numeric, 1, W, inner, row).length > 0) {
+          if (fallback === null && divergedRows(one.numeric, 1, W, limit, row).length === 0) fallback = one;
+          continue;
+        }
         result.numeric.set(one.numeric, i * W);
         if (C > 0) result.categorical!.set(one.categorical!, i * C);
         break;
       }
-      if (attempt > REDRAW_ATTEMPTS) {
+      if (attempt <= REDRAW_ATTEMPTS) continue;
+      if (fallback === null) {
         const how = Number.isFinite(limit) ? `ran beyond redrawLimit ${limit}` : 'ended non-finite';
         throw new Error(`sample: the reverse chain of row ${(args.rowOffset ?? 0) + i} ${how} in ${REDRAW_ATTEMPTS + 1} draws ` +
           '(the network pushes it outwards: given values far outside the training data do this, and so can an overfitted network; refit with a smaller network or fewer steps)');
       }
+      kept++;
+      if (fallback !== result) {
+        result.numeric.set(fallback.numeric, i * W);
+        if (C > 0) result.categorical!.set(fallback.categorical!, i * C);
+      }
     }
     if (bad.length > 0) {
       const first = bad.slice(0, 5).map((i) => (args.rowOffset ?? 0) + i).join(', ');
+      const stayed = kept === 0 ? '' : `; ${kept} stayed beyond ${Number(inner.toPrecision(3))} in all ${REDRAW_ATTEMPTS} redraws and keep a draw ` +
+        'as it came (is the model trained? given values far outside the data also do this)';
       process.emitWarning(`${bad.length} of ${n} sampled rows ran away from the training data in the reverse chain and were drawn again ` +
-        `(row${bad.length > 1 ? 's' : ''} ${first}${bad.length > 5 ? ', ...' : ''})`, { code: 'TABDIFF_REDRAWN_ROWS' });
+        `(row${bad.length > 1 ? 's' : ''} ${first}${bad.length > 5 ? ', ...' : ''})${stayed}`, { code: 'TABDIFF_REDRAWN_ROWS' });
     }
   }
 

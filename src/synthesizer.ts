@@ -22,6 +22,7 @@ import type { LogDensityOptions } from './density/estimate.js';
 import { TableLogDensityResult, tableLogDensity } from './density/table.js';
 import { checkCardinalities } from './sedd/options.js';
 import { Latent, STREAM_SLICE_ROWS, sliceLatent } from './stream-slices.js';
+import { PROBE_ROWS, PROBE_SEED, PROBE_SHARE, checkedLimit, runawayLimit } from './synthesizer/runaway.js';
 import {
   FIT_KEYS, IMPUTE_KEYS, SAMPLE_KEYS, SynthesizerFitOptions, SynthesizerImputeOptions, SynthesizerSampleOptions, SynthesizerSettings, TabularSynthesizerOptions,
   checkOffset, readSettings, readSynthesizerOptions,
@@ -142,6 +143,20 @@ export class TabularSynthesizer {
         userProgress?.(p);
       },
     };
+    const result = await this.train(m, classes, options, validation, auto.sampler);
+    // The runaway limit of sample calls, chosen on the fitted model (synthesizer/runaway.ts).
+    const probe = await this.sampleLatent(PROBE_ROWS, 0, PROBE_SEED, { signal: options.signal }, undefined);
+    this.chosen.redrawLimit = checkedLimit(runawayLimit(m.numeric), probe);
+    this.chosen.notes.push(this.chosen.redrawLimit === null
+      ? `runaway rows: no size limit (more than ${PROBE_SHARE * 100}% of ${PROBE_ROWS} probe rows lie beyond ${Number(runawayLimit(m.numeric).toPrecision(3))}: is the model trained?); non-finite rows are redrawn`
+      : `runaway rows: sampled rows beyond ${Number(this.chosen.redrawLimit.toPrecision(3))} in the model's space are redrawn (4x the training data's largest value)`);
+    return result;
+  }
+
+  private async train(
+    m: MixedMatrices, classes: number[], options: SynthesizerFitOptions, validation: number, sampler: SynthesizerSettings['sampler'],
+  ): Promise<{ steps: number; loss: number }> {
+    const chosen = this.chosen!;
     const any = this.conditioning.mode === 'any';
     if (any && validation === 0) return fitAny(this.model, contextLayout(this.transformer), m, classes, this.conditioning.copies, options);
     if (validation > 0) {
@@ -149,10 +164,10 @@ export class TabularSynthesizer {
       const steps = this.model.options.maxSteps;
       const every = options.validationEvery ?? Math.max(1, Math.round(steps / 10));
       const result = await fitWithValidation(this.model, this.transformer, split, classes, {
-        every, sampler: auto.sampler, sampleRows: Math.min(2000, Math.max(500, split.heldOut.numeric.rows)),
+        every, sampler, sampleRows: Math.min(2000, Math.max(500, split.heldOut.numeric.rows)),
         signal: options.signal, onProgress: options.onProgress, callbacks: options.callbacks, onCheck: options.onValidation,
       }, any ? anyValidationSets(contextLayout(this.transformer), split, this.conditioning.copies, this.model.options.seed, this.model.options.batchSize, classes) : undefined);
-      this.chosen.validation = { heldOutRows: split.heldOut.numeric.rows, bestStep: result.bestStep, history: result.history };
+      chosen.validation = { heldOutRows: split.heldOut.numeric.rows, bestStep: result.bestStep, history: result.history };
       return { steps: result.steps, loss: result.loss };
     }
     return this.fitMatrices(m, classes, options);
@@ -300,6 +315,7 @@ export class TabularSynthesizer {
     const common = {
       seed, offset, sampler: options.sampler ?? chosen?.sampler, steps: options.steps ?? chosen?.steps, eta: options.eta ?? chosen?.eta,
       signal: options.signal, onProgress, known, resample, context, redrawLimit: options.redrawLimit,
+      softRedrawLimit: this.chosen?.redrawLimit ?? undefined,
     };
     if (!this.mixed) {
       if (options.categoricalSampler !== undefined) throw new RangeError('categoricalSampler: the model has no categorical columns on a discrete chain');

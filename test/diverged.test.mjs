@@ -5,7 +5,10 @@
 // deterministically and whatever the split of the call; a row that never gets inside is a clear
 // error.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { TabularDiffusion, TabularSynthesizer, nativeOps } from '../dist/esm/index.mjs';
@@ -130,5 +133,66 @@ test('TabularSynthesizer passes redrawLimit to sample, sampleStream and impute',
     await assert.rejects(synth.sample(5, { redrawLimit: -1 }), /redrawLimit: expected a positive number/);
   } finally {
     synth.dispose();
+  }
+});
+
+test('softRedrawLimit: rows beyond it are redrawn; a row that never gets inside keeps its first draw, counted in the warning', async () => {
+  const dm = await fitted();
+  try {
+    const n = 2000;
+    const plain = await dm.sample(n, { seed: 9 });
+    // A soft limit as the hard one above: the same rows move, to the same draws.
+    const hard = await dm.sample(n, { seed: 9, redrawLimit: 2.6 });
+    const [soft] = await withWarnings(() => dm.sample(n, { seed: 9, softRedrawLimit: 2.6 }));
+    assert.deepEqual(soft.data, hard.data);
+    // A soft limit no row can meet: every row is tried 8 more times and keeps its first draw, no error.
+    const [kept, seen] = await withWarnings(() => dm.sample(50, { seed: 9, softRedrawLimit: 1e-6 }));
+    assert.deepEqual(kept.data, plain.data.subarray(0, 100));
+    assert.equal(seen.length, 1);
+    assert.match(seen[0], /^50 of 50 sampled rows ran away .*; 50 stayed beyond 0\.000001 in all 8 redraws and keep a draw as it came/);
+    // The hard limit still fails where the soft one keeps.
+    await assert.rejects(dm.sample(50, { seed: 9, softRedrawLimit: 1e-6, redrawLimit: 1e-6 }), /ran beyond redrawLimit/);
+    await assert.rejects(dm.sample(5, { softRedrawLimit: 0 }), /softRedrawLimit: expected a positive number, got 0/);
+  } finally {
+    dm.dispose();
+  }
+});
+
+test('TabularSynthesizer chooses its runaway limit at fit: 4x the largest training value in its space, or none for a model far from its data', async () => {
+  const { runawayLimit, checkedLimit, MIN_LIMIT, PROBE_SHARE } = require('../dist/cjs/synthesizer/runaway.js');
+  assert.equal(runawayLimit({ rows: 2, cols: 2, data: Float32Array.of(1, -3, 2, 0) }), MIN_LIMIT);
+  assert.equal(runawayLimit({ rows: 1, cols: 2, data: Float32Array.of(-30, 2) }), 120);
+  const probe = (beyond) => ({ rows: 1000, cols: 1, data: Float32Array.from({ length: 1000 }, (_, i) => (i < beyond ? 50 : 1)) });
+  assert.equal(checkedLimit(20, probe(PROBE_SHARE * 1000)), 20);
+  assert.equal(checkedLimit(20, probe(PROBE_SHARE * 1000 + 1)), null);
+  assert.equal(checkedLimit(20, { numeric: probe(0), categorical: { rows: 1000, cols: 0, data: new Int32Array(0) } }), 20);
+
+  const rows = Array.from({ length: 400 }, (_, i) => ({ a: Math.sin(i) * 2, b: (i % 11) / 3 + Math.cos(i), g: i % 3 === 0 ? 'x' : 'y' }));
+  const trained = new TabularSynthesizer({ hiddenDims: [32, 32], nTimesteps: 40, maxSteps: 300, seed: 3 });
+  const raw = new TabularSynthesizer({ hiddenDims: [32, 32], nTimesteps: 40, maxSteps: 1, lr: 1e-6, seed: 3 });
+  try {
+    await trained.fit(rows);
+    const limit = trained.settings.redrawLimit;
+    assert.equal(limit, runawayLimit(trained.transformer.fitTransformMixed(rows).numeric));
+    assert.ok(trained.settings.notes.some((n) => n.startsWith('runaway rows: sampled rows beyond')));
+    // its samples: the limit is passed as the soft limit (a hard limit at the same size gives the same rows)
+    assert.deepEqual(await trained.sample(300, { seed: 6 }), await trained.sample(300, { seed: 6, redrawLimit: limit }));
+    // kept in the model file
+    const path = join(tmpdir(), `tabdiff-runaway-${process.pid}.tdm`);
+    await trained.save(path);
+    const back = await TabularSynthesizer.load(path);
+    try {
+      assert.equal(back.settings.redrawLimit, limit);
+    } finally {
+      back.dispose();
+      rmSync(path, { force: true });
+    }
+    // one step at a tiny rate: the untrained network's chains end far out, so no size limit
+    await raw.fit(rows);
+    assert.equal(raw.settings.redrawLimit, null);
+    assert.ok(raw.settings.notes.some((n) => /no size limit \(more than 0\.5% of 512 probe rows/.test(n)));
+  } finally {
+    trained.dispose();
+    raw.dispose();
   }
 });

@@ -125,6 +125,13 @@ export interface SampleOptions {
    * limit; src/diffusion/diverged.ts).
    */
   redrawLimit?: number;
+  /**
+   * As redrawLimit, but a finite row still beyond it after the redraws keeps its first draw
+   * (counted in the warning) instead of failing the call: TabularSynthesizer passes the limit it
+   * chose at fit (settings.redrawLimit), where a row beyond it is almost surely a runaway but a
+   * given value far outside the data may also cause it.
+   */
+  softRedrawLimit?: number;
   callbacks?: DiffusionCallback[];
   signal?: AbortSignal;
   onProgress?: (progress: { rowsDone: number; rows: number }) => void;
@@ -137,7 +144,7 @@ export const DIFFUSION_OPTION_KEYS = [
 ] as const;
 export const FIT_OPTION_KEYS = ['context', 'callbacks', 'signal', 'onProgress', 'progressInterval', 'checkpoints', 'categoricalClasses', 'observed', 'redrawData'] as const;
 export const SAMPLE_OPTION_KEYS = [
-  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample', 'redrawLimit',
+  'context', 'sampler', 'steps', 'eta', 'seed', 'offset', 'batchSize', 'callbacks', 'signal', 'onProgress', 'fixed', 'categoricalSampler', 'known', 'resample', 'redrawLimit', 'softRedrawLimit',
 ] as const;
 type _KeyListsComplete = AssertTrue<
   CoversKeys<TabularDiffusionOptions, typeof DIFFUSION_OPTION_KEYS> | CoversKeys<FitOptions, typeof FIT_OPTION_KEYS> | CoversKeys<MixedSampleOptions, typeof SAMPLE_OPTION_KEYS>

@@ -159,6 +159,12 @@ export interface SynthesizerSettings {
   lossHistory?: { step: number; loss: number }[];
   /** 'any': the network was trained for arbitrary conditioning (its context row is the observed cells). */
   conditioning?: 'any';
+  /**
+   * Sampled rows beyond this size in the model's space are redrawn (src/synthesizer/runaway.ts);
+   * null: no size limit (the probe at fit found the model far from its data). Absent in files
+   * written before it was chosen.
+   */
+  redrawLimit?: number | null;
 }
 
 /**
@@ -202,6 +208,10 @@ export function readSettings(raw: unknown, path: string): SynthesizerSettings {
     throw new Error(`${path}: the stored settings are malformed`);
   }
   if (s.conditioning !== undefined && s.conditioning !== 'any') throw new Error(`${path}: the stored settings' conditioning is malformed`);
+  const limit = s.redrawLimit;
+  if (limit !== undefined && limit !== null && !(typeof limit === 'number' && limit > 0 && Number.isFinite(limit))) {
+    throw new Error(`${path}: the stored settings' redrawLimit is malformed`);
+  }
   return s;
 }
 
