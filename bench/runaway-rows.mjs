@@ -3,7 +3,9 @@
 // 10,000 training rows of the imputation bench (bench/lib/impute-data.mjs, seed 1): rows that end
 // non-finite (the native path redraws them and its warning counts and names them), finite rows
 // beyond 20 in the transformed space (left as they are), and the first non-finite row's first
-// draw traced step by step. Writes bench/results/runaway-rows.{md,json}.
+// draw traced step by step; then the same draw with the runaway limit TabularSynthesizer chose at
+// fit (settings.redrawLimit, passed as softRedrawLimit as its sample() does). Writes
+// bench/results/runaway-rows.{md,json}.
 // Usage: node bench/runaway-rows.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,10 +71,20 @@ async function measure(label, options, train) {
       lastT: steps.at(-1)?.[0] ?? null, lastMax: steps.at(-1)?.[1] ?? null, stop,
     };
   }
+  // What TabularSynthesizer.sample does since it chooses a runaway limit at fit: the same draw
+  // with that limit as softRedrawLimit.
+  const limit = synth.settings.redrawLimit;
+  const softWarnings = [];
+  const onSoft = (w) => { if (w.code === 'TABDIFF_REDRAWN_ROWS') softWarnings.push(w.message); };
+  process.on('warning', onSoft);
+  const soft = await dm.sampleMixed(N, { seed: SAMPLE_SEED, ...(limit ? { softRedrawLimit: limit } : {}) });
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onSoft);
   synth.dispose();
   return {
     label, fitSeconds, rows: N, nonFiniteRows: nonFinite, finiteBeyond20: [...m].filter((v) => v > 20 && Number.isFinite(v)).length,
     largestFinite: Math.max(...[...m].filter(Number.isFinite)), saneMax: Math.max(...sane), redrawWarning: warnings[0] ?? null, trace,
+    synthesizerLimit: limit, withLimitWarning: softWarnings[0] ?? null, withLimitLargest: Math.max(...rowMax(soft.numeric)),
   };
 }
 
@@ -86,9 +98,9 @@ for (const [label, options] of [['defaults', {}], ['hiddenDims [512, 512]', { hi
 const lines = [
   '# bench/runaway-rows.mjs', '', machineLine(machineInfo()), '',
   `california_housing, ${train.length} training rows (bench/lib/impute-data.mjs split, seed ${SEED}); ${N} rows sampled at seed ${SAMPLE_SEED} (DDPM, T = 500); values in the model's transformed space.`, '',
-  '| network | fit s | rows ending non-finite (redrawn) | finite rows beyond 20 | largest value | largest value of the other rows | warning | trace of the first non-finite row |',
-  '|---|---|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.label} | ${r.fitSeconds.toFixed(0)} | ${r.nonFiniteRows} | ${r.finiteBeyond20} | ${r.largestFinite.toPrecision(3)} | ${r.saneMax.toFixed(2)} | ${r.redrawWarning ?? 'no redraw'} | ${r.trace ? `row ${r.trace.row}: beyond 10 at t = ${r.trace.tBeyond10}, then x${r.trace.growthPerStep?.toFixed(2)} a step; ${r.trace.lastMax?.toPrecision(3)} at t = ${r.trace.lastT}${r.trace.stop ? `, then: ${r.trace.stop}` : ''}` : '-'} |`),
+  '| network | fit s | rows ending non-finite (redrawn) | finite rows beyond 20 | largest value | largest value of the other rows | warning | trace of the first non-finite row | TabularSynthesizer\'s limit (settings.redrawLimit) | with it: warning | with it: largest value |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...results.map((r) => `| ${r.label} | ${r.fitSeconds.toFixed(0)} | ${r.nonFiniteRows} | ${r.finiteBeyond20} | ${r.largestFinite.toPrecision(3)} | ${r.saneMax.toFixed(2)} | ${r.redrawWarning ?? 'no redraw'} | ${r.trace ? `row ${r.trace.row}: beyond 10 at t = ${r.trace.tBeyond10}, then x${r.trace.growthPerStep?.toFixed(2)} a step; ${r.trace.lastMax?.toPrecision(3)} at t = ${r.trace.lastT}${r.trace.stop ? `, then: ${r.trace.stop}` : ''}` : '-'} | ${r.synthesizerLimit ?? 'none'} | ${r.withLimitWarning ?? 'no redraw'} | ${r.withLimitLargest.toPrecision(3)} |`),
 ];
 mkdirSync(join(HERE, 'results'), { recursive: true });
 writeFileSync(join(HERE, 'results', 'runaway-rows.json'), `${JSON.stringify(results, null, 2)}\n`);

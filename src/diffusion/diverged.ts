@@ -7,7 +7,9 @@
 // "Runaway rows"). By default only rows that are not finite count: a finite value cannot be told
 // from what a barely trained model draws (the test suite fits such models on purpose; their
 // chains end far outside the data); `redrawLimit` lets a caller who knows the scale of the
-// model's space also redraw rows beyond a size.
+// model's space also redraw rows beyond a size, and `softRedrawLimit` does so without failing
+// on a row that never gets inside (TabularSynthesizer passes the limit it chose at fit:
+// synthesizer/runaway.ts).
 import type { NativeSampleOptions } from '../native-types.js';
 
 /** The default limit on |value|: none, only values that are not finite count. */
