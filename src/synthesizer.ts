@@ -145,11 +145,13 @@ export class TabularSynthesizer {
     };
     const result = await this.train(m, classes, options, validation, auto.sampler);
     // The runaway limit of sample calls, chosen on the fitted model (synthesizer/runaway.ts).
+    const limit = runawayLimit(m.numeric);
     const probe = await this.sampleLatent(PROBE_ROWS, 0, PROBE_SEED, { signal: options.signal }, undefined);
-    this.chosen.redrawLimit = checkedLimit(runawayLimit(m.numeric), probe);
+    this.chosen.redrawLimit = checkedLimit(limit, probe);
+    const shown = Number(limit.toPrecision(3));
     this.chosen.notes.push(this.chosen.redrawLimit === null
-      ? `runaway rows: no size limit (more than ${PROBE_SHARE * 100}% of ${PROBE_ROWS} probe rows lie beyond ${Number(runawayLimit(m.numeric).toPrecision(3))}: is the model trained?); non-finite rows are redrawn`
-      : `runaway rows: sampled rows beyond ${Number(this.chosen.redrawLimit.toPrecision(3))} in the model's space are redrawn (4x the training data's largest value)`);
+      ? `runaway rows: no size limit (more than ${PROBE_SHARE * 100}% of ${PROBE_ROWS} probe rows lie beyond ${shown}: is the model trained?); non-finite rows are redrawn`
+      : `runaway rows: sampled rows beyond ${shown} in the model's space are redrawn (4x the training data's largest value, at least 20)`);
     return result;
   }
 
