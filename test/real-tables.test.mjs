@@ -415,7 +415,7 @@ test('point masses: most frequent first, at most 3, at least 5% and 5 rows, only
   assert.deepEqual(new TabularTransformer().fit({ x: small(4) }).columns[0].pointMasses, [3.25], '5 rows');
 });
 
-test('point masses: a column of exact amounts gets every amount held by 5+ rows as a mass; a dense grid of integers does not', () => {
+test('point masses: a column of exact amounts gets every amount held by 5+ rows and 0.1% of them as a mass; a dense grid of integers does not', () => {
   const u = uniformOf(5);
   // capital-gain-like: 90% zeros, 30 amounts sparse on 0..99,999, each held by 8-40 rows, and 12 rare amounts (1 row each)
   const amounts = Array.from({ length: 30 }, (_, k) => 1000 + k * 3331);
@@ -448,6 +448,9 @@ test('point masses: a column of exact amounts gets every amount held by 5+ rows 
   const forged = JSON.parse(JSON.stringify(state));
   forged.columns[0].massShares[0] = 0.99;
   assert.throws(() => TabularTransformer.fromJSON(forged), /massShares must be in \(0, 1\] and sum to at most 1/);
+  // in 20,000 rows an amount needs 20 of them (0.1%): the 12 amounts held by 8-19 rows go to the value part
+  const longer = [...x, ...Array(20000 - n).fill(0)];
+  assert.deepEqual(new TabularTransformer().fit({ x: longer }).columns[0].pointMasses, want.filter((v) => v === 0 || counts[amounts.indexOf(v)] >= 20));
   // 4 rows is under the privacy floor: such amounts stay in the value part
   const four = [...Array(4).fill(123456), ...x];
   assert.ok(!new TabularTransformer().fit({ x: four }).columns[0].pointMasses.includes(123456));

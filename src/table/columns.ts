@@ -76,14 +76,21 @@ export const MAX_MASSES = 3;
 /**
  * A column of exact amounts (adult's capital-gain: 119 distinct values spread over 0..99,999,
  * 99% of its rows on values held by 10 or more rows) makes each amount held by at least
- * MIN_GROUP rows a point mass, up to this many. What tells amounts from a dense grid of integers
- * (age, hours): at least AMOUNT_COVER of the rows sit on such values, and the values are sparse on
- * their range (range / (smallest step x distinct values) at least AMOUNT_SPARSITY; age: 1.0,
- * capital-gain: 420). docs/defaults.md, "Columns of exact amounts".
+ * AMOUNT_MIN_SHARE of the rows a point mass, up to this many. What tells amounts from a dense grid
+ * of integers (age, hours): at least AMOUNT_COVER of the rows sit on values held by MIN_GROUP or
+ * more rows, and the values are sparse on their range (range / (smallest step x distinct values)
+ * at least AMOUNT_SPARSITY; age: 1.0, capital-gain: 420). docs/defaults.md.
  */
 export const MAX_AMOUNT_MASSES = 254;
 export const AMOUNT_COVER = 0.98;
 export const AMOUNT_SPARSITY = 10;
+/**
+ * An amount becomes a mass only if held by at least this share of the rows (and MIN_GROUP rows):
+ * with every amount of 5+ rows as a mass (87 on adult's capital-gain) the default fit's
+ * memorisation gap on adult rose from 0.53 to 0.86 nats; at 0.1% (24 masses) it was 0.64
+ * (bench/results/density.md, section 4). The rarer amounts stay in the value part.
+ */
+export const AMOUNT_MIN_SHARE = 0.001;
 
 /** Parsed cells of one column: numbers (NaN = gap) or class codes (-1 = gap). */
 export type ParsedColumn = { kind: 'numeric'; values: Float64Array } | { kind: 'codes'; codes: Int32Array };
@@ -270,7 +277,7 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
 
 /**
  * The point masses of a column (sorted observed values; n rows with gaps): for a column of exact
- * amounts (MAX_AMOUNT_MASSES) every amount held by at least MIN_GROUP rows; otherwise values
+ * amounts (MAX_AMOUNT_MASSES) every amount held by AMOUNT_MIN_SHARE of its rows; otherwise values
  * held by at least MASS_SHARE of all n rows, most frequent first (at most MAX_MASSES). A mass is
  * saved verbatim in the model, so it must also be held by at least MIN_GROUP rows (the quantile
  * map's privacy floor); in tables under 100 rows 5% is fewer rows than that.
@@ -297,10 +304,13 @@ function amountMasses(runs: { value: number; count: number }[], observed: number
   for (let k = 1; k < runs.length; k++) step = Math.min(step, runs[k]!.value - runs[k - 1]!.value);
   const range = runs[runs.length - 1]!.value - runs[0]!.value;
   if (!(range / (step * runs.length) >= AMOUNT_SPARSITY)) return null;
-  const held = runs.filter((r) => r.count >= MIN_GROUP).sort((a, b) => b.count - a.count || a.value - b.value).slice(0, MAX_AMOUNT_MASSES);
   let covered = 0;
-  for (const r of held) covered += r.count;
+  for (const r of runs) if (r.count >= MIN_GROUP) covered += r.count;
   if (covered < AMOUNT_COVER * observed) return null;
+  const minCount = Math.max(MIN_GROUP, AMOUNT_MIN_SHARE * observed);
+  const held = runs.filter((r) => r.count >= minCount).sort((a, b) => b.count - a.count || a.value - b.value).slice(0, MAX_AMOUNT_MASSES);
+  covered = 0;
+  for (const r of held) covered += r.count;
   // The value part keeps the rarer amounts; it needs rows to fit its map on (two groups at least).
   while (held.length > 0 && observed - covered < 2 * MIN_GROUP) covered -= held.pop()!.count;
   return held.length > 0 ? held : null;
