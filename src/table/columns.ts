@@ -87,7 +87,7 @@ export const AMOUNT_SPARSITY = 10;
 /**
  * An amount becomes a mass only if held by at least this share of the rows (and MIN_GROUP rows):
  * with every amount of 5+ rows as a mass (87 on adult's capital-gain) the default fit's
- * memorisation gap on adult rose from 0.53 to 0.86 nats; at 0.1% (24 masses) it was 0.64
+ * memorisation gap on adult rose from 0.53 to 0.86 nats; at 0.1% (20 and 12 masses on the full table) it was 0.64
  * (bench/results/density.md, section 4). The rarer amounts stay in the value part.
  */
 export const AMOUNT_MIN_SHARE = 0.001;
