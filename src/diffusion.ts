@@ -415,11 +415,12 @@ export class TabularDiffusion {
     const { limit } = limits;
     const inner = Math.min(limit, limits.soft);
     const bad = divergedRows(result.numeric, n, W, inner, args);
+    // Rows beyond the hard limit too: their own draw cannot be their fallback.
+    const beyondHard = new Set(inner < limit && bad.length > 0 ? divergedRows(result.numeric, n, W, limit, args) : bad);
     let kept = 0;
     for (const i of bad) {
       // The fallback: the first draw that stays within the hard limit (the row's own, if it does).
-      let fallback: { numeric: Float32Array; categorical?: Int32Array } | null =
-        divergedRows(result.numeric.subarray(i * W, (i + 1) * W), 1, W, limit, oneRowArgs(args, i, 0)).length === 0 ? result : null;
+      let fallback: { numeric: Float32Array; categorical?: Int32Array } | null = beyondHard.has(i) ? null : result;
       let attempt = 1;
       for (; attempt <= REDRAW_ATTEMPTS; attempt++) {
         const row = oneRowArgs(args, i, attempt);
