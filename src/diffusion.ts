@@ -264,29 +264,28 @@ export class TabularDiffusion {
     const state: SampleState = { step: 0, steps: timesteps.length, t: timesteps[0]! };
     for (const c of callbacks) await c.onSampleStart?.(state);
 
+    const chunkRows = options.batchSize ?? 1024;
+    checkInteger('batchSize', chunkRows, 1, 1 << 20);
+    const onProgress = options.onProgress;
+    const limit = options.redrawLimit ?? DEFAULT_REDRAW_LIMIT;
+    if (typeof limit !== 'number' || !(limit > 0)) throw new RangeError(`redrawLimit: expected a positive number, got ${String(limit)}`);
+    const soft = options.softRedrawLimit ?? Infinity;
+    if (typeof soft !== 'number' || !(soft > 0)) throw new RangeError(`softRedrawLimit: expected a positive number, got ${String(soft)}`);
+    const args: NativeSampleOptions = {
+      n, rowOffset: offset, seed, sampler, timesteps, eta, variance: this.options.variance,
+      betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
+      context: context?.data, contextRows: context?.rows, progressInterval: onProgress ? Math.max(chunkRows, Math.ceil(n / 100)) : 0,
+      ...(mixed ? { categoricalSampler: cat.method === 'sedd' ? cat.sampler : undefined, fixed: fixed?.data, fixedRows: fixed?.rows } : {}),
+      ...inpaint,
+    };
+    const run = async (a: NativeSampleOptions, progress?: (rowsDone: number) => void) => {
+      const out = await withSignal(options.signal, native, () => native.sample(a, progress)) as
+        Float32Array | { numeric: Float32Array; categorical: Int32Array };
+      return out instanceof Float32Array ? { numeric: out } : out;
+    };
     let result: { numeric: Float32Array; categorical?: Int32Array };
     if (!hasPerStepSampleHooks(callbacks)) {
-      const chunkRows = options.batchSize ?? 1024;
-      checkInteger('batchSize', chunkRows, 1, 1 << 20);
-      const onProgress = options.onProgress;
-      const limit = options.redrawLimit ?? DEFAULT_REDRAW_LIMIT;
-      if (typeof limit !== 'number' || !(limit > 0)) throw new RangeError(`redrawLimit: expected a positive number, got ${String(limit)}`);
-      const soft = options.softRedrawLimit ?? Infinity;
-      if (typeof soft !== 'number' || !(soft > 0)) throw new RangeError(`softRedrawLimit: expected a positive number, got ${String(soft)}`);
-      const args: NativeSampleOptions = {
-        n, rowOffset: offset, seed, sampler, timesteps, eta, variance: this.options.variance,
-        betas: this.schedule.betas, alphaBars: this.schedule.alphaBars, chunkRows,
-        context: context?.data, contextRows: context?.rows, progressInterval: onProgress ? Math.max(chunkRows, Math.ceil(n / 100)) : 0,
-        ...(mixed ? { categoricalSampler: cat.method === 'sedd' ? cat.sampler : undefined, fixed: fixed?.data, fixedRows: fixed?.rows } : {}),
-        ...inpaint,
-      };
-      const run = async (a: NativeSampleOptions, progress?: (rowsDone: number) => void) => {
-        const out = await withSignal(options.signal, native, () => native.sample(a, progress)) as
-          Float32Array | { numeric: Float32Array; categorical: Int32Array };
-        return out instanceof Float32Array ? { numeric: out } : out;
-      };
       result = await run(args, onProgress ? (rowsDone) => onProgress({ rowsDone, rows: n }) : undefined);
-      await this.redrawDiverged(result, args, { limit, soft }, run);
     } else if (mixed) {
       result = await sampleMixedStepwise({
         addon: loadNative(), native, n, numericDim: this.dataDim, classes: this.categoricalClasses, cat, schedule: this.schedule,
@@ -300,6 +299,9 @@ export class TabularDiffusion {
         }),
       };
     }
+    // The step-by-step path draws the native loop's bytes, so its runaway rows are redrawn by the
+    // native loop too (the per-step hooks see each row's first draw only).
+    await this.redrawDiverged(result, args, { limit, soft }, run);
     state.step = timesteps.length;
     for (const c of callbacks) await c.onSampleEnd?.(state);
     return result;

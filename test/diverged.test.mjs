@@ -75,6 +75,14 @@ test('rows beyond the limit are drawn again inside it; the others are untouched;
     const part = await dm.sample(600, { seed: 9, offset: 700, batchSize: 97, redrawLimit: limit });
     assert.deepEqual(part.data, redrawn.data.subarray(1400, 2600));
     assert.deepEqual((await dm.sample(n, { seed: 9, redrawLimit: limit })).data, redrawn.data);
+    // The step-by-step path (per-step hooks) redraws the same rows to the same bytes; its hooks see first draws.
+    let last = null;
+    const hook = { onSampleStep: (st) => { last = Float32Array.from(st.x.data); } };
+    await new Promise((r) => setImmediate(r)); // the previous call's warning first
+    const [stepwise, seenStepwise] = await withWarnings(() => dm.sample(n, { seed: 9, redrawLimit: limit, callbacks: [hook] }));
+    assert.deepEqual(stepwise.data, redrawn.data);
+    assert.deepEqual(last, plain.data);
+    assert.deepEqual(seenStepwise, seen);
     await assert.rejects(dm.sample(5, { redrawLimit: 0 }), /redrawLimit: expected a positive number, got 0/);
   } finally {
     dm.dispose();
