@@ -22,7 +22,7 @@ import type { LogDensityOptions } from './density/estimate.js';
 import { TableLogDensityResult, tableLogDensity } from './density/table.js';
 import { checkCardinalities } from './sedd/options.js';
 import { Latent, STREAM_SLICE_ROWS, sliceLatent } from './stream-slices.js';
-import { PROBE_ROWS, PROBE_SEED, PROBE_SHARE, checkedLimit, runawayLimit } from './synthesizer/runaway.js';
+import { PROBE_ROWS, PROBE_SEED, PROBE_SHARE, checkedLimit, rowsBeyond, runawayLimit } from './synthesizer/runaway.js';
 import {
   FIT_KEYS, IMPUTE_KEYS, SAMPLE_KEYS, SynthesizerFitOptions, SynthesizerImputeOptions, SynthesizerSampleOptions, SynthesizerSettings, TabularSynthesizerOptions,
   checkOffset, readSettings, readSynthesizerOptions,
@@ -149,6 +149,15 @@ export class TabularSynthesizer {
     const probe = await this.sampleLatent(PROBE_ROWS, 0, PROBE_SEED, { signal: options.signal }, undefined);
     this.chosen.redrawLimit = checkedLimit(limit, probe);
     const shown = Number(limit.toPrecision(3));
+    if (this.chosen.redrawLimit === null) {
+      // A model whose own rows lie far outside its data is undertrained or its training diverged
+      // (lr 5e-3 on adult: final loss 1.7e24, docs/imputation.md); its rows are noise.
+      const message = `fit: ${rowsBeyond(limit, probe)} of ${PROBE_ROWS} rows sampled from the fitted model lie beyond ${shown} in the model's space ` +
+        `(4x the training data's largest value; final training loss ${Number(result.loss.toPrecision(3))}): the model is far from its data. ` +
+        'Its training diverged (lower lr) or was too short (more maxSteps); its samples will not resemble the data';
+      if (options.onWarning) options.onWarning(message);
+      else process.emitWarning(message, { code: 'TABDIFF_FAR_FROM_DATA' });
+    }
     this.chosen.notes.push(this.chosen.redrawLimit === null
       ? `runaway rows: no size limit (more than ${PROBE_SHARE * 100}% of ${PROBE_ROWS} probe rows lie beyond ${shown}: is the model trained?); non-finite rows are redrawn`
       : `runaway rows: sampled rows beyond ${shown} in the model's space are redrawn (4x the training data's largest value, at least 20)`);

@@ -167,19 +167,22 @@ test('softRedrawLimit: rows beyond it are redrawn; a row that never gets inside 
 });
 
 test('TabularSynthesizer chooses its runaway limit at fit: 4x the largest training value in its space, or none for a model far from its data', async () => {
-  const { runawayLimit, checkedLimit, MIN_LIMIT, PROBE_SHARE } = require('../dist/cjs/synthesizer/runaway.js');
+  const { runawayLimit, checkedLimit, rowsBeyond, MIN_LIMIT, PROBE_SHARE } = require('../dist/cjs/synthesizer/runaway.js');
   assert.equal(runawayLimit({ rows: 2, cols: 2, data: Float32Array.of(1, -3, 2, 0) }), MIN_LIMIT);
   assert.equal(runawayLimit({ rows: 1, cols: 2, data: Float32Array.of(-30, 2) }), 120);
   const probe = (beyond) => ({ rows: 1000, cols: 1, data: Float32Array.from({ length: 1000 }, (_, i) => (i < beyond ? 50 : 1)) });
   assert.equal(checkedLimit(20, probe(PROBE_SHARE * 1000)), 20);
   assert.equal(checkedLimit(20, probe(PROBE_SHARE * 1000 + 1)), null);
+  assert.equal(rowsBeyond(20, probe(7)), 7);
   assert.equal(checkedLimit(20, { numeric: probe(0), categorical: { rows: 1000, cols: 0, data: new Int32Array(0) } }), 20);
 
   const rows = Array.from({ length: 400 }, (_, i) => ({ a: Math.sin(i) * 2, b: (i % 11) / 3 + Math.cos(i), g: i % 3 === 0 ? 'x' : 'y' }));
   const trained = new TabularSynthesizer({ hiddenDims: [32, 32], nTimesteps: 40, maxSteps: 300, seed: 3 });
   const raw = new TabularSynthesizer({ hiddenDims: [32, 32], nTimesteps: 40, maxSteps: 1, lr: 1e-6, seed: 3 });
   try {
-    await trained.fit(rows);
+    const trainedWarnings = [];
+    await trained.fit(rows, { onWarning: (w) => trainedWarnings.push(w) });
+    assert.deepEqual(trainedWarnings, []);
     const limit = trained.settings.redrawLimit;
     assert.equal(limit, runawayLimit(trained.transformer.fitTransformMixed(rows).numeric));
     assert.ok(trained.settings.notes.some((n) => n.startsWith('runaway rows: sampled rows beyond')));
@@ -196,8 +199,12 @@ test('TabularSynthesizer chooses its runaway limit at fit: 4x the largest traini
       rmSync(path, { force: true });
     }
     // one step at a tiny rate: the untrained network's chains end far out, so no size limit
-    await raw.fit(rows);
+    const rawWarnings = [];
+    await raw.fit(rows, { onWarning: (w) => rawWarnings.push(w) });
     assert.equal(raw.settings.redrawLimit, null);
+    // ...and the fit says so: the count of probe rows beyond, the loss, what to change
+    assert.equal(rawWarnings.length, 1);
+    assert.match(rawWarnings[0], /^fit: \d+ of 512 rows sampled from the fitted model lie beyond \d+ in the model's space \(4x the training data's largest value; final training loss [\d.e+-]+\): the model is far from its data\. Its training diverged \(lower lr\) or was too short \(more maxSteps\)/);
     assert.ok(raw.settings.notes.some((n) => /no size limit \(more than 0\.5% of 512 probe rows/.test(n)));
   } finally {
     trained.dispose();

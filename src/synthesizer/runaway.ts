@@ -23,9 +23,14 @@ export function runawayLimit(train: Matrix): number {
   return Math.max(MIN_LIMIT, 4 * q);
 }
 
+/** How many of the probe's rows lie beyond the limit (or are not finite). */
+export function rowsBeyond(limit: number, probe: Latent): number {
+  const z = 'numeric' in probe ? probe.numeric : probe;
+  return divergedRows(z.data as Float32Array, z.rows, z.cols, limit).length;
+}
+
 /** The limit, or null when more than PROBE_SHARE of the probe's rows lie beyond it. */
 export function checkedLimit(limit: number, probe: Latent): number | null {
-  const z = 'numeric' in probe ? probe.numeric : probe;
-  const beyond = divergedRows(z.data as Float32Array, z.rows, z.cols, limit).length;
-  return beyond <= PROBE_SHARE * z.rows ? limit : null;
+  const rows = 'numeric' in probe ? probe.numeric.rows : probe.rows;
+  return rowsBeyond(limit, probe) <= PROBE_SHARE * rows ? limit : null;
 }
