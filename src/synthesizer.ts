@@ -147,12 +147,13 @@ export class TabularSynthesizer {
     // The runaway limit of sample calls, chosen on the fitted model (synthesizer/runaway.ts).
     const limit = runawayLimit(m.numeric);
     const probe = await this.sampleLatent(PROBE_ROWS, 0, PROBE_SEED, { signal: options.signal }, undefined);
-    this.chosen.redrawLimit = checkedLimit(limit, probe);
+    const beyond = rowsBeyond(limit, probe);
+    this.chosen.redrawLimit = checkedLimit(limit, beyond, PROBE_ROWS);
     const shown = Number(limit.toPrecision(3));
     if (this.chosen.redrawLimit === null) {
       // A model whose own rows lie far outside its data is undertrained or its training diverged
       // (an adult fit with lr 5e-3: final loss 1.7e24; docs/architecture.md, "Runaway rows"); its rows are noise.
-      const message = `fit: ${rowsBeyond(limit, probe)} of ${PROBE_ROWS} rows sampled from the fitted model lie beyond ${shown} in the model's space ` +
+      const message = `fit: ${beyond} of ${PROBE_ROWS} rows sampled from the fitted model lie beyond ${shown} in the model's space ` +
         `(4x the training data's largest value; final training loss ${Number(result.loss.toPrecision(3))}): the model is far from its data. ` +
         'Its training diverged (lower lr) or was too short (more maxSteps); its samples will not resemble the data';
       if (options.onWarning) options.onWarning(message);

@@ -171,10 +171,10 @@ test('TabularSynthesizer chooses its runaway limit at fit: 4x the largest traini
   assert.equal(runawayLimit({ rows: 2, cols: 2, data: Float32Array.of(1, -3, 2, 0) }), MIN_LIMIT);
   assert.equal(runawayLimit({ rows: 1, cols: 2, data: Float32Array.of(-30, 2) }), 120);
   const probe = (beyond) => ({ rows: 1000, cols: 1, data: Float32Array.from({ length: 1000 }, (_, i) => (i < beyond ? 50 : 1)) });
-  assert.equal(checkedLimit(20, probe(PROBE_SHARE * 1000)), 20);
-  assert.equal(checkedLimit(20, probe(PROBE_SHARE * 1000 + 1)), null);
+  assert.equal(checkedLimit(20, rowsBeyond(20, probe(PROBE_SHARE * 1000)), 1000), 20);
+  assert.equal(checkedLimit(20, rowsBeyond(20, probe(PROBE_SHARE * 1000 + 1)), 1000), null);
   assert.equal(rowsBeyond(20, probe(7)), 7);
-  assert.equal(checkedLimit(20, { numeric: probe(0), categorical: { rows: 1000, cols: 0, data: new Int32Array(0) } }), 20);
+  assert.equal(rowsBeyond(20, { numeric: probe(3), categorical: { rows: 1000, cols: 0, data: new Int32Array(0) } }), 3);
 
   const rows = Array.from({ length: 400 }, (_, i) => ({ a: Math.sin(i) * 2, b: (i % 11) / 3 + Math.cos(i), g: i % 3 === 0 ? 'x' : 'y' }));
   const trained = new TabularSynthesizer({ hiddenDims: [32, 32], nTimesteps: 40, maxSteps: 300, seed: 3 });

@@ -29,8 +29,7 @@ export function rowsBeyond(limit: number, probe: Latent): number {
   return divergedRows(z.data as Float32Array, z.rows, z.cols, limit).length;
 }
 
-/** The limit, or null when more than PROBE_SHARE of the probe's rows lie beyond it. */
-export function checkedLimit(limit: number, probe: Latent): number | null {
-  const rows = 'numeric' in probe ? probe.numeric.rows : probe.rows;
-  return rowsBeyond(limit, probe) <= PROBE_SHARE * rows ? limit : null;
+/** The limit, or null when more than PROBE_SHARE of the probe's `rows` (`beyond` of them: rowsBeyond) lie beyond it. */
+export function checkedLimit(limit: number, beyond: number, rows: number): number | null {
+  return beyond <= PROBE_SHARE * rows ? limit : null;
 }

@@ -251,16 +251,15 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
     const value = formatDate(sorted[0]!, date!);
     throw new TabularDataError(`column "${name}": a date column with one distinct value (${value instanceof Date ? value.toISOString() : value}); it carries no information, drop it`, name, 0);
   }
-  const masses = kind !== 'binary' && o.pointMasses ? findMasses(sorted, values.length) : [];
+  const found = kind !== 'binary' && o.pointMasses ? findMasses(sorted, values.length) : [];
+  const masses = found.map((r) => r.value);
   const massSet = new Set(masses);
   const rest = masses.length > 0 ? sorted.filter((x) => !massSet.has(x)) : sorted;
-  const counts = new Map<number, number>();
-  for (const x of sorted) if (massSet.has(x)) counts.set(x, (counts.get(x) ?? 0) + 1);
   const map = fitQuantileMap(rest);
   const spec: ColumnSpec = {
     name, kind, categories: null, quantile: null, mean: 0, sd: 1,
     lo: map.knots[0]!, hi: map.knots[map.knots.length - 1]!,
-    nonnegative: o.nonnegative || sorted[0]! >= 0, date, gap, masses, massShares: masses.map((v) => counts.get(v)! / sorted.length),
+    nonnegative: o.nonnegative || sorted[0]! >= 0, date, gap, masses, massShares: found.map((r) => r.count / sorted.length),
   };
   if (kind === 'binary') {
     spec.lo = 0;
@@ -276,14 +275,14 @@ function fitNumeric(name: string, values: Float64Array, date: DateFormat | null,
 }
 
 /**
- * The point masses of a column (sorted observed values; n rows with gaps): for a column of exact
+ * The point masses of a column with their row counts (sorted observed values; n rows with gaps): for a column of exact
  * amounts (MAX_AMOUNT_MASSES) every amount held by AMOUNT_MIN_SHARE of its rows; otherwise values
  * held by at least MASS_SHARE of all n rows, most frequent first (at most MAX_MASSES). A mass is
  * saved verbatim in the model, so it must also be held by at least MIN_GROUP rows (the quantile
  * map's privacy floor); in tables under 100 rows 5% is fewer rows than that.
  */
-export function findMasses(sorted: Float64Array, n: number): number[] {
-  const runs: { value: number; count: number }[] = [];
+function findMasses(sorted: Float64Array, n: number): Run[] {
+  const runs: Run[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j < sorted.length && sorted[j] === sorted[i]) j++;
@@ -291,15 +290,23 @@ export function findMasses(sorted: Float64Array, n: number): number[] {
     i = j;
   }
   if (runs.length < MASS_MIN_DISTINCT) return [];
-  const byCount = (list: typeof runs) => list.sort((a, b) => b.count - a.count || a.value - b.value).map((r) => r.value);
   const amounts = amountMasses(runs, sorted.length);
-  if (amounts) return byCount(amounts);
+  if (amounts) return amounts;
   const minCount = Math.max(MASS_SHARE * n, MIN_GROUP);
   return byCount(runs.filter((r) => r.count >= minCount)).slice(0, MAX_MASSES);
 }
 
-/** The runs that become masses when the column holds exact amounts (see MAX_AMOUNT_MASSES), else null. */
-function amountMasses(runs: { value: number; count: number }[], observed: number): { value: number; count: number }[] | null {
+/** A value of a sorted column and how many rows hold it. */
+interface Run {
+  value: number;
+  count: number;
+}
+
+/** Most frequent first; ties by value. */
+const byCount = (list: Run[]): Run[] => list.sort((a, b) => b.count - a.count || a.value - b.value);
+
+/** The runs that become masses when the column holds exact amounts (see MAX_AMOUNT_MASSES), most frequent first, else null. */
+function amountMasses(runs: Run[], observed: number): Run[] | null {
   let step = Infinity;
   for (let k = 1; k < runs.length; k++) step = Math.min(step, runs[k]!.value - runs[k - 1]!.value);
   const range = runs[runs.length - 1]!.value - runs[0]!.value;
@@ -308,7 +315,7 @@ function amountMasses(runs: { value: number; count: number }[], observed: number
   for (const r of runs) if (r.count >= MIN_GROUP) covered += r.count;
   if (covered < AMOUNT_COVER * observed) return null;
   const minCount = Math.max(MIN_GROUP, AMOUNT_MIN_SHARE * observed);
-  const held = runs.filter((r) => r.count >= minCount).sort((a, b) => b.count - a.count || a.value - b.value).slice(0, MAX_AMOUNT_MASSES);
+  const held = byCount(runs.filter((r) => r.count >= minCount)).slice(0, MAX_AMOUNT_MASSES);
   covered = 0;
   for (const r of held) covered += r.count;
   // The value part keeps the rarer amounts; it needs rows to fit its map on (two groups at least).
