@@ -10,7 +10,8 @@
 // with the observed x cell re-drawn from its forward kernel at each step as the model's sampler
 // does (src/conditioning/any.ts). Written in JS on predictEps, so it is slow (a minute per run).
 //
-// Usage: node bench/denoiser-gap.mjs [--fit='{"lr":0.005}'] [--seed=1] [--rows=6000]
+// Usage: node bench/denoiser-gap.mjs [--fit='{"lr":0.005}'] [--seed=1] [--rows=6000] [--weights=ema|raw]
+// (--weights=raw: the network's last training weights instead of their EMA, which sampling uses)
 // Prints markdown (results of the default fit: bench/results/denoiser-gap.md).
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
@@ -22,7 +23,10 @@ import { machineInfo, machineLine } from './lib/machine.mjs';
 const require = createRequire(import.meta.url);
 const { contextLayout } = require('../dist/cjs/conditioning/any.js');
 
-const { values: args } = parseArgs({ options: { fit: { type: 'string', default: '{}' }, seed: { type: 'string', default: '1' }, rows: { type: 'string', default: '6000' } } });
+const { values: args } = parseArgs({
+  options: { fit: { type: 'string', default: '{}' }, seed: { type: 'string', default: '1' }, rows: { type: 'string', default: '6000' }, weights: { type: 'string', default: 'ema' } },
+});
+if (args.weights !== 'ema' && args.weights !== 'raw') throw new Error(`--weights: expected ema or raw, got ${args.weights}`);
 const SEED = Number(args.seed);
 const fitOptions = JSON.parse(args.fit);
 const MIXTURE = 4000;
@@ -69,7 +73,7 @@ function setup(x0) {
       input[2 * i] = xs[i];
       input[2 * i + 1] = ys[i];
     }
-    const out = native.predictEps(input, t, { rows: ys.length, context, contextRows: 1 });
+    const out = native.predictEps(input, t, { rows: ys.length, context, contextRows: 1, useEma: args.weights === 'ema' });
     return Float64Array.from({ length: ys.length }, (_, i) => out[2 * i + 1]);
   };
   return { xz, yz, exact, net, sdz: sd(Array.from(yz)) };
@@ -115,7 +119,7 @@ function chain(d, switchT) {
 
 const f3 = (v) => v.toFixed(3);
 const lines = [
-  `# bench/denoiser-gap.mjs (seed ${SEED}, ${args.rows} rows, fit ${JSON.stringify(fitOptions)}: ${fitSeconds.toFixed(0)} s; ${machineLine(machineInfo())})`, '',
+  `# bench/denoiser-gap.mjs (seed ${SEED}, ${args.rows} rows, fit ${JSON.stringify(fitOptions)}: ${fitSeconds.toFixed(0)} s, ${args.weights} weights; ${machineLine(machineInfo())})`, '',
   `Model: \`conditioning: 'any'\`, ${model.settings.notes.slice(1, 5).join('; ')}.`, '',
 ];
 for (const x0 of [0, 0.911]) {

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 import { TabularSynthesizer, predictionInterval } from '../dist/esm/index.mjs';
 import {
-  dgpRows, f, loadTable, maskedSplit, mean, quantile, s, score, sd, timed, trainStats,
+  dgpRows, loadTable, maskedSplit, score, sd, timed, trainStats, truthCoverage, truthGridRows, worstSdRatio,
 } from './lib/impute-data.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -59,34 +59,22 @@ async function knownTruth(variants) {
   const train = dgpRows(6000, SEED);
   const synth = await model('truth', train);
   const sdY = sd(train.map((r) => r.y));
-  const grid = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
   const test = dgpRows(FRESH, SEED + 99);
   const out = {};
   for (const v of variants) {
-    const rows = [];
-    for (const x0 of grid) {
-      const y = (await synth.sample(1000, { seed: SEED + 7, given: { x: x0 }, ...callOptions(v) })).map((r) => r.y);
-      rows.push({ mean: mean(y), sd: sd(y), truthMean: f(x0), truthSd: s(x0) });
-    }
-    const tables = await synth.impute(test.map((r) => ({ x: r.x, y: null })), { draws: 50, seed: SEED + 3, ...callOptions(v) });
+    const rows = await truthGridRows(synth, 1000, SEED + 7, callOptions(v));
     // coverage90: the draws' 5% / 95% quantiles (about 0.87 for exact draws; the runs saved so far);
     // coverage90Pi: predictionInterval's 90% interval (0.90 for exact draws).
-    let hit = 0, hitPi = 0;
-    test.forEach((r, i) => {
-      const y = tables.map((t) => t[i].y).sort((a, b) => a - b);
-      if (r.y >= quantile(y, 0.05) && r.y <= quantile(y, 0.95)) hit++;
-      const [lo, hi] = predictionInterval(y, 0.9);
-      if (r.y >= lo && r.y <= hi) hitPi++;
-    });
+    const { coverage, coverageQuantiles } = await truthCoverage(synth, predictionInterval, test, SEED + 3, callOptions(v));
     const n = 2000;
     const unconditional = (await timed(() => synth.sample(n, { seed: 1 }))).seconds;
     const given = (await timed(() => synth.sample(n, { seed: 1, given: { x: 0.3 }, ...callOptions(v) }))).seconds;
     out[label(v)] = {
       maxMeanErrorSdY: Math.max(...rows.map((r) => Math.abs(r.mean - r.truthMean) / sdY)),
-      worstSdRatio: rows.map((r) => r.sd / r.truthSd).reduce((w, q) => (Math.abs(q - 1) > Math.abs(w - 1) ? q : w), 1),
+      worstSdRatio: worstSdRatio(rows),
       sdRatios: rows.map((r) => r.sd / r.truthSd),
-      coverage90: hit / test.length,
-      coverage90Pi: hitPi / test.length,
+      coverage90: coverageQuantiles,
+      coverage90Pi: coverage,
       freshRows: test.length,
       cost: given / unconditional,
     };

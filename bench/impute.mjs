@@ -26,7 +26,8 @@ import { fileURLToPath } from 'node:url';
 
 import { TabularSynthesizer, predictionInterval } from '../dist/esm/index.mjs';
 import {
-  DATASETS, dgpRows, f, loadTable, maskedSplit, mean, pairedDiff, quantile, s, score, sd, timed, trainStats, withoutByRow,
+  DATASETS, TRUTH_GRID, dgpRows, f, intervalHits, loadTable, maskedSplit, mean, pairedDiff, s, score, sd, timed, trainStats, truthCoverage,
+  truthGridRows, withoutByRow, worstSdRatio,
 } from './lib/impute-data.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -69,22 +70,14 @@ async function knownTruth() {
   log(`known truth: fit ${fit.seconds.toFixed(1)} s`);
   const ys = train.map((r) => r.y);
   const sdY = sd(ys);
-  const grid = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
+  const grid = TRUTH_GRID;
   const draws = QUICK ? 400 : 1000;
   const anySynth = new TabularSynthesizer({ ...fitOptions(QUICK), seed: SEED, conditioning: 'any', ...(THREADS ? { threads: THREADS } : {}) });
   const fitAny = await timed(() => anySynth.fit(train));
   log(`known truth: fit (conditioning 'any') ${fitAny.seconds.toFixed(1)} s`);
   const variants = [...CHAINS.map(([name, opts]) => [`inpaint, ${name}`, synth, opts]), ["trained 'any'", anySynth, {}]];
   const methods = {};
-  for (const [name, model, opts] of variants) {
-    const rows = [];
-    for (const x0 of grid) {
-      const out = await model.sample(draws, { seed: SEED + 7, given: { x: x0 }, ...opts });
-      const y = out.map((r) => r.y);
-      rows.push({ x: x0, mean: mean(y), sd: sd(y), truthMean: f(x0), truthSd: s(x0) });
-    }
-    methods[name] = rows;
-  }
+  for (const [name, model, opts] of variants) methods[name] = await truthGridRows(model, draws, SEED + 7, opts);
   // Peers: kNN in x (k = 50) and linear-Gaussian regression, on the same training rows.
   const sortedX = train.slice().sort((a, b) => a.x - b.x);
   const knnY = (x0, k = 50) => {
@@ -108,21 +101,9 @@ async function knownTruth() {
   // cover a new draw of the same law 90% of the time) and, for comparison with runs before it, the
   // draws' own 5% / 95% quantiles, which cover about 87% even for exact draws (m = 50).
   const coverage = {}, coverageQuantiles = {};
-  const hits = (y, v) => {
-    const sorted = y.slice().sort((a, b) => a - b);
-    const [lo, hi] = predictionInterval(y, 0.9);
-    return [v >= lo && v <= hi ? 1 : 0, v >= quantile(sorted, 0.05) && v <= quantile(sorted, 0.95) ? 1 : 0];
-  };
+  const hits = (y, v) => intervalHits(predictionInterval, y, v);
   for (const [name, model, opts] of variants) {
-    const tables = await model.impute(test.map((r) => ({ x: r.x, y: null })), { draws: 50, seed: SEED + 3, ...opts });
-    let hit = 0, hitQ = 0;
-    test.forEach((r, i) => {
-      const [a, b] = hits(tables.map((t) => t[i].y), r.y);
-      hit += a;
-      hitQ += b;
-    });
-    coverage[name] = hit / test.length;
-    coverageQuantiles[name] = hitQ / test.length;
+    ({ coverage: coverage[name], coverageQuantiles: coverageQuantiles[name] } = await truthCoverage(model, predictionInterval, test, SEED + 3, opts));
   }
   {
     let hitK = 0, hitKQ = 0, hitL = 0;
@@ -140,7 +121,7 @@ async function knownTruth() {
   const summary = Object.fromEntries(Object.entries(methods).map(([name, rows]) => [name, {
     maxMeanErrorSdY: Math.max(...rows.map((r) => Math.abs(r.mean - r.truthMean) / sdY)),
     maxMeanErrorCondSd: Math.max(...rows.map((r) => Math.abs(r.mean - r.truthMean) / r.truthSd)),
-    worstSdRatio: rows.map((r) => r.sd / r.truthSd).reduce((w, v) => (Math.abs(v - 1) > Math.abs(w - 1) ? v : w), 1),
+    worstSdRatio: worstSdRatio(rows),
     coverage90: coverage[name],
     coverage90Quantiles: coverageQuantiles[name],
   }]));

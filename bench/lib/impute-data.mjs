@@ -56,6 +56,43 @@ export function dgpRows(n, seed) {
     return { x, y: f(x) + s(x) * z() };
   });
 }
+/** The x values where the conditional mean and sd are checked. */
+export const TRUTH_GRID = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5];
+
+/** Mean and sd of `draws` draws of y given each grid x (sample options `opts`) beside the truth. */
+export async function truthGridRows(model, draws, seed, opts = {}) {
+  const rows = [];
+  for (const x0 of TRUTH_GRID) {
+    const y = (await model.sample(draws, { seed, given: { x: x0 }, ...opts })).map((r) => r.y);
+    rows.push({ x: x0, mean: mean(y), sd: sd(y), truthMean: f(x0), truthSd: s(x0) });
+  }
+  return rows;
+}
+
+/**
+ * Whether v falls in the 90% interval of draws y: [predictionInterval, the draws' own 5% / 95%
+ * quantiles] (the latter cover about 87% even for exact draws, m = 50), as 1 / 0.
+ */
+export function intervalHits(predictionInterval, y, v) {
+  const sorted = y.slice().sort((a, b) => a - b);
+  const [lo, hi] = predictionInterval(y, 0.9);
+  return [v >= lo && v <= hi ? 1 : 0, v >= quantile(sorted, 0.05) && v <= quantile(sorted, 0.95) ? 1 : 0];
+}
+
+/** Coverage of both 90% intervals of 50 imputed draws of y on the rows `test`. */
+export async function truthCoverage(model, predictionInterval, test, seed, opts = {}) {
+  const tables = await model.impute(test.map((r) => ({ x: r.x, y: null })), { draws: 50, seed, ...opts });
+  let hit = 0, hitQ = 0;
+  test.forEach((r, i) => {
+    const [a, b] = intervalHits(predictionInterval, tables.map((t) => t[i].y), r.y);
+    hit += a;
+    hitQ += b;
+  });
+  return { coverage: hit / test.length, coverageQuantiles: hitQ / test.length };
+}
+
+/** The worst sd ratio of grid rows: the one farthest from 1. */
+export const worstSdRatio = (rows) => rows.map((r) => r.sd / r.truthSd).reduce((w, v) => (Math.abs(v - 1) > Math.abs(w - 1) ? v : w), 1);
 
 
 // ---- 2. imputation on real tables ----------------------------------------------------------
