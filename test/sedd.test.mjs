@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { nativeOps } from '../dist/esm/index.mjs';
+import { mulberry32 } from '../dist/cjs/prng.js';
 
 const ops = nativeOps();
 const GRAPHS = ['absorbing', 'uniform'];
@@ -221,20 +222,9 @@ test('step probabilities are a distribution; the final absorbing step never yiel
 
 // ---- exact-oracle sampling ----------------------------------------------------------------
 
-/** Mulberry32: a small seeded generator for the test's pmfs. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomPmf(n, seed) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const w = Array.from({ length: n }, () => (-Math.log(1 - r())) ** 1.5 + 0.02);
   const s = w.reduce((a, b) => a + b, 0);
   return w.map((v) => v / s);
@@ -277,7 +267,7 @@ test('exact-oracle sampling: analytic and Euler samplers driven by the true scor
   // allowed 0.02 at 50 steps.
   const R = 12000;
   const cases = new Set([2, 20]);
-  const r = rng(7);
+  const r = mulberry32(7);
   while (cases.size < 7) cases.add(2 + Math.floor(r() * 19)); // N in [2, 20]
   const report = [];
   for (const n of cases) {

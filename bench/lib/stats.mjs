@@ -1,4 +1,5 @@
 // Small statistics and formatting helpers shared by the benchmark harness.
+import { mulberry32 as libraryMulberry32 } from '../../dist/cjs/prng.js';
 
 export function median(values) {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -52,14 +53,8 @@ export function fmtMB(kb) {
   return Number.isFinite(kb) ? (kb / 1024).toFixed(0) + ' MB' : '—';
 }
 
-/** mulberry32: a tiny seeded generator of uint32 values (bench data only; the library has its own Philox). */
+/** mulberry32 as uint32 values (bench data only): the library's generator (src/prng.ts) scaled back to integers. */
 export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = libraryMulberry32(seed);
+  return () => next() * 4294967296;
 }
