@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { TabularDiffusion, TabularSynthesizer, nativeOps, noiseSchedule } from '../../dist/esm/index.mjs';
-import { skipReason } from './gpu-env.mjs';
+import { GPU, skipReason } from './gpu-env.mjs';
 import { bytesEqual } from '../fixtures/bytes.mjs';
 import { mixedData as mixedOf, mixture as mixtureOf } from './mixture.mjs';
 
@@ -39,7 +39,7 @@ test('inpaintStep: the CUDA twin takes the CPU\'s step and substitution to the b
       for (const pass of [0, 3]) {
         const args = { x, epsHat, rows, cols, alphaBars, betas, seed: 9, rowOffset: 17, pass, known: k.values, knownMask: k.mask, knownRows, ...step };
         const cpu = ops.inpaintStep(args);
-        const gpu = ops.inpaintStep({ ...args, device: 'cuda' });
+        const gpu = ops.inpaintStep({ ...args, device: GPU });
         assert.ok(bytesEqual(gpu, cpu), `${JSON.stringify(step)} pass ${pass} knownRows ${knownRows}`);
       }
     }
@@ -51,7 +51,7 @@ test('inpaintJump: the CUDA twin draws the CPU\'s jump to the bit', { skip: skip
   const x = ops.draws({ rows, cols, seed: 4 });
   for (const [from, to, step] of [[0.9, 0.5, 12], [0.3, 0.3, 0], [1, 1e-3, 301]]) {
     const args = { x, rows, cols, abarFrom: from, abarTo: to, seed: 5, rowOffset: 3, step };
-    assert.ok(bytesEqual(ops.inpaintJump({ ...args, device: 'cuda' }), ops.inpaintJump(args)), `jump ${from} -> ${to}`);
+    assert.ok(bytesEqual(ops.inpaintJump({ ...args, device: GPU }), ops.inpaintJump(args)), `jump ${from} -> ${to}`);
   }
 });
 
@@ -92,7 +92,7 @@ test('Gaussian model: GPU inpainting from the CPU\'s weights draws the CPU\'s ro
   const cpu = new TabularDiffusion({ ...OPTIONS, device: 'cpu' });
   await cpu.fit(mixtureOf(ops, 2000, 1));
   const w = cpu.nativeModel();
-  const gpu = new TabularDiffusion({ ...OPTIONS, device: 'cuda' });
+  const gpu = new TabularDiffusion({ ...OPTIONS, device: GPU });
   gpu.restore({ dataDim: 2, contextDim: 0, params: w.getWeights('params'), ema: w.getWeights('ema'), step: w.info().step });
   const n = 3000;
   for (const knownRows of [1, n]) {
@@ -119,7 +119,7 @@ for (const categorical of [{ method: 'sedd' }, { method: 'multinomial' }]) {
     const cpu = new TabularDiffusion({ ...OPTIONS, categorical, device: 'cpu' });
     await cpu.fit(mixedData(2000, 1), { categoricalClasses: classes });
     const w = cpu.nativeModel();
-    const gpu = new TabularDiffusion({ ...OPTIONS, categorical, device: 'cuda' });
+    const gpu = new TabularDiffusion({ ...OPTIONS, categorical, device: GPU });
     gpu.restore({ dataDim: 2, contextDim: 0, params: w.getWeights('params'), ema: w.getWeights('ema'), step: w.info().step, categoricalClasses: classes });
     const n = 3000;
     const k = known(n, 2, 7);
@@ -148,7 +148,7 @@ test('impute on a model loaded onto the GPU fills the CPU\'s gaps (>= 99% of row
   const dir = mkdtempSync(join(tmpdir(), 'td-gpu-impute-'));
   try {
     await synth.save(join(dir, 'm.tdm'));
-    const onGpu = await TabularSynthesizer.load(join(dir, 'm.tdm'), { device: 'cuda' });
+    const onGpu = await TabularSynthesizer.load(join(dir, 'm.tdm'), { device: GPU });
     const holes = rows.slice(0, 400).map((r, i) => (i % 3 === 0 ? { ...r, y: null } : i % 3 === 1 ? { ...r, x: null } : { ...r, g: null }));
     const [a] = await synth.impute(holes, { seed: 4 });
     const [b] = await onGpu.impute(holes, { seed: 4 });

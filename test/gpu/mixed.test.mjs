@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { TabularDiffusion, nativeOps } from '../../dist/esm/index.mjs';
-import { skipReason } from './gpu-env.mjs';
+import { GPU, deviceOf, skipReason } from './gpu-env.mjs';
 import { mixedData as mixedOf } from './mixture.mjs';
 
 const ops = nativeOps();
@@ -39,7 +39,7 @@ for (const categorical of CHAINS) {
     const cpu = new TabularDiffusion({ ...OPTIONS, categorical, device: 'cpu' });
     await cpu.fit(mixedData(2000, 1), { categoricalClasses: CLASSES });
     const w = cpu.nativeModel();
-    const gpu = new TabularDiffusion({ ...OPTIONS, categorical, device: 'cuda' });
+    const gpu = new TabularDiffusion({ ...OPTIONS, categorical, device: GPU });
     gpu.restore({ dataDim: 2, contextDim: 0, params: w.getWeights('params'), ema: w.getWeights('ema'), step: w.info().step, categoricalClasses: CLASSES });
     for (const sampler of ['ddpm', 'ddim']) {
       const fixed = { rows: 1, cols: 2, data: Int32Array.of(-1, 4) };
@@ -60,7 +60,7 @@ for (const categorical of CHAINS) {
     const data = mixedData(2000, 2);
     const result = {};
     for (const device of ['cpu', 'cuda']) {
-      const dm = new TabularDiffusion({ ...OPTIONS, categorical, device });
+      const dm = new TabularDiffusion({ ...OPTIONS, categorical, device: deviceOf(device) });
       const fit = await dm.fit(data, { categoricalClasses: CLASSES });
       const s = await dm.sampleMixed(20000, { seed: 7 });
       const counts = new Float64Array(3);

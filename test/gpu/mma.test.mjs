@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { TabularDiffusion, distributionMetrics, nativeOps, noiseSchedule } from '../../dist/esm/index.mjs';
-import { skipReason } from './gpu-env.mjs';
+import { GPU, gpuOnlySkip } from './gpu-env.mjs';
 import { columns, mixture as mixtureOf } from './mixture.mjs';
 
 const ops = nativeOps();
@@ -30,7 +30,7 @@ const relRms = (a, b) => rms(a.map((v, i) => v - b[i])) / rms(b);
 
 function twins(options, precision) {
   const cpu = new ops.NativeModel({ ...options, threads: 1 });
-  const gpu = new ops.NativeModel({ ...options, device: 'cuda', precision });
+  const gpu = new ops.NativeModel({ ...options, device: GPU, precision });
   gpu.setWeights({ params: cpu.getWeights('params') });
   return { cpu, gpu };
 }
@@ -57,7 +57,7 @@ const BOUND_VS_CPU = { bf16: 2e-2, fp16: 3e-3 };
 
 for (const { name, options } of NETWORKS) {
   for (const precision of ['bf16', 'fp16']) {
-    test(`tensor-core sampler (${name}, ${precision}): eps_hat within ${BOUND_VS_CPU[precision]} relative RMS of the CPU fp32 network, closer still to the tiled ${precision} path`, { skip: skipReason }, async () => {
+    test(`tensor-core sampler (${name}, ${precision}): eps_hat within ${BOUND_VS_CPU[precision]} relative RMS of the CPU fp32 network, closer still to the tiled ${precision} path`, { skip: gpuOnlySkip }, async () => {
       const n = 5000, d = options.dataDim;
       const context = options.contextDim > 0 ? ops.draws({ rows: n, cols: options.contextDim, seed: 9, stream: 100 }) : undefined;
       const { cpu, gpu } = twins(options, precision);
@@ -76,9 +76,9 @@ for (const { name, options } of NETWORKS) {
   }
 }
 
-test('tensor-core sampler: same seed, same bytes for any split of the rows into calls', { skip: skipReason }, async () => {
+test('tensor-core sampler: same seed, same bytes for any split of the rows into calls', { skip: gpuOnlySkip }, async () => {
   const options = NETWORKS[0].options;
-  const gpu = new ops.NativeModel({ ...options, device: 'cuda', precision: 'bf16' });
+  const gpu = new ops.NativeModel({ ...options, device: GPU, precision: 'bf16' });
   const base = { seed: 21, sampler: 'ddpm', timesteps: Int32Array.from({ length: T }, (_, i) => T - 1 - i), betas: sched.betas, alphaBars: sched.alphaBars };
   const whole = await gpu.sample({ ...base, n: 3001 });
   const head = await gpu.sample({ ...base, n: 1234 });
@@ -93,7 +93,7 @@ test('tensor-core sampler: same seed, same bytes for any split of the rows into 
 
 const mixture = (n, seed) => mixtureOf(ops, n, seed);
 
-test('a CPU-trained model sampled on the tensor cores (bf16, fp16) matches its CPU samples within sampling error', { skip: skipReason }, async () => {
+test('a CPU-trained model sampled on the tensor cores (bf16, fp16) matches its CPU samples within sampling error', { skip: gpuOnlySkip }, async () => {
   const truth = columns(mixture(20000, 2));
   const options = { hiddenDims: [128, 128], maxSteps: 1500, seed: 7 };
   const cpu = new TabularDiffusion({ ...options, device: 'cpu' });
@@ -102,7 +102,7 @@ test('a CPU-trained model sampled on the tensor cores (bf16, fp16) matches its C
   const state = { dataDim: 2, contextDim: 0, params: weights.getWeights('params'), ema: weights.getWeights('ema'), step: weights.info().step };
   const reference = distributionMetrics(truth, columns(await cpu.sample(20000, { seed: 9 })));
   for (const precision of ['bf16', 'fp16']) {
-    const gpu = new TabularDiffusion({ ...options, device: 'cuda', precision });
+    const gpu = new TabularDiffusion({ ...options, device: GPU, precision });
     gpu.restore(state);
     const metrics = distributionMetrics(truth, columns(await gpu.sample(20000, { seed: 9 })));
     for (const col of [0, 1]) {

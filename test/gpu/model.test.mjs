@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 
 import { TabularDiffusion, nativeOps, distributionMetrics } from '../../dist/esm/index.mjs';
-import { skipReason } from './gpu-env.mjs';
+import { GPU, deviceOf, gpuAvailable, gpuOnlySkip, skipReason } from './gpu-env.mjs';
 import { columns, mixture as mixtureOf } from './mixture.mjs';
 
 const ops = nativeOps();
@@ -16,7 +16,7 @@ test('MLP forward and backward: CUDA within 1e-4 of the CPU (fp32; different sum
   for (const [hidden, activation] of [[[64, 64], 'silu'], [[128, 256, 32], 'relu']]) {
     const options = { dataDim: 5, contextDim: 2, timeDim: 8, hidden, activation, seed: 3, threads: 1 };
     const cpu = new ops.NativeModel(options);
-    const gpu = new ops.NativeModel({ ...options, device: 'cuda' });
+    const gpu = new ops.NativeModel({ ...options, device: GPU });
     const rows = 300, inDim = 5 + 2 + 8;
     const input = ops.draws({ rows, cols: inDim, seed: 4 });
     const gradOut = ops.draws({ rows, cols: 5, seed: 5 });
@@ -35,7 +35,7 @@ test('fit + sample on the GPU matches the CPU run within sampling error', { skip
   const truth = columns(mixture(20000, 2));
   const summaries = {};
   for (const device of ['cpu', 'cuda']) {
-    const dm = new TabularDiffusion({ hiddenDims: [128, 128], maxSteps: 1500, seed: 7, device });
+    const dm = new TabularDiffusion({ hiddenDims: [128, 128], maxSteps: 1500, seed: 7, device: deviceOf(device) });
     await dm.fit(data);
     const s = await dm.sample(20000, { seed: 9 });
     summaries[device] = distributionMetrics(truth, columns(s));
@@ -54,7 +54,7 @@ test('fit + sample on the GPU matches the CPU run within sampling error', { skip
 // reverse step in its epilogue), for every sampler: the same Philox noise on both sides, so the
 // only differences are summation order and exp, about 1e-6 a step.
 for (const [sampler, steps] of [['ddim', 20], ['dpm-solver++', 20], ['ddpm', 100]]) {
-  test(`fused persistent sampler equals the layer-by-layer GPU path (${sampler}, ${steps} steps) within ${steps}e-4`, { skip: skipReason }, () => {
+  test(`fused persistent sampler equals the layer-by-layer GPU path (${sampler}, ${steps} steps) within ${steps}e-4`, { skip: gpuOnlySkip }, () => {
     const run = (fused) => execFileSync(process.execPath, ['--input-type=module', '-e', `
       import { TabularDiffusion } from ${JSON.stringify(new URL('../../dist/esm/index.mjs', import.meta.url).href)};
       const data = { rows: 500, cols: 3, data: Float32Array.from({ length: 1500 }, (_, i) => Math.sin(i * 0.37)) };
@@ -72,7 +72,7 @@ for (const [sampler, steps] of [['ddim', 20], ['dpm-solver++', 20], ['ddpm', 100
   });
 }
 
-test('device "cuda" is an error, and "auto" the CPU, when no GPU is usable', { skip: !skipReason ? 'a GPU is present' : false }, () => {
+test('device "cuda" is an error, and "auto" the CPU, when no GPU is usable', { skip: gpuAvailable ? 'a GPU is present' : false }, () => {
   assert.throws(() => new TabularDiffusion({ device: 'cuda' }), /cuda/);
   assert.equal(new TabularDiffusion({ device: 'auto' }).backend.device, 'cpu');
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { TabularDiffusion, nativeOps, noiseSchedule } from '../../dist/esm/index.mjs';
-import { skipReason } from './gpu-env.mjs';
+import { GPU, deviceOf, skipReason } from './gpu-env.mjs';
 
 const ops = nativeOps();
 
@@ -44,7 +44,7 @@ test('masked eps-MSE: gradient bit-identical (zeros on gaps), loss to 1e-12 (dou
   for (const n of [1, 1023, 1025, 300000]) {
     const h = ops.draws({ rows: n, cols: 1, seed: n, stream: 100 }), e = ops.draws({ rows: n, cols: 1, seed: n + 9, stream: 100 });
     for (const observed of [randomMask(n, n, 0.6), new Uint8Array(n), new Uint8Array(n).fill(1)]) {
-      const cpu = ops.epsMse(h, e, { observed }), gpu = ops.epsMse(h, e, { observed, device: 'cuda' });
+      const cpu = ops.epsMse(h, e, { observed }), gpu = ops.epsMse(h, e, { observed, device: GPU });
       assert.ok(bytesEqual(cpu.grad, gpu.grad), `grad n=${n}`);
       assert.ok(Math.abs(cpu.loss - gpu.loss) <= 1e-12 * cpu.loss, `loss n=${n}: ${cpu.loss} vs ${gpu.loss}`);
     }
@@ -59,7 +59,7 @@ test('one masked training step: CUDA loss within 1e-6 and gradient (first Adam m
   for (let i = 0; i < observed.length; i++) if (!observed[i]) x[i] = 0;
   const result = {};
   for (const device of ['cpu', 'cuda']) {
-    const model = new ops.NativeModel({ dataDim: d, timeDim: 8, hidden: [32, 32], seed: 3, device });
+    const model = new ops.NativeModel({ dataDim: d, timeDim: 8, hidden: [32, 32], seed: 3, device: deviceOf(device) });
     const fit = await model.fit({
       x, rows, observed, sqrtAlphaBars: sched.sqrtAlphaBars, sqrtOneMinusAlphaBars: sched.sqrtOneMinusAlphaBars,
       batchSize: 128, steps: 1, lr: 1e-3, seed: 4,
@@ -87,7 +87,7 @@ test('all-ones mask on the GPU gives the unmasked GPU fit, byte for byte (Gaussi
   const ones = new Uint8Array(n * 2).fill(1);
   for (const input of [numeric, mixed]) {
     const run = async (fitOptions) => {
-      const dm = new TabularDiffusion({ hiddenDims: [32, 32], timeDim: 8, nTimesteps: 50, batchSize: 64, maxSteps: 50, seed: 6, device: 'cuda' });
+      const dm = new TabularDiffusion({ hiddenDims: [32, 32], timeDim: 8, nTimesteps: 50, batchSize: 64, maxSteps: 50, seed: 6, device: GPU });
       const fit = await dm.fit(input, fitOptions);
       const out = { loss: fit.loss, params: dm.nativeModel().getWeights('params') };
       dm.dispose();
@@ -103,7 +103,7 @@ test('masked fit on the GPU tracks the CPU\'s: losses within 2%, sampled column 
   const { X, observed } = gappyData(4000, 11);
   const result = {};
   for (const device of ['cpu', 'cuda']) {
-    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: 50, maxSteps: 1500, batchSize: 128, lr: 3e-3, seed: 1, device });
+    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: 50, maxSteps: 1500, batchSize: 128, lr: 3e-3, seed: 1, device: deviceOf(device) });
     const fit = await dm.fit(X, { observed });
     const s = await dm.sample(20000, { seed: 3 });
     result[device] = { loss: fit.loss, mean0: columnMean(s, 0), mean1: columnMean(s, 1) };
@@ -123,7 +123,7 @@ test('masked mixed fit on the GPU tracks the CPU\'s: losses within 2%, numeric c
   const input = { numeric: X, categorical: { rows: n, cols: 1, data: Int32Array.from({ length: n }, (_, i) => (X.data[2 * i + 1] > 0 ? 1 : 0)) } };
   const result = {};
   for (const device of ['cpu', 'cuda']) {
-    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: 50, maxSteps: 1500, batchSize: 128, lr: 3e-3, seed: 2, device });
+    const dm = new TabularDiffusion({ hiddenDims: [64, 64], timeDim: 16, nTimesteps: 50, maxSteps: 1500, batchSize: 128, lr: 3e-3, seed: 2, device: deviceOf(device) });
     const fit = await dm.fit(input, { observed });
     const s = await dm.sampleMixed(20000, { seed: 4 });
     result[device] = { loss: fit.loss, mean0: columnMean(s.numeric, 0) };

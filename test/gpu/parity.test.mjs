@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 
 import { nativeOps, noiseSchedule } from '../../dist/esm/index.mjs';
-import { skipReason } from './gpu-env.mjs';
+import { GPU, gpuOnlySkip, skipReason } from './gpu-env.mjs';
 import { bytesEqual } from '../fixtures/bytes.mjs';
 
 const ops = nativeOps();
@@ -26,7 +26,7 @@ test('Philox normals: identical bits on CPU and CUDA', { skip: skipReason }, () 
     fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 37 }), fc.nat(), fc.nat(1000), fc.nat(2 ** 40),
       (rows, cols, seed, step, rowStart) => {
         const opts = { rows, cols, seed, step, rowStart, stream: 7 };
-        return bytesEqual(ops.draws({ ...opts, device: 'cuda' }), ops.draws(opts));
+        return bytesEqual(ops.draws({ ...opts, device: GPU }), ops.draws(opts));
       }),
     { numRuns: RUNS },
   );
@@ -39,7 +39,7 @@ test('forward noising: identical bits (no FMA on either side)', { skip: skipReas
       const x0 = floats(rows * cols, seed);
       const t = Int32Array.from({ length: rows }, (_, i) => (i * 7919 + seed) % 200);
       const args = { x0, rows, cols, t, sqrtAlphaBars: sched.sqrtAlphaBars, sqrtOneMinusAlphaBars: sched.sqrtOneMinusAlphaBars, seed, step: 3 };
-      const cpu = ops.forwardNoise(args), gpu = ops.forwardNoise({ ...args, device: 'cuda' });
+      const cpu = ops.forwardNoise(args), gpu = ops.forwardNoise({ ...args, device: GPU });
       return bytesEqual(cpu.eps, gpu.eps) && bytesEqual(cpu.xt, gpu.xt);
     }),
     { numRuns: RUNS },
@@ -54,16 +54,16 @@ test('DDPM, DDIM and DPM-Solver++ steps: identical bits', { skip: skipReason }, 
         const base = { x: floats(rows * cols, seed), epsHat: floats(rows * cols, seed + 1), rows, cols, t, alphaBars: sched.alphaBars, seed };
         for (const variance of ['beta', 'posterior']) {
           const a = ops.ddpmStep({ ...base, betas: sched.betas, variance });
-          const b = ops.ddpmStep({ ...base, betas: sched.betas, variance, device: 'cuda' });
+          const b = ops.ddpmStep({ ...base, betas: sched.betas, variance, device: GPU });
           if (!bytesEqual(a, b)) return false;
         }
         for (const eta of [0, 1]) {
-          if (!bytesEqual(ops.ddimStep({ ...base, prev: t - 1, eta }), ops.ddimStep({ ...base, prev: t - 1, eta, device: 'cuda' }))) return false;
+          if (!bytesEqual(ops.ddimStep({ ...base, prev: t - 1, eta }), ops.ddimStep({ ...base, prev: t - 1, eta, device: GPU }))) return false;
         }
         const p1 = floats(rows * cols, seed + 2), p2 = Float32Array.from(p1);
         const before = t + 1 < 100 ? t + 1 : -1;  // -1: a first-order step (t = 99 has no step before it)
         const a = ops.dpmSolverStep({ ...base, prev: t - 1, before, x0Prev: p1 });
-        const b = ops.dpmSolverStep({ ...base, prev: t - 1, before, x0Prev: p2, device: 'cuda' });
+        const b = ops.dpmSolverStep({ ...base, prev: t - 1, before, x0Prev: p2, device: GPU });
         return bytesEqual(a, b) && bytesEqual(p1, p2);
       }),
     { numRuns: RUNS },
@@ -73,7 +73,7 @@ test('DDPM, DDIM and DPM-Solver++ steps: identical bits', { skip: skipReason }, 
 test('eps-MSE: gradient bit-identical, loss to 1e-12 (double partial sums in another order)', { skip: skipReason }, () => {
   for (const n of [1, 1023, 1025, 300000]) {
     const h = floats(n, n), e = floats(n, n + 9);
-    const cpu = ops.epsMse(h, e), gpu = ops.epsMse(h, e, { device: 'cuda' });
+    const cpu = ops.epsMse(h, e), gpu = ops.epsMse(h, e, { device: GPU });
     assert.ok(bytesEqual(cpu.grad, gpu.grad), `grad n=${n}`);
     assert.ok(Math.abs(cpu.loss - gpu.loss) <= 1e-12 * cpu.loss, `loss n=${n}: ${cpu.loss} vs ${gpu.loss}`);
   }
@@ -86,7 +86,7 @@ test('AdamW: within 2e-6 relative (the GPU may fuse multiply-adds)', { skip: ski
   for (let step = 1; step <= 5; step++) {
     const hp = { step, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 };
     ops.adamwStep({ ...a, ...hp });
-    ops.adamwStep({ ...b, ...hp, device: 'cuda' });
+    ops.adamwStep({ ...b, ...hp, device: GPU });
   }
   assert.ok(maxRelError(b.params, a.params) < 2e-6, `params ${maxRelError(b.params, a.params)}`);
 });
@@ -96,7 +96,7 @@ test('AdamW: within 2e-6 relative (the GPU may fuse multiply-adds)', { skip: ski
 // by at most 2 gamma_k sum |a||b| (gamma_k ~ k 2^-24). So |gpu - cpu| <= bound * (|A||B|)_ij.
 const UNIT_ROUNDOFF = { fp32: 0, fp16: 2 ** -11, bf16: 2 ** -8 };
 
-test('GEMM: every output within the rounding bound of its precision (fp32, fp16, bf16)', { skip: skipReason }, () => {
+test('GEMM: every output within the rounding bound of its precision (fp32, fp16, bf16)', { skip: gpuOnlySkip }, () => {
   const shapes = [[256, 128, 74], [256, 10, 128], [1000, 512, 512], [7, 3, 5], [4096, 128, 10]];
   for (const [m, n, k] of shapes) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true]]) {
@@ -108,7 +108,7 @@ test('GEMM: every output within the rounding bound of its precision (fp32, fp16,
         const u = UNIT_ROUNDOFF[precision];
         const factor = 1.01 * (2 * u + u * u + 2 * k * 2 ** -24);
         const c = new Float32Array(m * n);
-        ops.sgemm({ m, n, k, a, b, c, transA, transB, device: 'cuda', precision });
+        ops.sgemm({ m, n, k, a, b, c, transA, transB, device: GPU, precision });
         let worst = 0;
         for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs(c[i] - ref[i]) / (factor * absRef[i] + 1e-30));
         assert.ok(worst <= 1, `${m}x${n}x${k} ${transA}/${transB} ${precision}: error is ${worst.toFixed(3)} of the bound`);

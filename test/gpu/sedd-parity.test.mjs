@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { nativeOps } from '../../dist/esm/index.mjs';
-import { skipReason } from './gpu-env.mjs';
+import { GPU, skipReason } from './gpu-env.mjs';
 
 const ops = nativeOps();
 const CLASSES = [2, 5, 17, 3];
@@ -40,9 +40,9 @@ for (const graph of ['absorbing', 'uniform']) {
     const x0 = classMatrix(graph, 1, false);
     const sigma = Float64Array.from(uniforms(ROWS, 2), (u) => 3 * u);
     const args = { graph, classes: CLASSES, rows: ROWS, x0, sigma, seed: 5, rowOffset: 77, step: 9 };
-    assert.deepEqual(ops.seddCorrupt({ ...args, device: 'cuda' }), ops.seddCorrupt(args));
+    assert.deepEqual(ops.seddCorrupt({ ...args, device: GPU }), ops.seddCorrupt(args));
     const init = { graph, classes: CLASSES, rows: ROWS, seed: 6, rowOffset: 3 };
-    assert.deepEqual(ops.seddInit({ ...init, device: 'cuda' }), ops.seddInit(init));
+    assert.deepEqual(ops.seddInit({ ...init, device: GPU }), ops.seddInit(init));
   });
 
   test(`${graph}: log-score scaling within 1e-6, score entropy within 1e-9 relative, gradient within 1e-6`, { skip: skipReason }, () => {
@@ -51,10 +51,10 @@ for (const graph of ['absorbing', 'uniform']) {
     const x = classMatrix(graph, 8, true), x0 = classMatrix(graph, 9, false);
     const sigma = Float64Array.from(uniforms(ROWS, 10), (u) => 0.01 + 4 * u);
     const scaleArgs = { graph, classes: CLASSES, rows: ROWS, raw, x, sigma };
-    const a = ops.seddScaleLogScores(scaleArgs), b = ops.seddScaleLogScores({ ...scaleArgs, device: 'cuda' });
+    const a = ops.seddScaleLogScores(scaleArgs), b = ops.seddScaleLogScores({ ...scaleArgs, device: GPU });
     assert.ok(maxAbs(a, b) < 1e-6 * 10, `scale: ${maxAbs(a, b)}`);
     const lossArgs = { graph, classes: CLASSES, rows: ROWS, logScore: a, xt: x, x0, sigma };
-    const cpu = ops.seddScoreEntropy(lossArgs), gpu = ops.seddScoreEntropy({ ...lossArgs, device: 'cuda' });
+    const cpu = ops.seddScoreEntropy(lossArgs), gpu = ops.seddScoreEntropy({ ...lossArgs, device: GPU });
     assert.ok(Math.abs(cpu.loss - gpu.loss) <= 1e-9 * Math.abs(cpu.loss), `loss ${cpu.loss} vs ${gpu.loss}`);
     let scale = 0;
     for (const g of cpu.grad) scale = Math.max(scale, Math.abs(g));
@@ -68,7 +68,7 @@ for (const graph of ['absorbing', 'uniform']) {
       const x = classMatrix(graph, 12, true);
       for (const [t, tNext] of [[0.9, 0.6], [0.2, 0.1], [0.05, 0]]) {
         const args = { graph, classes: CLASSES, rows: ROWS, logScore, x, t, tNext, sampler, seed: 13, step: 4 };
-        const share = agreement(ops.seddStep(args), ops.seddStep({ ...args, device: 'cuda' }));
+        const share = agreement(ops.seddStep(args), ops.seddStep({ ...args, device: GPU }));
         assert.ok(share >= 0.999, `t=${t}: ${share}`);
       }
     });
@@ -82,9 +82,9 @@ test('multinomial: KL loss within 1e-9 relative, gradient within 1e-6, step draw
   const alphaBars = Float64Array.from({ length: 100 }, (_, k) => Math.exp(-0.05 * (k + 1)));
   const t = Int32Array.from(uniforms(ROWS, 17), (u) => Math.floor(u * 100));
   const args = { classes: CLASSES, rows: ROWS, logits, xt, x0, alphaBars, t };
-  const cpu = ops.multinomialLoss(args), gpu = ops.multinomialLoss({ ...args, device: 'cuda' });
+  const cpu = ops.multinomialLoss(args), gpu = ops.multinomialLoss({ ...args, device: GPU });
   assert.ok(Math.abs(cpu.loss - gpu.loss) <= 1e-9 * Math.abs(cpu.loss), `loss ${cpu.loss} vs ${gpu.loss}`);
   assert.ok(maxAbs(cpu.grad, gpu.grad) <= 1e-6, `grad ${maxAbs(cpu.grad, gpu.grad)}`);
   const step = { classes: CLASSES, rows: ROWS, logits, x: xt, alphaBars, t: 40, seed: 18 };
-  assert.ok(agreement(ops.multinomialStep(step), ops.multinomialStep({ ...step, device: 'cuda' })) >= 0.999);
+  assert.ok(agreement(ops.multinomialStep(step), ops.multinomialStep({ ...step, device: GPU })) >= 0.999);
 });
