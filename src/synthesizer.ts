@@ -151,11 +151,12 @@ export class TabularSynthesizer {
     this.chosen.redrawLimit = checkedLimit(limit, beyond, PROBE_ROWS);
     const shown = Number(limit.toPrecision(3));
     if (this.chosen.redrawLimit === null) {
-      // A model whose own rows lie far outside its data is undertrained or its training diverged
-      // (an adult fit with lr 5e-3: final loss 1.7e24; docs/architecture.md, "Runaway rows"); its rows are noise.
+      // A model whose own rows lie far outside its data is undertrained, its training diverged (an
+      // adult fit with lr 5e-3: final loss 1.7e24), or its reverse chain pushes rows out though the
+      // loss looks normal (the same with the gradient clipped: loss 0.645); docs/architecture.md, "Runaway rows".
       const message = `fit: ${beyond} of ${PROBE_ROWS} rows sampled from the fitted model lie beyond ${shown} in the model's space ` +
         `(4x the training data's largest value; final training loss ${Number(result.loss.toPrecision(3))}): the model is far from its data. ` +
-        'Its training diverged (lower lr) or was too short (more maxSteps); its samples will not resemble the data';
+        'Its training diverged or its reverse chain is unstable (lower lr), or it was too short (more maxSteps); its samples will not resemble the data';
       if (options.onWarning) options.onWarning(message);
       else process.emitWarning(message, { code: 'TABDIFF_FAR_FROM_DATA' });
     }

@@ -204,7 +204,7 @@ test('TabularSynthesizer chooses its runaway limit at fit: 4x the largest traini
     assert.equal(raw.settings.redrawLimit, null);
     // ...and the fit says so: the count of probe rows beyond, the loss, what to change
     assert.equal(rawWarnings.length, 1);
-    assert.match(rawWarnings[0], /^fit: \d+ of 512 rows sampled from the fitted model lie beyond \d+ in the model's space \(4x the training data's largest value; final training loss [\d.e+-]+\): the model is far from its data\. Its training diverged \(lower lr\) or was too short \(more maxSteps\)/);
+    assert.match(rawWarnings[0], /^fit: \d+ of 512 rows sampled from the fitted model lie beyond \d+ in the model's space \(4x the training data's largest value; final training loss [\d.e+-]+\): the model is far from its data\. Its training diverged or its reverse chain is unstable \(lower lr\), or it was too short \(more maxSteps\)/);
     assert.ok(raw.settings.notes.some((n) => /no size limit \(more than 0\.5% of 512 probe rows/.test(n)));
   } finally {
     trained.dispose();
