@@ -26,6 +26,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { parse } from 'csv-parse/sync';
 
+import { mulberry32 } from '../dist/cjs/prng.js';
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const require = createRequire(import.meta.url);
@@ -63,13 +65,7 @@ const f = (x, d = 4) => (x === null || x === undefined ? '-' : x.toFixed(d));
 
 /** bench/fidelity-real.mjs's split: mulberry32 uniforms, Fisher-Yates. */
 function shuffled(rows, seed) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = mulberry32(seed);
   const out = rows.slice();
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(u() * (i + 1));
@@ -182,13 +178,7 @@ async function mlXgboost(train, test, target, categorical, seeds) {
 
 // ------------------------------------------------------------------------------------------
 function synthTable(n, seed) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const u = mulberry32(seed, true);
   const normal = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
   const cols = {};
   for (let j = 0; j < 6; j++) cols[`x${j}`] = Float64Array.from({ length: n }, normal);

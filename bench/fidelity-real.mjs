@@ -28,6 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 
+import { mulberry32 } from '../dist/cjs/prng.js';
 import { PYTHON, runJson } from './lib/child.mjs';
 import { buildProblems, library, optionalLibraryModule, ROOT, snapshotLibrary } from './lib/library.mjs';
 import { machineInfo, machineLine, sourceInfo } from './lib/machine.mjs';
@@ -168,16 +169,8 @@ function parseArgs(argv) {
 // ------------------------------------------------------------------------------------------------
 // Small helpers
 
-/** mulberry32: seeded uniforms for the split (the library has its own generators). */
-function uniforms(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the library's, src/prng.ts): seeded uniforms in [0, 1) for the split. */
+const uniforms = (seed) => mulberry32(seed);
 
 function shuffled(rows, seed) {
   const u = uniforms(seed);

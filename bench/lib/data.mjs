@@ -5,13 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT, library } from './library.mjs';
-import { mulberry32 } from './stats.mjs';
+import { mulberry32 } from '../../dist/cjs/prng.js';
 
-/** Uniforms in [0, 1) from mulberry32 (data only; the library has its own Philox). */
-function uniforms(seed) {
-  const next = mulberry32(seed);
-  return () => next() / 4294967296;
-}
+/** Uniforms in [0, 1) from mulberry32 (data only; the library's sampling uses Philox). */
+const uniforms = (seed) => mulberry32(seed);
 
 function normals(seed) {
   const u = uniforms(seed);

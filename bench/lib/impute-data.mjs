@@ -7,16 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 import { parse } from 'csv-parse/sync';
 
-import { mulberry32 } from './stats.mjs';
+import { mulberry32 } from '../../dist/cjs/prng.js';
 
 const BENCH = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // ---- seeded helpers ------------------------------------------------------------------------
 /** Uniforms in (0, 1) from mulberry32 (never 0: normals() takes their log). */
-export function uniforms(seed) {
-  const next = mulberry32(seed);
-  return () => (next() + 0.5) / 4294967296;
-}
+export const uniforms = (seed) => mulberry32(seed, true);
 export function normals(seed) {
   const u = uniforms(seed);
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());

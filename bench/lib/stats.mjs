@@ -1,5 +1,4 @@
 // Small statistics and formatting helpers shared by the benchmark harness.
-import { mulberry32 as libraryMulberry32 } from '../../dist/cjs/prng.js';
 
 export function median(values) {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -51,10 +50,4 @@ export function fmtPct(r) {
 
 export function fmtMB(kb) {
   return Number.isFinite(kb) ? (kb / 1024).toFixed(0) + ' MB' : '—';
-}
-
-/** mulberry32 as uint32 values (bench data only): the library's generator (src/prng.ts) scaled back to integers. */
-export function mulberry32(seed) {
-  const next = libraryMulberry32(seed);
-  return () => next() * 4294967296;
 }
