@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 
 import { TabularSynthesizer } from '../dist/esm/index.mjs';
-import { loadTable, maskedSplit, pairedDiff, score, timed, trainStats } from './lib/impute-data.mjs';
+import { loadTable, maskedSplit, pairedDiff, score, signedCi, timed, trainStats } from './lib/impute-data.mjs';
 import { knn, mice } from './lib/impute-peers.mjs';
 
 const { values: args } = parseArgs({
@@ -23,7 +23,6 @@ const { values: args } = parseArgs({
 const SEED = 1; // bench/impute.mjs's seed: the same split and draws
 const settings = JSON.parse(args.impute);
 const f3 = (v) => v.toFixed(3);
-const interval = ([lo, hi]) => `[${f3(lo)}, ${f3(hi)}]`;
 
 for (const name of args.tables.split(',')) {
   const t = loadTable(name);
@@ -43,7 +42,7 @@ for (const name of args.tables.split(',')) {
     console.log(`  per column: ${Object.entries(r.perColumn).map(([k, v]) => `${k} ${f3(v)}`).join(', ')}`);
     for (const [peer, p] of Object.entries(peers)) {
       const d = pairedDiff(r, p, SEED + 31);
-      console.log(`  minus ${peer}: RMSE ${d.rmse >= 0 ? '+' : ''}${f3(d.rmse)} ${interval(d.rmseCi)}, accuracy ${d.accuracy >= 0 ? '+' : ''}${f3(d.accuracy)} ${interval(d.accuracyCi)}`);
+      console.log(`  minus ${peer}: RMSE ${signedCi(d.rmse, d.rmseCi)}, accuracy ${signedCi(d.accuracy, d.accuracyCi)}`);
     }
   }
   model.dispose();

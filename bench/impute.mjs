@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 import { TabularSynthesizer, predictionInterval } from '../dist/esm/index.mjs';
 import {
-  DATASETS, TRUTH_GRID, dgpRows, f, intervalHits, loadTable, maskedSplit, mean, pairedDiff, s, score, sd, timed, trainStats, truthCoverage,
+  DATASETS, TRUTH_GRID, dgpRows, f, intervalHits, loadTable, maskedSplit, mean, pairedDiff, s, score, sd, signedCi, timed, trainStats, truthCoverage,
   truthGridRows, withoutByRow, worstSdRatio,
 } from './lib/impute-data.mjs';
 import { knn, meanMode, mice } from './lib/impute-peers.mjs';
@@ -224,10 +224,9 @@ for (const [name, r] of Object.entries(tables)) {
   lines.push('| imputer | numeric RMSE (sd units, lower is better) | categorical accuracy | seconds |');
   lines.push('|---|---|---|---|');
   for (const [k, v] of Object.entries(r.results)) lines.push(`| ${k} | ${f3(v.rmseSd)} | ${f3(v.accuracy)} | ${v.seconds !== undefined ? v.seconds.toFixed(1) : ''} |`);
-  const ci = (d, lo, hi) => `${d >= 0 ? '+' : ''}${f3(d)} [${f3(lo)}, ${f3(hi)}]`;
   lines.push('', `Ours minus peer on the same ${Object.values(r.results)[0].numericCells} numeric and ${Object.values(r.results)[0].categoricalCells} categorical cells (95% bootstrap interval over held-out rows; RMSE: negative is ours better; accuracy: positive is ours better):`, '');
   lines.push('| ours | peer | numeric RMSE difference | categorical accuracy difference |', '|---|---|---|---|');
-  for (const p of r.paired) lines.push(`| ${p.ours} | ${p.peer} | ${ci(p.rmse, ...p.rmseCi)} | ${ci(p.accuracy, ...p.accuracyCi)} |`);
+  for (const p of r.paired) lines.push(`| ${p.ours} | ${p.peer} | ${signedCi(p.rmse, p.rmseCi)} | ${signedCi(p.accuracy, p.accuracyCi)} |`);
   const cols = Object.keys(Object.values(r.results)[0].perColumn);
   lines.push('', 'Per column (numeric: RMSE in sd units; categorical: accuracy):', '');
   lines.push(`| imputer | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`);

@@ -166,6 +166,9 @@ export function score(t, st, truth, masked, filled) {
 /** JSON.stringify replacer that drops score()'s per-row sums. */
 export const withoutByRow = (key, value) => (key === 'byRow' ? undefined : value);
 
+/** "+0.012 [0.003, 0.021]": a paired difference with its interval, as the benches print it. */
+export const signedCi = (d, [lo, hi]) => `${d >= 0 ? '+' : ''}${d.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
+
 /**
  * Paired difference a - b of two scores of the same held-out cells: numeric RMSE and categorical
  * accuracy, each with a 95% bootstrap interval over held-out rows (rows, not cells, are resampled:
